@@ -1,0 +1,170 @@
+# keyrite: GNU make, no autotools.  `make help` lists the targets.
+#
+# Build outputs go to $(BUILD) (build/, or build-asan/ for check-asan).
+# Libraries come from pkg-config; flags are evaluated lazily so that
+# `make check` can install missing packages (deps) before it needs them.
+
+BUILD	?= build
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= cc
+SAN	?=
+
+ifeq ($(V),1)
+Q	=
+else
+Q	= @
+endif
+
+# Debian packages needed to build, test and demo keyrite.
+DEB_PKGS = gcc libc6-dev make pkg-config \
+	openssl libssl-dev libncurses-dev libqrencode-dev libusb-1.0-0-dev \
+	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
+	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
+	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils
+
+PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS))
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS))
+
+WARN = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
+	-Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wwrite-strings \
+	-Wimplicit-fallthrough -Wnull-dereference
+HARDEN = -fstack-protector-strong -fPIE -ftrivial-auto-var-init=zero
+LDHARDEN = -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+ifeq ($(SAN),1)
+OPT = -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined
+LDSAN = -fsanitize=address,undefined
+else
+OPT = -O2 -g -D_FORTIFY_SOURCE=2
+LDSAN =
+endif
+
+KR_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) $(HARDEN) \
+	-MMD -MP -Isrc $(PKG_CFLAGS) $(CFLAGS)
+KR_LDFLAGS = $(LDHARDEN) $(LDSAN) $(LDFLAGS)
+KR_LDLIBS = $(PKG_LDLIBS) -lpthread $(LDLIBS)
+
+# The engine library is every src/*.c except the command's own files.
+CMD_SRCS = src/keyrite.c $(wildcard src/cmd-*.c)
+LIB_SRCS = $(filter-out $(CMD_SRCS),$(wildcard src/*.c))
+LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
+CMD_OBJS = $(CMD_SRCS:src/%.c=$(BUILD)/src/%.o)
+LIB	= $(BUILD)/libkeyrite.a
+KEYRITE	= $(BUILD)/keyrite
+
+UNIT_SRCS = $(wildcard tests/unit/test_*.c)
+UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+BENCH_SRCS = $(wildcard tests/bench/bench_*.c)
+BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
+
+.PHONY: all deps check check-asan test unit integration demo bench install \
+	clean help
+.DEFAULT_GOAL := all
+
+all: $(KEYRITE)
+
+help:
+	@echo "make            build $(KEYRITE)"
+	@echo "make deps       install the Debian packages keyrite needs (root)"
+	@echo "make check      deps, then unit and integration tests"
+	@echo "make check-asan the same tests built with ASan and UBSan"
+	@echo "make demo       a rehearsal on this machine"
+	@echo "make bench      benchmarks against peer implementations"
+	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX))"
+	@echo "make clean      remove build outputs"
+
+# --- dependencies -----------------------------------------------------------
+
+# Installs only what is missing; when not root, prints the command instead.
+deps:
+	$(Q)missing=""; \
+	for p in $(DEB_PKGS); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+		    grep -q '^install ok installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+		echo "deps: all $(words $(DEB_PKGS)) packages present"; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "deps: missing:$$missing"; \
+		echo "deps: as root run: apt-get update && apt-get install -y --no-install-recommends$$missing"; \
+		exit 1; \
+	else \
+		echo "deps: installing:$$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    --no-install-recommends $$missing; \
+	fi
+
+# --- build ------------------------------------------------------------------
+
+$(BUILD)/src/%.o: src/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KR_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(KEYRITE): $(CMD_OBJS) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(KR_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB) $(KR_LDLIBS)
+
+# Unit tests: one Criterion binary per tests/unit/test_<module>.c.
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KR_CFLAGS) -Wno-missing-prototypes $(KR_LDFLAGS) -o $@ $< \
+	    $(LIB) $(KR_LDLIBS) $(shell pkg-config --libs criterion)
+
+$(BUILD)/bench/%: tests/bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KR_CFLAGS) $(KR_LDFLAGS) -o $@ $< $(LIB) $(KR_LDLIBS) -lgfshare
+
+-include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
+-include tests/tests.mk
+
+# --- tests ------------------------------------------------------------------
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory test
+
+check-asan: deps
+	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
+
+test: $(KEYRITE) $(UNIT_BINS) $(TEST_EXTRA)
+	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run-unit.sh $(UNIT_BINS)
+	$(Q)BUILD=$(BUILD) SAN=$(SAN) KEYRITE=$(abspath $(KEYRITE)) \
+	    tests/integration/run.sh
+
+unit: $(UNIT_BINS)
+	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run-unit.sh $(UNIT_BINS)
+
+integration: $(KEYRITE) $(TEST_EXTRA)
+	$(Q)BUILD=$(BUILD) SAN=$(SAN) KEYRITE=$(abspath $(KEYRITE)) \
+	    tests/integration/run.sh
+
+# --- demo, bench, install ---------------------------------------------------
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(KEYRITE) selftest
+	$(Q)$(KEYRITE) airgap-check || \
+	    echo "demo: (this machine is not air-gapped; a real ceremony would refuse to start)"
+	@echo "demo: the ceremony TUI arrives with a later issue; this is the foundation only."
+
+bench: deps
+	$(Q)$(MAKE) --no-print-directory $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do $$b || exit 1; done
+
+install: $(KEYRITE)
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/keyrite
+	install -m 0755 $(KEYRITE) $(DESTDIR)$(PREFIX)/bin/keyrite
+	cp -R ceremony-scripts $(DESTDIR)$(PREFIX)/share/keyrite/
+
+clean:
+	rm -rf build build-asan

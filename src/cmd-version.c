@@ -1,0 +1,22 @@
+/* cmd-version.c: keyrite version. */
+#include <stdio.h>
+
+#include <openssl/crypto.h>
+
+#include "cmd.h"
+#include "version.h"
+
+static int
+cmd_version(int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return kr_cmd_usage(&kr_cmd_version_entry);
+	printf("keyrite %s (%s)\n", KEYRITE_VERSION,
+	    OpenSSL_version(OPENSSL_VERSION));
+	return KR_EXIT_OK;
+}
+
+const struct kr_cmd_entry kr_cmd_version_entry = {
+	"version", "", "print keyrite's version", 0, cmd_version
+};

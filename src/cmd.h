@@ -1,0 +1,46 @@
+/*
+ * cmd.h: the keyrite command's subcommand table and exit codes.
+ *
+ * Each subcommand lives in its own cmd-<verb>.c and exports one
+ * struct kr_cmd_entry; keyrite.c collects them in a table, parses the
+ * command line and dispatches.  The usage text is generated from the table.
+ * Subcommands are the frontend: they may print and choose exit codes; the
+ * engine they call may not.
+ */
+#ifndef KR_CMD_H
+#define KR_CMD_H
+
+/* Exit codes; documented in docs/exit-codes.md.  Keep the two in step. */
+#define KR_EXIT_OK		0	/* success */
+#define KR_EXIT_FAILURE		1	/* the operation failed; see message */
+#define KR_EXIT_USAGE		2	/* bad command line */
+#define KR_EXIT_SELFTEST	3	/* a power-on self-test failed */
+#define KR_EXIT_AIRGAP		4	/* the machine is not air-gapped */
+#define KR_EXIT_INTEGRITY	5	/* a file failed its integrity check */
+#define KR_EXIT_HARDEN		6	/* could not harden the process */
+
+/* Flags for struct kr_cmd_entry. */
+#define KR_CMD_SECRETS		0x1	/* harden the process before running */
+
+struct kr_cmd_entry {
+	const char	*name;
+	const char	*args;		/* usage, after the name */
+	const char	*summary;	/* one line for the usage text */
+	int		 flags;
+	int		(*exec)(int argc, char **argv);	/* returns KR_EXIT_* */
+};
+
+extern const struct kr_cmd_entry kr_cmd_selftest_entry;
+extern const struct kr_cmd_entry kr_cmd_airgap_check_entry;
+extern const struct kr_cmd_entry kr_cmd_version_entry;
+
+/*
+ * Prints "keyrite: <context>: <kr_strerror(r)>[: <detail>]" to stderr.
+ * context may be NULL.
+ */
+void	kr_cmd_perror(const char *context, int r);
+
+/* Prints "usage: keyrite <name> <args>" for e to stderr; returns KR_EXIT_USAGE. */
+int	kr_cmd_usage(const struct kr_cmd_entry *e);
+
+#endif /* KR_CMD_H */

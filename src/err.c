@@ -1,0 +1,153 @@
+/*
+ * err.c: error codes to text, and the per-thread error detail.
+ *
+ * The code says what kind of failure happened; the detail says to which
+ * card, file, line or field, and what to do next.  OpenSSL keeps its own
+ * error queue; kr_err_libcrypto() drains it into the detail so the queue
+ * never leaks a stale message into a later, unrelated failure.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/err.h>
+
+#include "err.h"
+
+#define DETAIL_MAX	1024
+
+static _Thread_local char detail[DETAIL_MAX];
+
+static const struct {
+	int		 code;
+	const char	*text;
+} errors[] = {
+	{ 0,				"success" },
+	{ KR_ERR_INTERNAL,		"internal error (a bug in keyrite)" },
+	{ KR_ERR_NOMEM,			"out of memory" },
+	{ KR_ERR_INVALID_ARGUMENT,	"invalid argument" },
+	{ KR_ERR_SYSTEM,		"system call failed" },
+	{ KR_ERR_LIBCRYPTO,		"cryptographic library error" },
+	{ KR_ERR_IO,			"input/output error" },
+	{ KR_ERR_EXISTS,		"refusing to overwrite an existing file" },
+	{ KR_ERR_NOT_FOUND,		"not found" },
+	{ KR_ERR_TOO_LARGE,		"input too large" },
+	{ KR_ERR_ABORTED,		"aborted" },
+	{ KR_ERR_FORMAT,		"malformed input" },
+	{ KR_ERR_UNSUPPORTED,		"not supported" },
+	{ KR_ERR_SECMEM_MMAP,		"could not map secret memory" },
+	{ KR_ERR_SECMEM_MLOCK,		"could not lock secret memory" },
+	{ KR_ERR_SECMEM_HEAP,		"could not start OpenSSL's secure heap" },
+	{ KR_ERR_HARDEN,		"could not harden the process" },
+	{ KR_ERR_SELFTEST_FAILED,	"self-test failed" },
+	{ KR_ERR_SELFTEST_RNG,		"random generator health check failed" },
+	{ KR_ERR_AIRGAP_NETIF,		"a network interface is present" },
+	{ KR_ERR_AIRGAP_USB,		"a network-capable USB device is attached" },
+	{ KR_ERR_AIRGAP_RADIO,		"a radio (rfkill/Bluetooth) device is present" },
+	{ KR_ERR_AIRGAP_SCAN,		"could not complete the air-gap scan" },
+	{ KR_ERR_SHAMIR_PARAMS,		"invalid threshold or share count" },
+	{ KR_ERR_SHAMIR_TOO_FEW,	"not enough shares" },
+	{ KR_ERR_SHAMIR_DUPLICATE,	"duplicate share index" },
+	{ KR_ERR_SHAMIR_INDEX,		"invalid share index" },
+	{ KR_ERR_SHAMIR_RNG,		"random generator failed while splitting" },
+	{ KR_ERR_SHAMIR_VERIFY,		"split verification failed" },
+	{ KR_ERR_SHARE_FORMAT,		"malformed share" },
+	{ KR_ERR_SHARE_CHECKSUM,	"share is damaged (checksum mismatch)" },
+	{ KR_ERR_SHARE_COMMITMENT,	"share does not match its commitment" },
+	{ KR_ERR_SHARE_FOREIGN_KEY,	"share belongs to another key" },
+	{ KR_ERR_SHARE_FOREIGN_SET,	"share belongs to another split of this key" },
+	{ KR_ERR_SHARE_VERSION,		"unsupported share format version" },
+	{ KR_ERR_ESCROW_FORMAT,		"malformed escrow package" },
+	{ KR_ERR_ESCROW_INTEGRITY,	"escrow package failed its integrity check" },
+	{ KR_ERR_ESCROW_VERSION,	"unsupported escrow package version" },
+	{ KR_ERR_ESCROW_KEY_MISMATCH,	"recovered key does not match the escrow package" },
+	{ KR_ERR_KEY_ALGORITHM,		"unsupported key algorithm" },
+	{ KR_ERR_KEY_GENERATE,		"key generation failed" },
+	{ KR_ERR_KEY_MISMATCH,		"private key does not match public key" },
+	{ KR_ERR_KEY_DECODE,		"could not decode key" },
+	{ KR_ERR_TOKEN_MODULE,		"could not load the PKCS#11 module" },
+	{ KR_ERR_TOKEN_NOT_PRESENT,	"card not present" },
+	{ KR_ERR_TOKEN_PIN_INCORRECT,	"incorrect PIN" },
+	{ KR_ERR_TOKEN_PIN_LOCKED,	"card PIN is locked" },
+	{ KR_ERR_TOKEN_ATTEMPTS,	"too many PIN attempts" },
+	{ KR_ERR_TOKEN_EXISTS,		"card already holds a share of this key" },
+	{ KR_ERR_TOKEN_READBACK,	"share read back from the card differs" },
+	{ KR_ERR_TOKEN_WRITE_PROTECTED,	"card is write-protected" },
+	{ KR_ERR_TOKEN_GENERAL,		"card error" },
+	{ KR_ERR_TOKEN_REMOVED,		"card was removed" },
+	{ KR_ERR_SCRIPT_SYNTAX,		"ceremony script error" },
+	{ KR_ERR_POLICY_VIOLATION,	"policy violation" },
+	{ KR_ERR_ENGINE_STATE,		"ceremony engine in wrong state" },
+	{ KR_ERR_MEDIA,			"media error" },
+	{ KR_ERR_TRANSCRIPT_CHAIN,	"transcript hash chain broken" },
+	{ KR_ERR_TRANSCRIPT_SIGNATURE,	"transcript signature invalid" },
+	{ KR_ERR_ANSWER_MISSING,	"an answer is missing" },
+};
+
+const char *
+kr_strerror(int code)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(errors) / sizeof(errors[0]); i++)
+		if (errors[i].code == code)
+			return errors[i].text;
+	return "unknown error";
+}
+
+int
+kr_err_set(int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int
+kr_err_errno(int code, const char *fmt, ...)
+{
+	int saved = errno;
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	n = strlen(detail);
+	snprintf(detail + n, sizeof(detail) - n, ": %s", strerror(saved));
+	errno = saved;
+	return code;
+}
+
+int
+kr_err_libcrypto(int code, const char *what)
+{
+	char buf[256];
+	unsigned long e;
+	size_t n;
+
+	snprintf(detail, sizeof(detail), "%s", what);
+	while ((e = ERR_get_error()) != 0) {
+		ERR_error_string_n(e, buf, sizeof(buf));
+		n = strlen(detail);
+		snprintf(detail + n, sizeof(detail) - n, "%s%s",
+		    n == strlen(what) ? ": " : "; ", buf);
+	}
+	return code;
+}
+
+const char *
+kr_err_detail(void)
+{
+	return detail;
+}
+
+void
+kr_err_clear(void)
+{
+	detail[0] = '\0';
+}

@@ -1,0 +1,131 @@
+/*
+ * err.h: keyrite's error codes.
+ *
+ * Every engine function that can fail returns 0 or a negative KR_ERR_* code.
+ * Codes are grouped in ranges of 100 per subsystem, so a code alone says
+ * where a failure came from.  kr_strerror() gives a fixed sentence per code;
+ * kr_err_detail() gives the context of the most recent failure in this thread
+ * (which card, file, line or field, and what to do next).  Details never
+ * contain secrets.
+ */
+#ifndef KR_ERR_H
+#define KR_ERR_H
+
+#include <stddef.h>
+
+/* General: -1 .. -99 */
+#define KR_ERR_INTERNAL			-1	/* a bug in keyrite */
+#define KR_ERR_NOMEM			-2
+#define KR_ERR_INVALID_ARGUMENT		-3
+#define KR_ERR_SYSTEM			-4	/* a system call failed; see detail */
+#define KR_ERR_LIBCRYPTO		-5	/* OpenSSL failed; see detail */
+#define KR_ERR_IO			-6
+#define KR_ERR_EXISTS			-7	/* refusing to overwrite */
+#define KR_ERR_NOT_FOUND		-8
+#define KR_ERR_TOO_LARGE		-9
+#define KR_ERR_ABORTED			-10
+#define KR_ERR_FORMAT			-11	/* malformed input */
+#define KR_ERR_UNSUPPORTED		-12
+
+/* Secret memory and process hardening: -100 .. -199 */
+#define KR_ERR_SECMEM_MMAP		-100
+#define KR_ERR_SECMEM_MLOCK		-101
+#define KR_ERR_SECMEM_HEAP		-102	/* OpenSSL secure heap */
+#define KR_ERR_HARDEN			-103
+
+/* Self-tests: -200 .. -299 */
+#define KR_ERR_SELFTEST_FAILED		-200
+#define KR_ERR_SELFTEST_RNG		-201
+
+/* Air-gap: -300 .. -399 */
+#define KR_ERR_AIRGAP_NETIF		-300	/* a network interface exists */
+#define KR_ERR_AIRGAP_USB		-301	/* a network-class USB device */
+#define KR_ERR_AIRGAP_RADIO		-302	/* rfkill / Bluetooth device */
+#define KR_ERR_AIRGAP_SCAN		-303	/* could not complete the scan */
+
+/* Shamir secret sharing: -400 .. -499 */
+#define KR_ERR_SHAMIR_PARAMS		-400
+#define KR_ERR_SHAMIR_TOO_FEW		-401
+#define KR_ERR_SHAMIR_DUPLICATE		-402
+#define KR_ERR_SHAMIR_INDEX		-403
+#define KR_ERR_SHAMIR_RNG		-404
+#define KR_ERR_SHAMIR_VERIFY		-405
+
+/* Shares: -500 .. -599 */
+#define KR_ERR_SHARE_FORMAT		-500
+#define KR_ERR_SHARE_CHECKSUM		-501
+#define KR_ERR_SHARE_COMMITMENT		-502
+#define KR_ERR_SHARE_FOREIGN_KEY	-503
+#define KR_ERR_SHARE_FOREIGN_SET	-504
+#define KR_ERR_SHARE_VERSION		-505
+
+/* Escrow packages: -600 .. -699 */
+#define KR_ERR_ESCROW_FORMAT		-600
+#define KR_ERR_ESCROW_INTEGRITY		-601	/* GCM tag did not verify */
+#define KR_ERR_ESCROW_VERSION		-602
+#define KR_ERR_ESCROW_KEY_MISMATCH	-603
+
+/* Keys: -700 .. -799 */
+#define KR_ERR_KEY_ALGORITHM		-700
+#define KR_ERR_KEY_GENERATE		-701
+#define KR_ERR_KEY_MISMATCH		-702
+#define KR_ERR_KEY_DECODE		-703
+
+/* Tokens (PKCS#11): -1000 .. -1099 */
+#define KR_ERR_TOKEN_MODULE		-1000
+#define KR_ERR_TOKEN_NOT_PRESENT	-1001
+#define KR_ERR_TOKEN_PIN_INCORRECT	-1002
+#define KR_ERR_TOKEN_PIN_LOCKED		-1003
+#define KR_ERR_TOKEN_ATTEMPTS		-1004	/* keyrite's own bound reached */
+#define KR_ERR_TOKEN_EXISTS		-1005
+#define KR_ERR_TOKEN_READBACK		-1006
+#define KR_ERR_TOKEN_WRITE_PROTECTED	-1007
+#define KR_ERR_TOKEN_GENERAL		-1008
+#define KR_ERR_TOKEN_REMOVED		-1009
+
+/* Scripts and policy: -1100 .. -1199 */
+#define KR_ERR_SCRIPT_SYNTAX		-1100
+#define KR_ERR_POLICY_VIOLATION		-1101
+
+/* Engine, media, transcript: -1200 .. -1299 */
+#define KR_ERR_ENGINE_STATE		-1200
+#define KR_ERR_MEDIA			-1201
+#define KR_ERR_TRANSCRIPT_CHAIN		-1202
+#define KR_ERR_TRANSCRIPT_SIGNATURE	-1203
+#define KR_ERR_ANSWER_MISSING		-1204
+
+/*
+ * Returns a fixed, static description of code (0 gives "success").  Never
+ * NULL; unknown codes give "unknown error".
+ */
+const char	*kr_strerror(int code);
+
+/*
+ * Sets this thread's error detail with printf-style formatting and returns
+ * code, so that callers can write `return kr_err_set(KR_ERR_X, "...")`.
+ * The detail must name what failed and say what to do; never a secret.
+ */
+int		 kr_err_set(int code, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Drains OpenSSL's error queue into this thread's detail, prefixed with
+ * what (e.g. "signing the certificate"), and returns code.  The queue is
+ * empty afterwards.
+ */
+int		 kr_err_libcrypto(int code, const char *what);
+
+/*
+ * Like kr_err_set() but appends strerror(errno) (errno is read first and
+ * preserved).
+ */
+int		 kr_err_errno(int code, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+/* This thread's detail for the latest failure, or "" if none. */
+const char	*kr_err_detail(void);
+
+/* Forgets this thread's detail. */
+void		 kr_err_clear(void);
+
+#endif /* KR_ERR_H */
