@@ -11,6 +11,7 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -26,8 +27,61 @@
 #endif
 #endif
 
+#define CAP_IPC_LOCK_BIT	14	/* linux/capability.h CAP_IPC_LOCK */
+
 static int locked;
 static int lock_errno;
+static char lock_why[128] = "not attempted";
+
+/* Whether the effective capability set holds CAP_IPC_LOCK. */
+static int
+have_ipc_lock(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	char line[256];
+	unsigned long long caps = 0;
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			found = 1;
+			break;
+		}
+	fclose(f);
+	return found && (caps >> CAP_IPC_LOCK_BIT & 1);
+}
+
+static void
+lock_all(void)
+{
+	struct rlimit ml;
+
+#ifdef UNDER_ASAN
+	lock_errno = EINVAL;
+	snprintf(lock_why, sizeof(lock_why), "skipped under "
+	    "AddressSanitizer");
+	return;
+#endif
+	if (!have_ipc_lock() && (getrlimit(RLIMIT_MEMLOCK, &ml) != 0 ||
+	    ml.rlim_cur != RLIM_INFINITY)) {
+		lock_errno = EPERM;
+		snprintf(lock_why, sizeof(lock_why), "needs CAP_IPC_LOCK or "
+		    "an unlimited RLIMIT_MEMLOCK (limit is %llu KiB)",
+		    (unsigned long long)ml.rlim_cur / 1024);
+		return;
+	}
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) == 0) {
+		locked = 1;
+		lock_errno = 0;
+		snprintf(lock_why, sizeof(lock_why), "all memory locked");
+	} else {
+		lock_errno = errno;
+		snprintf(lock_why, sizeof(lock_why), "mlockall: %s",
+		    strerror(errno));
+	}
+}
 
 void
 kr_harden_status(struct kr_harden_status *st)
@@ -40,6 +94,7 @@ kr_harden_status(struct kr_harden_status *st)
 	    rl.rlim_cur == 0 && rl.rlim_max == 0;
 	st->mlockall_ok = locked;
 	st->mlockall_errno = lock_errno;
+	snprintf(st->mlockall_why, sizeof(st->mlockall_why), "%s", lock_why);
 	st->secure_heap = CRYPTO_secure_malloc_initialized();
 }
 
@@ -53,17 +108,8 @@ kr_harden_process(struct kr_harden_status *st)
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)
 		return kr_err_errno(KR_ERR_HARDEN, "setrlimit(RLIMIT_CORE)");
 
-	if (!locked) {
-#ifdef UNDER_ASAN
-		lock_errno = EINVAL;
-#else
-		if (mlockall(MCL_CURRENT | MCL_FUTURE) == 0) {
-			locked = 1;
-			lock_errno = 0;
-		} else
-			lock_errno = errno;
-#endif
-	}
+	if (!locked)
+		lock_all();
 
 	if (!CRYPTO_secure_malloc_initialized() &&
 	    CRYPTO_secure_malloc_init(KR_SECURE_HEAP_BYTES,

@@ -21,17 +21,20 @@ struct kr_harden_status {
 	int	core_limit_zero;/* RLIMIT_CORE is 0/0 */
 	int	mlockall_ok;	/* all memory locked */
 	int	mlockall_errno;	/* why not, when !mlockall_ok */
+	char	mlockall_why[128];	/* the same, in words */
 	int	secure_heap;	/* CRYPTO_secure_malloc_initialized() */
 };
 
 /*
  * Hardens the process; idempotent.  Fills *st when st is non-NULL.
  * Returns 0, or KR_ERR_HARDEN (non-dumpable or core limit failed) or
- * KR_ERR_SECMEM_HEAP.  mlockall() failing is not an error (it needs
- * CAP_IPC_LOCK or a large RLIMIT_MEMLOCK): st->mlockall_ok says so and the
- * caller warns; kr_secmem_alloc() still locks each secret individually.
- * Under AddressSanitizer mlockall() is skipped (its shadow memory is
- * terabytes of address space) and reported as not locked with EINVAL.
+ * KR_ERR_SECMEM_HEAP.  mlockall() is attempted only with CAP_IPC_LOCK or an
+ * unlimited RLIMIT_MEMLOCK: with a finite limit MCL_FUTURE would use up the
+ * limit and make every later allocation fail.  Not locking is not an error:
+ * st->mlockall_ok and st->mlockall_why say so and the caller warns;
+ * kr_secmem_alloc() still locks each secret individually.  Under
+ * AddressSanitizer mlockall() is skipped (its shadow memory is terabytes of
+ * address space).
  */
 int	kr_harden_process(struct kr_harden_status *st);
 

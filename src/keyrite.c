@@ -16,6 +16,7 @@
 static const struct kr_cmd_entry *const cmd_table[] = {
 	&kr_cmd_selftest_entry,
 	&kr_cmd_airgap_check_entry,
+	&kr_cmd_escrow_entry,
 	&kr_cmd_version_entry,
 	NULL
 };
@@ -79,11 +80,11 @@ main(int argc, char **argv)
 			return KR_EXIT_HARDEN;
 		}
 		if (!st.mlockall_ok)
-			fprintf(stderr, "keyrite: warning: could not lock all "
-			    "memory (mlockall: %s); secrets are still kept in "
+			fprintf(stderr, "keyrite: warning: not all memory is "
+			    "locked (%s); secrets are still kept in "
 			    "individually locked pages, but other memory may "
-			    "be swapped. Run as root or raise RLIMIT_MEMLOCK.\n",
-			    strerror(st.mlockall_errno));
+			    "be swapped. Run as root for full protection.\n",
+			    st.mlockall_why);
 	}
 	return (*e)->exec(argc - 1, argv + 1);
 }

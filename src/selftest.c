@@ -1,0 +1,844 @@
+/*
+ * selftest.c: power-on self-tests.
+ *
+ * A key ceremony must not start on a machine whose cryptography is broken:
+ * a miscompiled OpenSSL, a wrong library picked up at run time, a random
+ * generator returning the same block twice.  So, as FIPS 140-3 asks of a
+ * module, the engine runs known-answer tests with published vectors,
+ * pairwise-consistency tests on freshly generated keys, and a health check
+ * of both random sources before it does anything else, and refuses to go
+ * on if any of them fails.  It also checks that the process hardening and
+ * OpenSSL's secure heap, which protect the secrets to come, are in force.
+ *
+ * The vectors are embedded below and also listed, with their sources and
+ * the commands that cross-check them, in tests/vectors/selftest-vectors.txt;
+ * tests/unit/test_selftest.c checks that the two agree.  Only OpenSSL 3 EVP
+ * interfaces are used.  Nothing here prints: results are rows for the
+ * frontend (cmd-selftest.c) to show.
+ */
+#include <sys/random.h>
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/opensslv.h>
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+
+#include "err.h"
+#include "harden.h"
+#include "selftest.h"
+
+#define WHY_MAX		160
+#define KAT_MAX_BYTES	256	/* longest KAT input or output */
+#define GCM_TAG_MAX	16
+#define GCM_IV_MAX	64
+
+/* gcm_decrypt() result when the tag does not verify. */
+#define GCM_TAG_MISMATCH	1
+
+/*
+ * SHA-256 and SHA-384 of "abc": FIPS 180-2, Appendix B.1 and D.1; also NIST
+ * CSRC "Examples with intermediate values", SHA256.pdf and SHA384.pdf.
+ */
+static const uint8_t abc[3] = { 0x61, 0x62, 0x63 };
+static const uint8_t sha256_abc[32] = {
+	0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41,
+	0x40, 0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3,
+	0x96, 0x17, 0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00,
+	0x15, 0xad
+};
+static const uint8_t sha384_abc[48] = {
+	0xcb, 0x00, 0x75, 0x3f, 0x45, 0xa3, 0x5e, 0x8b, 0xb5, 0xa0,
+	0x3d, 0x69, 0x9a, 0xc6, 0x50, 0x07, 0x27, 0x2c, 0x32, 0xab,
+	0x0e, 0xde, 0xd1, 0x63, 0x1a, 0x8b, 0x60, 0x5a, 0x43, 0xff,
+	0x5b, 0xed, 0x80, 0x86, 0x07, 0x2b, 0xa1, 0xe7, 0xcc, 0x23,
+	0x58, 0xba, 0xec, 0xa1, 0x34, 0xc8, 0x25, 0xa7
+};
+
+/*
+ * HMAC-SHA-256, RFC 4231 section 4.2 (test case 1: key 20 x 0x0b, data
+ * "Hi There") and section 4.3 (test case 2: key "Jefe", data "what do ya
+ * want for nothing?").
+ */
+static const uint8_t hmac_tc1_key[20] = {
+	0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
+	0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b
+};
+static const uint8_t hmac_tc1_data[8] = {
+	0x48, 0x69, 0x20, 0x54, 0x68, 0x65, 0x72, 0x65
+};
+static const uint8_t hmac_tc1_mac[32] = {
+	0xb0, 0x34, 0x4c, 0x61, 0xd8, 0xdb, 0x38, 0x53, 0x5c, 0xa8,
+	0xaf, 0xce, 0xaf, 0x0b, 0xf1, 0x2b, 0x88, 0x1d, 0xc2, 0x00,
+	0xc9, 0x83, 0x3d, 0xa7, 0x26, 0xe9, 0x37, 0x6c, 0x2e, 0x32,
+	0xcf, 0xf7
+};
+static const uint8_t hmac_tc2_key[4] = { 0x4a, 0x65, 0x66, 0x65 };
+static const uint8_t hmac_tc2_data[28] = {
+	0x77, 0x68, 0x61, 0x74, 0x20, 0x64, 0x6f, 0x20, 0x79, 0x61,
+	0x20, 0x77, 0x61, 0x6e, 0x74, 0x20, 0x66, 0x6f, 0x72, 0x20,
+	0x6e, 0x6f, 0x74, 0x68, 0x69, 0x6e, 0x67, 0x3f
+};
+static const uint8_t hmac_tc2_mac[32] = {
+	0x5b, 0xdc, 0xc1, 0x46, 0xbf, 0x60, 0x75, 0x4e, 0x6a, 0x04,
+	0x24, 0x26, 0x08, 0x95, 0x75, 0xc7, 0x5a, 0x00, 0x3f, 0x08,
+	0x9d, 0x27, 0x39, 0x83, 0x9d, 0xec, 0x58, 0xb9, 0x64, 0xec,
+	0x38, 0x43
+};
+
+/*
+ * AES-256-GCM: McGrew and Viega, "The Galois/Counter Mode of Operation
+ * (GCM)", revised 2005, Appendix B, test case 16 (256-bit key, 96-bit IV,
+ * 60-byte plaintext, 20 bytes of additional authenticated data).
+ */
+static const uint8_t gcm16_key[32] = {
+	0xfe, 0xff, 0xe9, 0x92, 0x86, 0x65, 0x73, 0x1c, 0x6d, 0x6a,
+	0x8f, 0x94, 0x67, 0x30, 0x83, 0x08, 0xfe, 0xff, 0xe9, 0x92,
+	0x86, 0x65, 0x73, 0x1c, 0x6d, 0x6a, 0x8f, 0x94, 0x67, 0x30,
+	0x83, 0x08
+};
+static const uint8_t gcm16_iv[12] = {
+	0xca, 0xfe, 0xba, 0xbe, 0xfa, 0xce, 0xdb, 0xad, 0xde, 0xca,
+	0xf8, 0x88
+};
+static const uint8_t gcm16_aad[20] = {
+	0xfe, 0xed, 0xfa, 0xce, 0xde, 0xad, 0xbe, 0xef, 0xfe, 0xed,
+	0xfa, 0xce, 0xde, 0xad, 0xbe, 0xef, 0xab, 0xad, 0xda, 0xd2
+};
+static const uint8_t gcm16_pt[60] = {
+	0xd9, 0x31, 0x32, 0x25, 0xf8, 0x84, 0x06, 0xe5, 0xa5, 0x59,
+	0x09, 0xc5, 0xaf, 0xf5, 0x26, 0x9a, 0x86, 0xa7, 0xa9, 0x53,
+	0x15, 0x34, 0xf7, 0xda, 0x2e, 0x4c, 0x30, 0x3d, 0x8a, 0x31,
+	0x8a, 0x72, 0x1c, 0x3c, 0x0c, 0x95, 0x95, 0x68, 0x09, 0x53,
+	0x2f, 0xcf, 0x0e, 0x24, 0x49, 0xa6, 0xb5, 0x25, 0xb1, 0x6a,
+	0xed, 0xf5, 0xaa, 0x0d, 0xe6, 0x57, 0xba, 0x63, 0x7b, 0x39
+};
+static const uint8_t gcm16_ct[60] = {
+	0x52, 0x2d, 0xc1, 0xf0, 0x99, 0x56, 0x7d, 0x07, 0xf4, 0x7f,
+	0x37, 0xa3, 0x2a, 0x84, 0x42, 0x7d, 0x64, 0x3a, 0x8c, 0xdc,
+	0xbf, 0xe5, 0xc0, 0xc9, 0x75, 0x98, 0xa2, 0xbd, 0x25, 0x55,
+	0xd1, 0xaa, 0x8c, 0xb0, 0x8e, 0x48, 0x59, 0x0d, 0xbb, 0x3d,
+	0xa7, 0xb0, 0x8b, 0x10, 0x56, 0x82, 0x88, 0x38, 0xc5, 0xf6,
+	0x1e, 0x63, 0x93, 0xba, 0x7a, 0x0a, 0xbc, 0xc9, 0xf6, 0x62
+};
+static const uint8_t gcm16_tag[16] = {
+	0x76, 0xfc, 0x6e, 0xce, 0x0f, 0x4e, 0x17, 0x68, 0xcd, 0xdf,
+	0x88, 0x53, 0xbb, 0x2d, 0x55, 0x1b
+};
+
+#define BYTES(a)	(a), sizeof(a)
+
+static const struct kr_kat kats[] = {
+	{ "SHA-256 KAT", "FIPS 180-2 B.1, \"abc\"", KR_KAT_SHA256,
+	    NULL, 0, NULL, 0, NULL, 0, BYTES(abc), BYTES(sha256_abc),
+	    NULL, 0 },
+	{ "SHA-384 KAT", "FIPS 180-2 D.1, \"abc\"", KR_KAT_SHA384,
+	    NULL, 0, NULL, 0, NULL, 0, BYTES(abc), BYTES(sha384_abc),
+	    NULL, 0 },
+	{ "HMAC-SHA-256 KAT 1", "RFC 4231 test case 1", KR_KAT_HMAC_SHA256,
+	    BYTES(hmac_tc1_key), NULL, 0, NULL, 0, BYTES(hmac_tc1_data),
+	    BYTES(hmac_tc1_mac), NULL, 0 },
+	{ "HMAC-SHA-256 KAT 2", "RFC 4231 test case 2", KR_KAT_HMAC_SHA256,
+	    BYTES(hmac_tc2_key), NULL, 0, NULL, 0, BYTES(hmac_tc2_data),
+	    BYTES(hmac_tc2_mac), NULL, 0 },
+	{ "AES-256-GCM encrypt KAT", "GCM spec (McGrew-Viega) test case 16",
+	    KR_KAT_AES256GCM_ENC, BYTES(gcm16_key), BYTES(gcm16_iv),
+	    BYTES(gcm16_aad), BYTES(gcm16_pt), BYTES(gcm16_ct),
+	    BYTES(gcm16_tag) },
+	{ "AES-256-GCM decrypt KAT", "GCM spec (McGrew-Viega) test case 16",
+	    KR_KAT_AES256GCM_DEC, BYTES(gcm16_key), BYTES(gcm16_iv),
+	    BYTES(gcm16_aad), BYTES(gcm16_ct), BYTES(gcm16_pt),
+	    BYTES(gcm16_tag) },
+};
+
+/*
+ * Pairwise-consistency tests: a fresh key of each kind keyrite may
+ * generate in a ceremony signs a message, the signature verifies under the
+ * public half, and does not verify over a changed message.  RSA uses 2048
+ * bits: generating 3072-bit keys occasionally takes seconds, and the point
+ * here is the implementation, not the key size.
+ */
+struct pct {
+	const char	*name;
+	const char	*alg;		/* EVP_PKEY type name */
+	const char	*group;		/* EC curve, or NULL */
+	unsigned int	 bits;		/* RSA modulus size, or 0 */
+	const char	*md;		/* NULL: the scheme hashes (Ed25519) */
+	int		 pss;		/* RSA-PSS padding */
+};
+
+static const struct pct pcts[] = {
+	{ "ECDSA P-256 sign/verify", "EC", "P-256", 0, "SHA256", 0 },
+	{ "ECDSA P-384 sign/verify", "EC", "P-384", 0, "SHA384", 0 },
+	{ "Ed25519 sign/verify", "ED25519", NULL, 0, NULL, 0 },
+	{ "RSA-2048-PSS sign/verify", "RSA", NULL, 2048, "SHA256", 1 },
+};
+
+static const uint8_t pct_msg[] = "keyrite pairwise consistency test";
+
+/* Random sources for the repetition test; each fills len bytes or fails. */
+struct rng_source {
+	const char	*name;
+	int		(*fill)(uint8_t *buf, size_t len, char *why,
+			    size_t whylen);
+};
+
+static int	rng_openssl(uint8_t *, size_t, char *, size_t);
+static int	rng_getrandom(uint8_t *, size_t, char *, size_t);
+
+static const struct rng_source rng_sources[] = {
+	{ "DRBG health (RAND_bytes)", rng_openssl },
+	{ "getrandom(2) health", rng_getrandom },
+};
+
+static void	say(char *why, size_t whylen, const char *fmt, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* Formats into why (which may be NULL when whylen is 0). */
+static void
+say(char *why, size_t whylen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (why == NULL || whylen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, whylen, fmt, ap);
+	va_end(ap);
+}
+
+/* Says what failed with OpenSSL's first queued reason; empties the queue. */
+static void
+say_libcrypto(char *why, size_t whylen, const char *what)
+{
+	char buf[128];
+	unsigned long e;
+
+	if ((e = ERR_peek_error()) != 0)
+		ERR_error_string_n(e, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "no reason given");
+	ERR_clear_error();
+	say(why, whylen, "%s failed: %s", what, buf);
+}
+
+/* Compares output with the published value; says where they differ. */
+static int
+compare(const char *what, const uint8_t *got, size_t gotlen,
+    const uint8_t *want, size_t wantlen, char *why, size_t whylen)
+{
+	size_t i;
+
+	if (gotlen != wantlen) {
+		say(why, whylen, "%s is %zu bytes, published value %zu",
+		    what, gotlen, wantlen);
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	if (CRYPTO_memcmp(got, want, wantlen) == 0)
+		return 0;
+	/* Public test data: where it differs may be said. */
+	for (i = 0; i < wantlen && got[i] == want[i]; i++)
+		;
+	say(why, whylen, "%s differs from the published value at byte %zu",
+	    what, i);
+	return KR_ERR_SELFTEST_FAILED;
+}
+
+static int
+kat_digest(const struct kr_kat *k, const char *mdname, char *why,
+    size_t whylen)
+{
+	uint8_t out[EVP_MAX_MD_SIZE];
+	unsigned int outlen = 0;
+	EVP_MD *md = NULL;
+	int r = KR_ERR_SELFTEST_FAILED;
+
+	if ((md = EVP_MD_fetch(NULL, mdname, NULL)) == NULL) {
+		say_libcrypto(why, whylen, "fetching the digest");
+		goto out;
+	}
+	if (EVP_Digest(k->input, k->inputlen, out, &outlen, md, NULL) != 1) {
+		say_libcrypto(why, whylen, "hashing");
+		goto out;
+	}
+	r = compare("digest", out, outlen, k->expected, k->expectedlen,
+	    why, whylen);
+ out:
+	EVP_MD_free(md);
+	return r;
+}
+
+static int
+kat_hmac(const struct kr_kat *k, char *why, size_t whylen)
+{
+	uint8_t out[EVP_MAX_MD_SIZE];
+	size_t outlen = 0;
+
+	if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, k->key, k->keylen,
+	    k->input, k->inputlen, out, sizeof(out), &outlen) == NULL) {
+		say_libcrypto(why, whylen, "HMAC-SHA-256");
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	return compare("MAC", out, outlen, k->expected, k->expectedlen,
+	    why, whylen);
+}
+
+/* Sets up ctx for AES-256-GCM with k's key, IV and AAD. */
+static int
+gcm_init(EVP_CIPHER_CTX *ctx, const struct kr_kat *k, int enc, char *why,
+    size_t whylen)
+{
+	EVP_CIPHER *cipher = NULL;
+	int len, r = KR_ERR_SELFTEST_FAILED;
+
+	if ((cipher = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL)) == NULL) {
+		say_libcrypto(why, whylen, "fetching AES-256-GCM");
+		goto out;
+	}
+	if (EVP_CipherInit_ex2(ctx, cipher, NULL, NULL, enc, NULL) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN, (int)k->ivlen,
+	    NULL) != 1 ||
+	    EVP_CipherInit_ex2(ctx, NULL, k->key, k->iv, enc, NULL) != 1) {
+		say_libcrypto(why, whylen, "setting key and IV");
+		goto out;
+	}
+	if (k->aadlen > 0 && EVP_CipherUpdate(ctx, NULL, &len, k->aad,
+	    (int)k->aadlen) != 1) {
+		say_libcrypto(why, whylen, "adding the AAD");
+		goto out;
+	}
+	r = 0;
+ out:
+	EVP_CIPHER_free(cipher);
+	return r;
+}
+
+static int
+kat_gcm_encrypt(const struct kr_kat *k, char *why, size_t whylen)
+{
+	uint8_t out[KAT_MAX_BYTES], tag[GCM_TAG_MAX];
+	EVP_CIPHER_CTX *ctx = NULL;
+	int len = 0, fin = 0, r = KR_ERR_SELFTEST_FAILED;
+
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		say_libcrypto(why, whylen, "allocating a cipher context");
+		goto out;
+	}
+	if ((r = gcm_init(ctx, k, 1, why, whylen)) != 0)
+		goto out;
+	r = KR_ERR_SELFTEST_FAILED;
+	if (EVP_EncryptUpdate(ctx, out, &len, k->input,
+	    (int)k->inputlen) != 1 ||
+	    EVP_EncryptFinal_ex(ctx, out + len, &fin) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, (int)k->taglen,
+	    tag) != 1) {
+		say_libcrypto(why, whylen, "encrypting");
+		goto out;
+	}
+	if ((r = compare("ciphertext", out, (size_t)(len + fin), k->expected,
+	    k->expectedlen, why, whylen)) != 0)
+		goto out;
+	r = compare("tag", tag, k->taglen, k->tag, k->taglen, why, whylen);
+ out:
+	EVP_CIPHER_CTX_free(ctx);
+	return r;
+}
+
+/*
+ * Decrypts k->input under k->tag into out (KAT_MAX_BYTES).  Returns 0,
+ * GCM_TAG_MISMATCH when the tag does not verify (then out must not be
+ * used), or KR_ERR_SELFTEST_FAILED for any other failure.
+ */
+static int
+gcm_decrypt(const struct kr_kat *k, uint8_t *out, size_t *outlen,
+    char *why, size_t whylen)
+{
+	uint8_t tag[GCM_TAG_MAX];
+	EVP_CIPHER_CTX *ctx = NULL;
+	int len = 0, fin = 0, r = KR_ERR_SELFTEST_FAILED;
+
+	*outlen = 0;
+	memcpy(tag, k->tag, k->taglen);	/* the ctrl wants a non-const pointer */
+	if ((ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		say_libcrypto(why, whylen, "allocating a cipher context");
+		goto out;
+	}
+	if ((r = gcm_init(ctx, k, 0, why, whylen)) != 0)
+		goto out;
+	r = KR_ERR_SELFTEST_FAILED;
+	if (EVP_DecryptUpdate(ctx, out, &len, k->input,
+	    (int)k->inputlen) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, (int)k->taglen,
+	    tag) != 1) {
+		say_libcrypto(why, whylen, "decrypting");
+		goto out;
+	}
+	if (EVP_DecryptFinal_ex(ctx, out + len, &fin) != 1) {
+		ERR_clear_error();
+		say(why, whylen, "authentication tag did not verify");
+		r = GCM_TAG_MISMATCH;
+		goto out;
+	}
+	*outlen = (size_t)(len + fin);
+	r = 0;
+ out:
+	EVP_CIPHER_CTX_free(ctx);
+	return r;
+}
+
+static int
+kat_gcm_decrypt(const struct kr_kat *k, char *why, size_t whylen)
+{
+	uint8_t out[KAT_MAX_BYTES];
+	size_t outlen;
+	int r;
+
+	if ((r = gcm_decrypt(k, out, &outlen, why, whylen)) != 0)
+		return KR_ERR_SELFTEST_FAILED;
+	return compare("plaintext", out, outlen, k->expected, k->expectedlen,
+	    why, whylen);
+}
+
+/* Lengths each kind can take; anything else is a programmer's error. */
+static int
+kat_valid(const struct kr_kat *k)
+{
+	if (k->inputlen > KAT_MAX_BYTES || k->expectedlen > KAT_MAX_BYTES ||
+	    (k->inputlen > 0 && k->input == NULL) || k->expected == NULL)
+		return 0;
+	switch (k->kind) {
+	case KR_KAT_SHA256:
+	case KR_KAT_SHA384:
+		return 1;
+	case KR_KAT_HMAC_SHA256:
+		return k->keylen == 0 || k->key != NULL;
+	case KR_KAT_AES256GCM_ENC:
+	case KR_KAT_AES256GCM_DEC:
+		return k->key != NULL && k->keylen == 32 && k->iv != NULL &&
+		    k->ivlen > 0 && k->ivlen <= GCM_IV_MAX &&
+		    (k->aadlen == 0 || k->aad != NULL) && k->tag != NULL &&
+		    k->taglen >= 4 && k->taglen <= GCM_TAG_MAX &&
+		    k->aadlen <= KAT_MAX_BYTES;
+	}
+	return 0;
+}
+
+const struct kr_kat *
+kr_selftest_kats(size_t *n)
+{
+	*n = sizeof(kats) / sizeof(kats[0]);
+	return kats;
+}
+
+int
+kr_selftest_kat(const struct kr_kat *k, char *why, size_t whylen)
+{
+	char reason[WHY_MAX] = "";
+	int r = KR_ERR_INVALID_ARGUMENT;
+
+	if (!kat_valid(k)) {
+		say(reason, sizeof(reason), "malformed known-answer test");
+		goto out;
+	}
+	switch (k->kind) {
+	case KR_KAT_SHA256:
+		r = kat_digest(k, "SHA256", reason, sizeof(reason));
+		break;
+	case KR_KAT_SHA384:
+		r = kat_digest(k, "SHA384", reason, sizeof(reason));
+		break;
+	case KR_KAT_HMAC_SHA256:
+		r = kat_hmac(k, reason, sizeof(reason));
+		break;
+	case KR_KAT_AES256GCM_ENC:
+		r = kat_gcm_encrypt(k, reason, sizeof(reason));
+		break;
+	case KR_KAT_AES256GCM_DEC:
+		r = kat_gcm_decrypt(k, reason, sizeof(reason));
+		break;
+	}
+ out:
+	ERR_clear_error();
+	if (r != 0) {
+		kr_err_set(r, "%s: %s", k->name ? k->name : "KAT", reason);
+		say(why, whylen, "%s", reason);
+	} else
+		say(why, whylen, "matches %s", k->source ? k->source :
+		    "the published value");
+	return r;
+}
+
+/*
+ * The GCM KATs prove that a right tag verifies; this proves that a wrong
+ * one, or a changed ciphertext, is refused.
+ */
+static int
+gcm_tamper(char *why, size_t whylen)
+{
+	const struct kr_kat *dec = NULL;
+	struct kr_kat t;
+	uint8_t tag[GCM_TAG_MAX], ct[KAT_MAX_BYTES], out[KAT_MAX_BYTES];
+	size_t i, outlen;
+	int r;
+
+	for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++)
+		if (kats[i].kind == KR_KAT_AES256GCM_DEC)
+			dec = &kats[i];
+	if (dec == NULL) {
+		say(why, whylen, "no AES-256-GCM decryption vector");
+		return KR_ERR_INTERNAL;
+	}
+	t = *dec;
+	memcpy(tag, dec->tag, dec->taglen);
+	tag[dec->taglen - 1] ^= 0x01;
+	t.tag = tag;
+	if ((r = gcm_decrypt(&t, out, &outlen, why, whylen)) !=
+	    GCM_TAG_MISMATCH) {
+		if (r == 0)
+			say(why, whylen, "a tampered tag was accepted");
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	t = *dec;
+	memcpy(ct, dec->input, dec->inputlen);
+	ct[0] ^= 0x80;
+	t.input = ct;
+	if ((r = gcm_decrypt(&t, out, &outlen, why, whylen)) !=
+	    GCM_TAG_MISMATCH) {
+		if (r == 0)
+			say(why, whylen, "a tampered ciphertext was accepted");
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	say(why, whylen, "tampered tag and tampered ciphertext refused");
+	return 0;
+}
+
+static EVP_PKEY *
+pct_keygen(const struct pct *p)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *key = NULL;
+
+	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, p->alg, NULL)) == NULL ||
+	    EVP_PKEY_keygen_init(ctx) != 1)
+		goto out;
+	if (p->group != NULL && EVP_PKEY_CTX_set_group_name(ctx,
+	    p->group) != 1)
+		goto out;
+	if (p->bits != 0 && EVP_PKEY_CTX_set_rsa_keygen_bits(ctx,
+	    (int)p->bits) != 1)
+		goto out;
+	if (EVP_PKEY_generate(ctx, &key) != 1)
+		key = NULL;
+ out:
+	EVP_PKEY_CTX_free(ctx);
+	return key;
+}
+
+static int
+pct_pss(const struct pct *p, EVP_PKEY_CTX *pctx)
+{
+	if (!p->pss)
+		return 1;
+	return EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) ==
+	    1 && EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx,
+	    RSA_PSS_SALTLEN_DIGEST) == 1;
+}
+
+/* Returns 1 if sig verifies over msg, 0 if not, -1 on error. */
+static int
+pct_verify(const struct pct *p, EVP_PKEY *key, const uint8_t *sig,
+    size_t siglen, const uint8_t *msg, size_t msglen)
+{
+	EVP_MD_CTX *mctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	int r = -1;
+
+	if ((mctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestVerifyInit_ex(mctx, &pctx, p->md, NULL, NULL, key,
+	    NULL) != 1 || !pct_pss(p, pctx))
+		goto out;
+	r = EVP_DigestVerify(mctx, sig, siglen, msg, msglen) == 1;
+ out:
+	ERR_clear_error();	/* a refused signature queues an error */
+	EVP_MD_CTX_free(mctx);
+	return r;
+}
+
+static int
+pct_run(const struct pct *p, char *why, size_t whylen)
+{
+	uint8_t msg[sizeof(pct_msg)], *sig = NULL;
+	size_t siglen = 0;
+	EVP_MD_CTX *mctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+	EVP_PKEY *key = NULL;
+	int v, r = KR_ERR_SELFTEST_FAILED;
+
+	if ((key = pct_keygen(p)) == NULL) {
+		say_libcrypto(why, whylen, "generating a key");
+		goto out;
+	}
+	if ((mctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit_ex(mctx, &pctx, p->md, NULL, NULL, key,
+	    NULL) != 1 || !pct_pss(p, pctx) ||
+	    EVP_DigestSign(mctx, NULL, &siglen, pct_msg,
+	    sizeof(pct_msg)) != 1 ||
+	    (sig = OPENSSL_malloc(siglen)) == NULL ||
+	    EVP_DigestSign(mctx, sig, &siglen, pct_msg,
+	    sizeof(pct_msg)) != 1) {
+		say_libcrypto(why, whylen, "signing");
+		goto out;
+	}
+	if ((v = pct_verify(p, key, sig, siglen, pct_msg,
+	    sizeof(pct_msg))) != 1) {
+		say(why, whylen, "%s", v == 0 ?
+		    "signature by a fresh key did not verify" :
+		    "could not set up verification");
+		goto out;
+	}
+	memcpy(msg, pct_msg, sizeof(msg));
+	msg[0] ^= 0x01;
+	if ((v = pct_verify(p, key, sig, siglen, msg, sizeof(msg))) != 0) {
+		say(why, whylen, "%s", v == 1 ?
+		    "signature verified over a changed message" :
+		    "could not set up verification");
+		goto out;
+	}
+	say(why, whylen, "fresh key: %zu-byte signature verified, "
+	    "altered message rejected", siglen);
+	r = 0;
+ out:
+	OPENSSL_free(sig);
+	EVP_MD_CTX_free(mctx);
+	EVP_PKEY_free(key);
+	ERR_clear_error();
+	return r;
+}
+
+static int
+rng_openssl(uint8_t *buf, size_t len, char *why, size_t whylen)
+{
+	if (RAND_bytes(buf, (int)len) != 1) {
+		say_libcrypto(why, whylen, "RAND_bytes");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+rng_getrandom(uint8_t *buf, size_t len, char *why, size_t whylen)
+{
+	ssize_t got;
+	size_t off = 0;
+
+	while (off < len) {
+		if ((got = getrandom(buf + off, len - off, 0)) < 0) {
+			if (errno == EINTR)
+				continue;
+			say(why, whylen, "getrandom: %s", strerror(errno));
+			return -1;
+		}
+		off += (size_t)got;
+	}
+	return 0;
+}
+
+int
+kr_selftest_rng_blocks(const uint8_t *buf, size_t nblocks, size_t blocklen,
+    char *why, size_t whylen)
+{
+	size_t i, j;
+
+	for (i = 0; i < nblocks; i++) {
+		const uint8_t *b = buf + i * blocklen;
+
+		for (j = 0; j < blocklen && b[j] == 0; j++)
+			;
+		if (j == blocklen) {
+			say(why, whylen, "block %zu of %zu is all zeros",
+			    i + 1, nblocks);
+			return KR_ERR_SELFTEST_RNG;
+		}
+		if (i > 0 && memcmp(b - blocklen, b, blocklen) == 0) {
+			say(why, whylen, "blocks %zu and %zu are equal",
+			    i, i + 1);
+			return KR_ERR_SELFTEST_RNG;
+		}
+	}
+	say(why, whylen, "%zu x %zu-byte blocks: no repeat, no zero block",
+	    nblocks, blocklen);
+	return 0;
+}
+
+/* Draws fresh blocks one call at a time and runs the repetition test. */
+static int
+rng_health(const struct rng_source *s, char *why, size_t whylen)
+{
+	uint8_t buf[KR_SELFTEST_RNG_BLOCKS * KR_SELFTEST_RNG_BLOCK_BYTES];
+	size_t i;
+	int r = KR_ERR_SELFTEST_RNG;
+
+	for (i = 0; i < KR_SELFTEST_RNG_BLOCKS; i++) {
+		if (s->fill(buf + i * KR_SELFTEST_RNG_BLOCK_BYTES,
+		    KR_SELFTEST_RNG_BLOCK_BYTES, why, whylen) != 0)
+			goto out;
+	}
+	r = kr_selftest_rng_blocks(buf, KR_SELFTEST_RNG_BLOCKS,
+	    KR_SELFTEST_RNG_BLOCK_BYTES, why, whylen);
+ out:
+	explicit_bzero(buf, sizeof(buf));
+	return r;
+}
+
+static int
+check_drbg(char *why, size_t whylen)
+{
+	EVP_RAND_CTX *primary;
+	const char *name = "DRBG";
+
+	if (RAND_status() != 1) {
+		say_libcrypto(why, whylen, "seeding OpenSSL's DRBG");
+		return KR_ERR_SELFTEST_RNG;
+	}
+	if ((primary = RAND_get0_primary(NULL)) != NULL &&
+	    EVP_RAND_CTX_get0_rand(primary) != NULL)
+		name = EVP_RAND_get0_name(EVP_RAND_CTX_get0_rand(primary));
+	say(why, whylen, "primary %s seeded", name);
+	return 0;
+}
+
+/* Private-key numbers go to the secure heap only if it is running. */
+static int
+check_secure_heap(char *why, size_t whylen)
+{
+	void *p;
+	int secure;
+
+	if (!CRYPTO_secure_malloc_initialized()) {
+		say(why, whylen, "not initialized: private keys would live "
+		    "in ordinary memory");
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	if ((p = OPENSSL_secure_malloc(32)) == NULL) {
+		say_libcrypto(why, whylen, "allocating from the secure heap");
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	secure = CRYPTO_secure_allocated(p);
+	OPENSSL_secure_clear_free(p, 32);
+	if (!secure) {
+		say(why, whylen, "an allocation came from ordinary memory");
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	say(why, whylen, "initialized, %zu bytes in use", CRYPTO_secure_used());
+	return 0;
+}
+
+static int
+check_harden(char *why, size_t whylen)
+{
+	struct kr_harden_status st;
+
+	memset(&st, 0, sizeof(st));
+	kr_harden_status(&st);
+	if (!st.nondumpable) {
+		say(why, whylen, "process is dumpable: it was not hardened "
+		    "(kr_harden_process) before the self-test");
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	if (!st.core_limit_zero) {
+		say(why, whylen, "RLIMIT_CORE is not 0: a crash could write "
+		    "secrets to a core file");
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	if (st.mlockall_ok)
+		say(why, whylen, "non-dumpable, core limit 0, memory locked");
+	else
+		say(why, whylen, "non-dumpable, core limit 0; not all memory "
+		    "locked (%s)", st.mlockall_why);
+	return 0;
+}
+
+/* A library of another major version than the headers is not tested. */
+static int
+check_version(char *why, size_t whylen)
+{
+	if (OPENSSL_version_major() != OPENSSL_VERSION_MAJOR) {
+		say(why, whylen, "running %s, built against %s: rebuild "
+		    "keyrite", OpenSSL_version(OPENSSL_VERSION),
+		    OPENSSL_VERSION_STR);
+		return KR_ERR_SELFTEST_FAILED;
+	}
+	say(why, whylen, "%s (built against %s)",
+	    OpenSSL_version(OPENSSL_VERSION), OPENSSL_VERSION_STR);
+	return 0;
+}
+
+struct rows {
+	struct kr_selftest_result *res;
+	size_t		 max;
+	size_t		 n;		/* rows produced, even past max */
+	size_t		 failed;
+	char		 first[WHY_MAX + 64];	/* first failure */
+};
+
+static void
+row(struct rows *rs, const char *name, int r, const char *detail)
+{
+	struct kr_selftest_result *e;
+
+	if (r != 0 && rs->failed++ == 0)
+		snprintf(rs->first, sizeof(rs->first), "%s: %s", name, detail);
+	if (rs->n < rs->max) {
+		e = &rs->res[rs->n];
+		e->name = name;
+		e->ok = r == 0;
+		snprintf(e->detail, sizeof(e->detail), "%s", detail);
+	}
+	rs->n++;
+}
+
+int
+kr_selftest_run(struct kr_selftest_result *res, size_t max, size_t *n)
+{
+	struct rows rs;
+	char why[WHY_MAX];
+	size_t i;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.res = res;
+	rs.max = max;
+	for (i = 0; i < sizeof(kats) / sizeof(kats[0]); i++)
+		row(&rs, kats[i].name, kr_selftest_kat(&kats[i], why,
+		    sizeof(why)), why);
+	row(&rs, "AES-256-GCM tamper check", gcm_tamper(why, sizeof(why)),
+	    why);
+	for (i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		row(&rs, pcts[i].name, pct_run(&pcts[i], why, sizeof(why)),
+		    why);
+	row(&rs, "DRBG seeded (RAND_status)", check_drbg(why, sizeof(why)),
+	    why);
+	for (i = 0; i < sizeof(rng_sources) / sizeof(rng_sources[0]); i++)
+		row(&rs, rng_sources[i].name, rng_health(&rng_sources[i], why,
+		    sizeof(why)), why);
+	row(&rs, "OpenSSL secure heap active", check_secure_heap(why,
+	    sizeof(why)), why);
+	row(&rs, "process hardened", check_harden(why, sizeof(why)), why);
+	row(&rs, "OpenSSL version", check_version(why, sizeof(why)), why);
+	ERR_clear_error();
+
+	*n = rs.n < max ? rs.n : max;
+	if (rs.n > max)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "self-test results "
+		    "need %zu rows, room for %zu", rs.n, max);
+	if (rs.failed > 0)
+		return kr_err_set(KR_ERR_SELFTEST_FAILED, "%zu of %zu "
+		    "self-tests failed; first: %s", rs.failed, rs.n, rs.first);
+	kr_err_clear();
+	return 0;
+}
