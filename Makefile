@@ -21,7 +21,8 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	openssl libssl-dev libncurses-dev libqrencode-dev libusb-1.0-0-dev \
 	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
-	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils
+	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils \
+	python3
 
 PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS))
@@ -57,6 +58,8 @@ KEYRITE	= $(BUILD)/keyrite
 
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRCS = $(wildcard tests/helpers/*.c)
+HELPER_BINS = $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 BENCH_SRCS = $(wildcard tests/bench/bench_*.c)
 BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
@@ -120,12 +123,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	$(Q)$(CC) $(KR_CFLAGS) -Wno-missing-prototypes $(KR_LDFLAGS) -o $@ $< \
 	    $(LIB) $(KR_LDLIBS) $(shell pkg-config --libs criterion)
 
+# Test helpers: small programs integration tests call (never installed).
+$(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KR_CFLAGS) $(KR_LDFLAGS) -o $@ $< $(LIB) $(KR_LDLIBS)
+
 $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) $(KR_LDFLAGS) -o $@ $< $(LIB) $(KR_LDLIBS) -lgfshare
 
--include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/bench/*.d)
+-include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/bench/*.d \
+	$(BUILD)/helpers/*.d)
 -include tests/tests.mk
 
 # --- tests ------------------------------------------------------------------
@@ -136,7 +146,7 @@ check: deps
 check-asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
 
-test: $(KEYRITE) $(UNIT_BINS) $(TEST_EXTRA)
+test: $(KEYRITE) $(UNIT_BINS) $(HELPER_BINS) $(TEST_EXTRA)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run-unit.sh $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) KEYRITE=$(abspath $(KEYRITE)) \
 	    tests/integration/run.sh
@@ -144,7 +154,7 @@ test: $(KEYRITE) $(UNIT_BINS) $(TEST_EXTRA)
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run-unit.sh $(UNIT_BINS)
 
-integration: $(KEYRITE) $(TEST_EXTRA)
+integration: $(KEYRITE) $(HELPER_BINS) $(TEST_EXTRA)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) KEYRITE=$(abspath $(KEYRITE)) \
 	    tests/integration/run.sh
 

@@ -32,6 +32,7 @@ struct kr_cmd_entry {
 
 extern const struct kr_cmd_entry kr_cmd_selftest_entry;
 extern const struct kr_cmd_entry kr_cmd_airgap_check_entry;
+extern const struct kr_cmd_entry kr_cmd_escrow_entry;
 extern const struct kr_cmd_entry kr_cmd_version_entry;
 
 /*
