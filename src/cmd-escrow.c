@@ -1,0 +1,97 @@
+/*
+ * cmd-escrow.c: keyrite escrow inspect FILE
+ *
+ * Shows an escrow package's public metadata and checks its structure.  It
+ * never needs a secret: integrity (the GCM tag) can only be checked by
+ * opening the package with a quorum of shares.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "escrow.h"
+#include "hex.h"
+
+static void
+print_grouped(const char *label, const uint8_t *p, size_t len)
+{
+	char hex[2 * 64 + 1];
+	size_t i;
+
+	kr_hex_encode(p, len, hex, sizeof(hex));
+	printf("  %-14s", label);
+	for (i = 0; i < 2 * len; i += 4)
+		printf("%.4s%s", hex + i, i + 4 < 2 * len ? " " : "\n");
+}
+
+static void
+print_package(const char *path, const struct kr_escrow *e)
+{
+	char hex[2 * 32 + 1];
+	unsigned int i;
+
+	printf("escrow package %s\n", path);
+	printf("  %-14skeyrite-escrow %d\n", "format", KR_ESCROW_VERSION);
+	print_grouped("key id", e->key_id, sizeof(e->key_id));
+	kr_hex_encode(e->key_id, KR_KEY_ID_SHORT_BYTES, hex, sizeof(hex));
+	printf("  %-14s%s (on cards and in share labels)\n", "short id", hex);
+	printf("  %-14s%s\n", "key class", e->key_class);
+	printf("  %-14s%s (public key %zu bytes DER)\n", "algorithm",
+	    e->algorithm, e->spki_len);
+	printf("  %-14s%s\n", "created", e->created);
+	printf("  %-14s%u of %u custodians\n", "quorum", e->m, e->n);
+	kr_hex_encode(e->set_id, sizeof(e->set_id), hex, sizeof(hex));
+	printf("  %-14s%s\n", "share set", hex);
+	kr_hex_encode(e->policy_hash, sizeof(e->policy_hash), hex,
+	    sizeof(hex));
+	printf("  %-14s%s (sha256 %s)\n", "policy", e->policy_name, hex);
+	if (e->has_transcript) {
+		kr_hex_encode(e->transcript_hash, 32, hex, sizeof(hex));
+		printf("  %-14s%s (sha256 %s)\n", "transcript",
+		    e->transcript_id, hex);
+	} else
+		printf("  %-14snone recorded\n", "transcript");
+	printf("  %-14s%zu bytes, AES-256-GCM\n", "sealed key",
+	    e->sealed_len);
+	printf("  custodians:\n");
+	for (i = 0; i < e->n; i++) {
+		kr_hex_encode(e->roster[i].commitment, 32, hex, sizeof(hex));
+		printf("    %3u  %s\n         card %s, serial %s\n"
+		    "         commitment %s\n", i + 1, e->roster[i].name,
+		    e->roster[i].card, e->roster[i].serial, hex);
+	}
+	printf("structure: ok (key id matches the public key; integrity is "
+	    "checked only when a quorum opens the package)\n");
+}
+
+static int
+inspect(int argc, char **argv)
+{
+	struct kr_escrow *e = NULL;
+	int r;
+
+	if (argc != 2 || argv[1][0] == '-')
+		return kr_cmd_usage(&kr_cmd_escrow_entry);
+	if ((r = kr_escrow_load(argv[1], &e)) != 0) {
+		kr_cmd_perror("escrow inspect", r);
+		return r == KR_ERR_IO ? KR_EXIT_FAILURE : KR_EXIT_INTEGRITY;
+	}
+	print_package(argv[1], e);
+	kr_escrow_free(e);
+	return KR_EXIT_OK;
+}
+
+static int
+cmd_escrow(int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "inspect") == 0)
+		return inspect(argc - 1, argv + 1);
+	return kr_cmd_usage(&kr_cmd_escrow_entry);
+}
+
+const struct kr_cmd_entry kr_cmd_escrow_entry = {
+	"escrow", "inspect FILE",
+	"show an escrow package's public metadata and check its structure",
+	0, cmd_escrow
+};
