@@ -1,0 +1,178 @@
+/*
+ * token.h: custodian cards through PKCS#11.
+ *
+ * keyrite loads a PKCS#11 module at run time (OpenSC's opensc-pkcs11.so for
+ * real cards, SoftHSM2 for rehearsals and tests) and uses it for three
+ * things: a custodian's share of a KEK, stored as a private data object;
+ * the custodian's own P-256 key, which co-signs transcripts; and noticing
+ * cards come and go.  The module, slots and PINs come from the command line
+ * or the environment, never from a ceremony script.
+ *
+ * Every CKR_* code is mapped here, once, to a KR_ERR_TOKEN_* code whose
+ * detail names the card ("card custodian-3 (serial 8d1c5a3e2f4b6071)") and
+ * says what to do.  Nothing outside token.c sees a CK_RV.
+ */
+#ifndef KR_TOKEN_H
+#define KR_TOKEN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define KR_TOKEN_DEFAULT_MODULE	"/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
+#define KR_TOKEN_MODULE_ENV	"KEYRITE_PKCS11_MODULE"
+#define KR_TOKEN_APPLICATION	"keyrite"
+#define KR_TOKEN_SHARE_PREFIX	"keyrite-share:"
+#define KR_TOKEN_CUSTODIAN_LABEL "keyrite-custodian"
+#define KR_TOKEN_PIN_ATTEMPTS	3	/* default bound per card per ceremony */
+#define KR_TOKEN_PIN_MAX	64
+
+struct kr_token_module;
+struct kr_token_session;
+
+/* One present token, as C_GetTokenInfo describes it (trailing blanks cut). */
+struct kr_token_info {
+	unsigned long	slot;
+	char		label[33];
+	char		serial[17];
+	char		manufacturer[33];
+	char		model[17];
+	int		login_required;
+	int		write_protected;
+	int		pin_count_low;	/* CKF_USER_PIN_COUNT_LOW */
+	int		pin_final_try;	/* CKF_USER_PIN_FINAL_TRY */
+	int		pin_locked;	/* CKF_USER_PIN_LOCKED */
+	int		initialized;	/* CKF_TOKEN_INITIALIZED */
+};
+
+/*
+ * The module path to use: path if non-NULL, else $KEYRITE_PKCS11_MODULE if
+ * set and non-empty, else KR_TOKEN_DEFAULT_MODULE.
+ */
+const char	*kr_token_module_path(const char *path);
+
+/*
+ * Loads the module at kr_token_module_path(path) with dlopen and calls
+ * C_Initialize (OS locking allowed).  *mp set only on success.
+ */
+int	kr_token_module_open(const char *path, struct kr_token_module **mp);
+
+/* C_Finalize and dlclose; NULL-safe.  All sessions must be closed. */
+void	kr_token_module_close(struct kr_token_module *m);
+
+/*
+ * C_Finalize then C_Initialize again.  Some modules (SoftHSM2) see tokens
+ * added or removed only after this.  Fails with KR_ERR_ENGINE_STATE while a
+ * session is open.
+ */
+int	kr_token_module_reload(struct kr_token_module *m);
+
+/* "SoftHSM" / "OpenSC ..." from C_GetInfo, for the transcript. */
+const char	*kr_token_module_description(const struct kr_token_module *m);
+
+/*
+ * Lists tokens present now.  *listp is malloc()ed (free()), *np its length;
+ * an empty list is success.
+ */
+int	kr_token_list(struct kr_token_module *m, struct kr_token_info **listp,
+	    size_t *np);
+
+/*
+ * Finds the present token whose label or serial equals which.  Returns 0,
+ * KR_ERR_TOKEN_NOT_PRESENT, or KR_ERR_INVALID_ARGUMENT when two tokens
+ * match (the detail names both).
+ */
+int	kr_token_find(struct kr_token_module *m, const char *which,
+	    struct kr_token_info *out);
+
+/* "card <label> (serial <serial>)": how messages and transcripts name it. */
+void	kr_token_name(const struct kr_token_info *t, char *out, size_t outlen);
+
+/* Opens a read-write session on t's slot.  *sp set only on success. */
+int	kr_token_open(struct kr_token_module *m, const struct kr_token_info *t,
+	    struct kr_token_session **sp);
+
+/* Logs out if logged in and closes the session; NULL-safe. */
+void	kr_token_close(struct kr_token_session *s);
+
+/* The token's info as of the last refresh (login refreshes it). */
+const struct kr_token_info *kr_token_session_info(
+	    const struct kr_token_session *s);
+
+/*
+ * PIN attempts keyrite allows on one card in one ceremony, whatever the
+ * card does (SoftHSM2 never locks).  The caller keeps one per card.
+ */
+struct kr_token_pin_budget {
+	unsigned int	limit;		/* e.g. KR_TOKEN_PIN_ATTEMPTS */
+	unsigned int	failed;
+};
+
+/*
+ * Logs in as the user with pin (pinlen bytes, in kr_secmem memory; not
+ * modified, the caller wipes it).  Before trying, refuses with
+ * KR_ERR_TOKEN_ATTEMPTS when budget->failed >= budget->limit.  A wrong PIN
+ * increments budget->failed and returns KR_ERR_TOKEN_PIN_INCORRECT with a
+ * detail saying how many attempts keyrite still allows and what the card
+ * reports (count low, final try).  A locked PIN is KR_ERR_TOKEN_PIN_LOCKED.
+ * Frontends must check kr_token_session_info()->pin_final_try before
+ * asking and warn the custodian in plain words.
+ */
+int	kr_token_login(struct kr_token_session *s, const char *pin,
+	    size_t pinlen, struct kr_token_pin_budget *budget);
+
+/* A share object as read from a card. */
+struct kr_token_share {
+	char	 label[64];		/* keyrite-share:<32 hex>:<x> */
+	uint8_t	 key_id[16];		/* from the label */
+	uint8_t	 x;			/* from the label */
+	uint8_t	*value;			/* kr_secmem memory */
+	size_t	 len;
+};
+
+/* Frees n shares read by kr_token_read_shares(), wiping values; NULL-safe. */
+void	kr_token_shares_free(struct kr_token_share *shares, size_t n);
+
+/*
+ * Writes an encoded share (KR_SHARE_BYTES, secret) as a private token data
+ * object: CKO_DATA, CKA_TOKEN, CKA_PRIVATE, CKA_APPLICATION "keyrite",
+ * CKA_LABEL "keyrite-share:<hex of key_id[16]>:<x>".  Refuses with
+ * KR_ERR_TOKEN_EXISTS when the card already holds a share of key_id.
+ * Reads the object back and compares byte for byte, then decodes it and
+ * checks it against commitment; any difference is KR_ERR_TOKEN_READBACK
+ * and the object is destroyed.  Must be logged in.
+ */
+int	kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
+	    uint8_t x, const uint8_t *share, size_t len,
+	    const uint8_t commitment[32]);
+
+/*
+ * Reads the keyrite share objects on the card: of key_id when non-NULL,
+ * else all of them.  *sharesp malloc()ed, values in secret memory; free
+ * with kr_token_shares_free().  No share is success with *np = 0.  A card
+ * pulled out is KR_ERR_TOKEN_REMOVED naming it (never "no share").
+ */
+int	kr_token_read_shares(struct kr_token_session *s,
+	    const uint8_t *key_id, struct kr_token_share **sharesp, size_t *np);
+
+/* Destroys the card's share(s) of key_id; KR_ERR_NOT_FOUND if none. */
+int	kr_token_delete_share(struct kr_token_session *s,
+	    const uint8_t key_id[16]);
+
+/*
+ * Finds the card's custodian key pair (label "keyrite-custodian", ECDSA
+ * P-256), generating it on the card when absent and create is set (private
+ * key CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_PRIVATE).  Exports the public
+ * key as DER SubjectPublicKeyInfo (malloc()ed).  *createdp (may be NULL)
+ * says whether it was generated now.  Must be logged in.
+ */
+int	kr_token_custodian_key(struct kr_token_session *s, int create,
+	    uint8_t **spkip, size_t *spkilenp, int *createdp);
+
+/*
+ * Signs a 32-byte digest with the custodian key (CKM_ECDSA); the signature
+ * is returned DER-encoded (ECDSA-Sig-Value), as openssl pkeyutl expects.
+ */
+int	kr_token_custodian_sign(struct kr_token_session *s,
+	    const uint8_t digest[32], uint8_t **sigp, size_t *siglenp);
+
+#endif /* KR_TOKEN_H */
