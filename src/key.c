@@ -58,7 +58,7 @@ struct key_funcs {
 struct kr_key_alg {
 	const char		*name;
 	const char		*keytype;	/* OpenSSL key type name */
-	int			 pkcs8_nid;	/* PrivateKeyInfo algorithm OID */
+	int			 pkcs8_nid;	/* PKCS#8 algorithm OID */
 	const char		*digest;	/* NULL: pure EdDSA */
 	const char		*group;		/* EC curve, short name */
 	int			 bits;		/* RSA modulus size */
@@ -345,7 +345,8 @@ kr_key_to_pkcs8(const EVP_PKEY *key, uint8_t **derp, size_t *lenp)
 /*
  * Reads the algorithm OID of a PrivateKeyInfo without touching the private
  * key: SEQUENCE { INTEGER version, AlgorithmIdentifier, OCTET STRING ... }.
- * Only the (public) AlgorithmIdentifier is copied.
+ * Only the (public) AlgorithmIdentifier is copied.  Returns 0 or
+ * KR_ERR_KEY_DECODE (no detail set; OpenSSL's queue may say more).
  */
 static int
 pkcs8_alg_nid(const uint8_t *der, size_t len, int *nidp)
@@ -360,14 +361,14 @@ pkcs8_alg_nid(const uint8_t *der, size_t len, int *nidp)
 	ret = ASN1_get_object(&p, &plen, &tag, &xclass, (long)len);
 	if ((ret & 0x80) || ret != V_ASN1_CONSTRUCTED ||
 	    tag != V_ASN1_SEQUENCE || xclass != V_ASN1_UNIVERSAL)
-		return -1;
+		return KR_ERR_KEY_DECODE;
 	ret = ASN1_get_object(&p, &plen, &tag, &xclass, end - p);
 	if ((ret & 0x80) || ret != 0 || tag != V_ASN1_INTEGER ||
 	    xclass != V_ASN1_UNIVERSAL)
-		return -1;
+		return KR_ERR_KEY_DECODE;
 	p += plen;
 	if ((algor = d2i_X509_ALGOR(NULL, &p, end - p)) == NULL)
-		return -1;
+		return KR_ERR_KEY_DECODE;
 	X509_ALGOR_get0(&obj, NULL, NULL, algor);
 	*nidp = OBJ_obj2nid(obj);
 	X509_ALGOR_free(algor);

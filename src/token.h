@@ -175,4 +175,27 @@ int	kr_token_custodian_key(struct kr_token_session *s, int create,
 int	kr_token_custodian_sign(struct kr_token_session *s,
 	    const uint8_t digest[32], uint8_t **sigp, size_t *siglenp);
 
+/*
+ * Non-blocking C_WaitForSlotEvent(CKF_DONT_BLOCK): 0 and *slotp when a
+ * slot event is pending, KR_ERR_NOT_FOUND when none is, KR_ERR_UNSUPPORTED
+ * when the module does not implement it (SoftHSM2; then poll
+ * kr_token_list() after kr_token_module_reload()).
+ */
+int	kr_token_slot_event(struct kr_token_module *m, unsigned long *slotp);
+
+/*
+ * Initialises the token in slot (C_InitToken with so_pin and label), then
+ * sets its user PIN (C_InitPIN).  For rehearsal cards only: it erases the
+ * token.  PINs are NUL-terminated; rehearsal PINs are not secret.
+ */
+int	kr_token_init_token(struct kr_token_module *m, unsigned long slot,
+	    const char *so_pin, const char *label, const char *user_pin);
+
+/*
+ * Slots with a token present that is not initialised (SoftHSM2's free
+ * slot), for kr_token_init_token().  *slotsp malloc()ed.
+ */
+int	kr_token_free_slots(struct kr_token_module *m, unsigned long **slotsp,
+	    size_t *np);
+
 #endif /* KR_TOKEN_H */
