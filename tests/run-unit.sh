@@ -4,7 +4,8 @@
 # Under ASan (SAN=1) SIGSEGV must reach the tests that expect it.
 if [ "$SAN" = 1 ]; then
 	ASAN_OPTIONS="handle_segv=0:handle_abort=0:allow_user_segv_handler=1:detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-	export ASAN_OPTIONS
+	LSAN_OPTIONS="suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+	export ASAN_OPTIONS LSAN_OPTIONS
 fi
 pass=0 fail=0 bad=""
 for t in "$@"; do

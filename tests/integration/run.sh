@@ -9,7 +9,8 @@ export KEYRITE BUILD SAN
 export KR_TOP="$PWD"
 if [ "$SAN" = 1 ]; then
 	ASAN_OPTIONS="detect_leaks=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
-	export ASAN_OPTIONS
+	LSAN_OPTIONS="suppressions=$PWD/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+	export ASAN_OPTIONS LSAN_OPTIONS
 fi
 pass=0 fail=0 skip=0 failed=""
 logdir="$BUILD/test-logs"
