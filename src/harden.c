@@ -11,7 +11,9 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -81,6 +83,67 @@ lock_all(void)
 		snprintf(lock_why, sizeof(lock_why), "mlockall: %s",
 		    strerror(errno));
 	}
+}
+
+static int wiping_allocator;
+
+static void *
+wipe_malloc(size_t n, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	return malloc(n);
+}
+
+static void
+wipe_free(void *p, const char *file, int line)
+{
+	(void)file;
+	(void)line;
+	if (p == NULL)
+		return;
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+/* Never lets realloc() leave the old block behind unwiped. */
+static void *
+wipe_realloc(void *p, size_t n, const char *file, int line)
+{
+	size_t old;
+	void *q;
+
+	if (p == NULL)
+		return wipe_malloc(n, file, line);
+	if (n == 0) {
+		wipe_free(p, file, line);
+		return NULL;
+	}
+	old = malloc_usable_size(p);
+	if ((q = malloc(n)) == NULL)
+		return NULL;
+	memcpy(q, p, old < n ? old : n);
+	wipe_free(p, file, line);
+	return q;
+}
+
+int
+kr_harden_crypto_memory(void)
+{
+	if (wiping_allocator)
+		return 0;
+	if (CRYPTO_set_mem_functions(wipe_malloc, wipe_realloc,
+	    wipe_free) != 1)
+		return kr_err_set(KR_ERR_HARDEN, "OpenSSL allocated memory "
+		    "before its wiping allocator could be installed");
+	wiping_allocator = 1;
+	return 0;
+}
+
+int
+kr_harden_crypto_memory_active(void)
+{
+	return wiping_allocator;
 }
 
 void

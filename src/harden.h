@@ -38,6 +38,19 @@ struct kr_harden_status {
  */
 int	kr_harden_process(struct kr_harden_status *st);
 
+/*
+ * Makes OpenSSL wipe every heap block it frees (CRYPTO_set_mem_functions
+ * with explicit_bzero over malloc_usable_size), so that the temporary
+ * copies OpenSSL's encoders and decoders make of private keys do not
+ * outlive their use.  Must run before OpenSSL's first allocation: main()
+ * calls it first thing.  Returns 0, or KR_ERR_HARDEN when OpenSSL had
+ * already allocated.
+ */
+int	kr_harden_crypto_memory(void);
+
+/* Whether kr_harden_crypto_memory() is in effect. */
+int	kr_harden_crypto_memory_active(void);
+
 /* Reads the current state without changing anything. */
 void	kr_harden_status(struct kr_harden_status *st);
 

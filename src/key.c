@@ -386,7 +386,7 @@ pkcs8_alg_nid(const uint8_t *der, size_t len, int *nidp)
  * it tries (two to four, depending on the key type) and frees them without
  * wiping; for EC and EdDSA keys the private key's OCTET STRING is also
  * freed unwiped.  The decoded numbers themselves go to the secure heap.
- * EVP_PKCS82PKEY() and d2i_AutoPrivateKey() leave three to five times as
+ * EVP_PKCS82PKEY() and d2i_AutoPrivateKey() leave two to five times as
  * many copies.
  */
 int

@@ -56,6 +56,11 @@ main(int argc, char **argv)
 	const char *name;
 	int r;
 
+	/* Before anything can make OpenSSL allocate. */
+	if ((r = kr_harden_crypto_memory()) != 0) {
+		kr_cmd_perror("hardening OpenSSL's memory", r);
+		return KR_EXIT_HARDEN;
+	}
 	if (argc < 2) {
 		usage(stderr);
 		return KR_EXIT_USAGE;

@@ -757,10 +757,14 @@ check_harden(char *why, size_t whylen)
 		return KR_ERR_SELFTEST_FAILED;
 	}
 	if (st.mlockall_ok)
-		say(why, whylen, "non-dumpable, core limit 0, memory locked");
+		say(why, whylen, "non-dumpable, core limit 0, memory locked%s",
+		    kr_harden_crypto_memory_active() ? ", OpenSSL frees wiped" :
+		    "");
 	else
 		say(why, whylen, "non-dumpable, core limit 0; not all memory "
-		    "locked (%s)", st.mlockall_why);
+		    "locked (%s)%s", st.mlockall_why,
+		    kr_harden_crypto_memory_active() ? "; OpenSSL frees wiped" :
+		    "");
 	return 0;
 }
 
