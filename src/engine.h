@@ -1,0 +1,130 @@
+/*
+ * engine.h: the ceremony engine and the interface every frontend implements.
+ *
+ * The engine runs a ceremony script as a state machine.  Everything a
+ * person provides (names, confirmations, choices, PINs, presenting a card)
+ * it asks of its frontend through one call, ask(), with a prompt whose id is
+ * stable and documented in docs/prompts.md.  The frontend shows the prompt
+ * and returns the answer; it never touches keys, cards or files.  The
+ * engine tells the frontend what happens (step started, transcript record
+ * written, progress) through event().
+ *
+ * Two frontends exist: the batch frontend of `keyrite run` (answers from a
+ * file) and the ncurses TUI (ui/).
+ */
+#ifndef KR_ENGINE_H
+#define KR_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum kr_prompt_kind {
+	KR_PROMPT_INFO,		/* read this; acknowledge */
+	KR_PROMPT_CONFIRM,	/* yes/no; a typed word when expect is set */
+	KR_PROMPT_TEXT,		/* a line of text (a name, a reason) */
+	KR_PROMPT_CHOICE,	/* one of choices[] */
+	KR_PROMPT_PIN,		/* a card PIN: secret, no echo */
+	KR_PROMPT_CARD,		/* present a card: answer its label/serial */
+};
+
+struct kr_prompt {
+	enum kr_prompt_kind	 kind;
+	const char		*id;	/* stable, e.g. "custodian.2.card" */
+	const char		*role;	/* administrator, custodian, witness */
+	const char		*actor;	/* the person's name when known */
+	const char		*title;	/* short heading */
+	const char		*text;	/* what to do, in plain words */
+	const char *const	*choices;
+	size_t			 nchoices;
+	const char		*expect;	/* CONFIRM: the word to type */
+	const char		*card;		/* PIN/CARD: the card wanted */
+	unsigned int		 attempts_left;	/* PIN: keyrite's budget */
+	int			 final_try;	/* PIN: the card says so */
+	int			 irreversible;	/* CONFIRM: cannot be undone */
+};
+
+/*
+ * An answer.  For KR_PROMPT_PIN, text is kr_secmem memory of len + 1 bytes
+ * that the engine wipes and frees; otherwise malloc()ed and freed by the
+ * engine.  choice is the index for KR_PROMPT_CHOICE; yes for CONFIRM.
+ */
+struct kr_answer {
+	char	*text;
+	size_t	 len;
+	size_t	 choice;
+	int	 yes;
+};
+
+enum kr_event_kind {
+	KR_EVENT_STEP,		/* a step starts: step, nsteps, text */
+	KR_EVENT_RECORD,	/* a transcript record was written: text */
+	KR_EVENT_PROGRESS,	/* done of total: text */
+	KR_EVENT_NOTICE,	/* something people should see: text */
+	KR_EVENT_OUTPUT,	/* a file was written: text is its path */
+};
+
+struct kr_event {
+	enum kr_event_kind	 kind;
+	size_t			 step;		/* 1-based */
+	size_t			 nsteps;
+	const char		*verb;
+	const char		*role;
+	const char		*text;
+	uint64_t		 done;
+	uint64_t		 total;
+};
+
+struct kr_frontend {
+	/*
+	 * Returns 0 with *a filled, KR_ERR_ABORTED when the people in the
+	 * room abort, or KR_ERR_ANSWER_MISSING (batch: no answer for
+	 * p->id; the frontend sets the detail).
+	 */
+	int	(*ask)(void *ctx, const struct kr_prompt *p,
+		    struct kr_answer *a);
+	void	(*event)(void *ctx, const struct kr_event *e);
+	void	*ctx;
+};
+
+/* How a ceremony is run: everything that is not in the script. */
+struct kr_engine_config {
+	const char		*script_path;
+	const char		*policy_path;	/* NULL: beside the script */
+	const char		*media_dirs[8];
+	size_t			 nmedia;
+	const char		*module;	/* PKCS#11 module, or NULL */
+	const char		*previous;	/* previous transcript, or NULL */
+	int			 rehearsal;
+	const char *const	*sets;		/* "NAME=VALUE" overrides */
+	size_t			 nsets;
+	int			 skip_preflight;/* rehearsal only: no selftest/
+						   airgap refusal (recorded) */
+};
+
+struct kr_engine;
+
+/*
+ * Loads the script and policy, applies overrides, checks the policy (all
+ * violations at once) and that no output exists, without touching a card.
+ * *ep set only on success.
+ */
+int	kr_engine_new(const struct kr_engine_config *cfg,
+	    const struct kr_frontend *fe, struct kr_engine **ep);
+
+/*
+ * Runs every step.  On any failure or abort the engine wipes every secret,
+ * records why in the transcript (which stays, unsealed), and returns the
+ * error.  Returns 0 when the ceremony completed and its transcript is
+ * sealed.
+ */
+int	kr_engine_run(struct kr_engine *e);
+
+/* Paths of the files written so far (outputs, then the transcript). */
+size_t		 kr_engine_outputs(const struct kr_engine *e);
+const char	*kr_engine_output(const struct kr_engine *e, size_t i);
+const char	*kr_engine_transcript_path(const struct kr_engine *e);
+
+/* Wipes everything and frees e; NULL-safe. */
+void	kr_engine_free(struct kr_engine *e);
+
+#endif /* KR_ENGINE_H */
