@@ -165,6 +165,8 @@ demo: deps
 	$(Q)$(KEYRITE) selftest
 	$(Q)$(KEYRITE) airgap-check || \
 	    echo "demo: (this machine is not air-gapped; a real ceremony would refuse to start)"
+	$(Q)rm -rf $(BUILD)/demo-cards
+	$(Q)$(KEYRITE) rehearsal-cards --dir $(BUILD)/demo-cards --count 5
 	@echo "demo: the ceremony TUI arrives with a later issue; this is the foundation only."
 
 bench: deps

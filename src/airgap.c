@@ -576,15 +576,13 @@ usb_name(struct kr_airgap_usb *u)
 		    u->ports[i]);
 }
 
-static int
-usb_add(struct kr_airgap_report *rep, libusb_device *dev)
+int
+kr_airgap_usb_describe(struct libusb_device *dev, struct kr_airgap_usb *u)
 {
 	struct libusb_device_descriptor dd;
-	struct kr_airgap_usb *u;
 	int n;
 
-	if ((u = grow(&rep->usb, &rep->nusb, sizeof(*u))) == NULL)
-		return KR_ERR_NOMEM;
+	memset(u, 0, sizeof(*u));
 	u->bus = libusb_get_bus_number(dev);
 	u->address = libusb_get_device_address(dev);
 	n = libusb_get_port_numbers(dev, u->ports, sizeof(u->ports));
@@ -600,12 +598,26 @@ usb_add(struct kr_airgap_report *rep, libusb_device *dev)
 	u->subclass = dd.bDeviceSubClass;
 	u->protocol = dd.bDeviceProtocol;
 	u->nconfigs = dd.bNumConfigurations;
-	if (usb_add_configs(u, dev) != 0)
+	if (usb_add_configs(u, dev) != 0) {
+		free(u->ifs);
+		u->ifs = NULL;
+		u->nifs = 0;
 		return KR_ERR_NOMEM;
+	}
 	usb_strings_sysfs(u);
 	usb_strings_device(u, dev, &dd);
 	usb_check_bound(u);
 	return 0;
+}
+
+static int
+usb_add(struct kr_airgap_report *rep, libusb_device *dev)
+{
+	struct kr_airgap_usb *u;
+
+	if ((u = grow(&rep->usb, &rep->nusb, sizeof(*u))) == NULL)
+		return KR_ERR_NOMEM;
+	return kr_airgap_usb_describe(dev, u);
 }
 
 static int
@@ -682,8 +694,8 @@ usb_ok_reason(struct kr_airgap_usb *u)
 	}
 }
 
-static void
-judge_usb(struct kr_airgap_usb *u)
+void
+kr_airgap_usb_judge(struct kr_airgap_usb *u)
 {
 	size_t i;
 
@@ -786,7 +798,7 @@ judge(struct kr_airgap_report *rep)
 		}
 	}
 	for (i = 0; i < rep->nusb; i++) {
-		judge_usb(&rep->usb[i]);
+		kr_airgap_usb_judge(&rep->usb[i]);
 		if (!rep->usb[i].ok) {
 			usb++;
 			reason_add(offenders, "USB %s %04x:%04x",

@@ -139,6 +139,27 @@ void	kr_airgap_report_free(struct kr_airgap_report *rep);
 int	kr_airgap_report_json(const struct kr_airgap_report *rep,
 	    char **out);
 
+struct libusb_device;
+
+/*
+ * Describes one USB device as kr_airgap_scan() does (descriptors, every
+ * configuration's interfaces, strings, what the kernel bound to it), for
+ * kr_usbwatch, which sees devices arrive during a ceremony.  Overwrites
+ * *u; u->ifs is malloc()ed (free() it).  u->ok and u->reason are left
+ * empty: kr_airgap_usb_judge() fills them.  Returns 0 or KR_ERR_NOMEM
+ * (then u->ifs is NULL).  May open the device to read string descriptors.
+ */
+int	kr_airgap_usb_describe(struct libusb_device *dev,
+	    struct kr_airgap_usb *u);
+
+/*
+ * Sets u->ok and u->reason as the air-gap check judges the device: not ok
+ * when a device or interface class carries a network or radio link, it is
+ * a known network adapter, the kernel bound a network device to it, or
+ * its interfaces cannot be read.
+ */
+void	kr_airgap_usb_judge(struct kr_airgap_usb *u);
+
 /*
  * Short human description of a USB device or interface class, e.g.
  * "communications (CDC)"; never NULL.

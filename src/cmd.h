@@ -33,7 +33,9 @@ struct kr_cmd_entry {
 extern const struct kr_cmd_entry kr_cmd_selftest_entry;
 extern const struct kr_cmd_entry kr_cmd_airgap_check_entry;
 extern const struct kr_cmd_entry kr_cmd_escrow_entry;
+extern const struct kr_cmd_entry kr_cmd_rehearsal_cards_entry;
 extern const struct kr_cmd_entry kr_cmd_version_entry;
+extern const struct kr_cmd_entry kr_cmd_cards_entry;
 
 /*
  * Prints "keyrite: <context>: <kr_strerror(r)>[: <detail>]" to stderr.

@@ -71,6 +71,14 @@
 #define KR_ERR_KEY_MISMATCH		-702
 #define KR_ERR_KEY_DECODE		-703
 
+/* X.509 certificates: -800 .. -899 */
+#define KR_ERR_X509_SUBJECT		-800	/* subject string rejected */
+#define KR_ERR_X509_REQUEST		-801	/* validity or path length */
+#define KR_ERR_X509_SIGN		-802	/* building or signing failed */
+#define KR_ERR_X509_SELFCHECK		-803	/* the signed cert failed a check */
+#define KR_ERR_X509_DECODE		-804	/* not one DER certificate in PEM */
+#define KR_ERR_X509_SERIAL		-805	/* no random serial number */
+
 /* Tokens (PKCS#11): -1000 .. -1099 */
 #define KR_ERR_TOKEN_MODULE		-1000
 #define KR_ERR_TOKEN_NOT_PRESENT	-1001
@@ -82,10 +90,17 @@
 #define KR_ERR_TOKEN_WRITE_PROTECTED	-1007
 #define KR_ERR_TOKEN_GENERAL		-1008
 #define KR_ERR_TOKEN_REMOVED		-1009
+#define KR_ERR_TOKEN_FULL		-1010	/* no room left on the card */
+#define KR_ERR_TOKEN_NOT_LOGGED_IN	-1011
+#define KR_ERR_TOKEN_UNSUPPORTED	-1012	/* card cannot do what keyrite needs */
+#define KR_ERR_TOKEN_NOT_INITIALIZED	-1013	/* no token or no user PIN yet */
+#define KR_ERR_TOKEN_CUSTODIAN_KEY	-1014	/* custodian key unusable */
 
 /* Scripts and policy: -1100 .. -1199 */
 #define KR_ERR_SCRIPT_SYNTAX		-1100
 #define KR_ERR_POLICY_VIOLATION		-1101
+#define KR_ERR_POLICY_SYNTAX		-1102	/* malformed policy file */
+#define KR_ERR_SCRIPT_PARAM		-1103	/* bad --set NAME=VALUE */
 
 /* Engine, media, transcript: -1200 .. -1299 */
 #define KR_ERR_ENGINE_STATE		-1200
@@ -93,6 +108,8 @@
 #define KR_ERR_TRANSCRIPT_CHAIN		-1202
 #define KR_ERR_TRANSCRIPT_SIGNATURE	-1203
 #define KR_ERR_ANSWER_MISSING		-1204
+#define KR_ERR_TRANSCRIPT_UNSEALED	-1210	/* intact, but ends before the seal */
+#define KR_ERR_TRANSCRIPT_FORMAT	-1211	/* not a transcript, or a bad line */
 
 /*
  * Returns a fixed, static description of code (0 gives "success").  Never

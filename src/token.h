@@ -25,6 +25,7 @@
 #define KR_TOKEN_CUSTODIAN_LABEL "keyrite-custodian"
 #define KR_TOKEN_PIN_ATTEMPTS	3	/* default bound per card per ceremony */
 #define KR_TOKEN_PIN_MAX	64
+#define KR_TOKEN_NAME_MAX	256	/* kr_token_name() always fits */
 
 struct kr_token_module;
 struct kr_token_session;
@@ -66,7 +67,11 @@ void	kr_token_module_close(struct kr_token_module *m);
  */
 int	kr_token_module_reload(struct kr_token_module *m);
 
-/* "SoftHSM" / "OpenSC ..." from C_GetInfo, for the transcript. */
+/*
+ * "<manufacturer>, <library description> <major>.<minor>" from C_GetInfo
+ * ("SoftHSM, Implementation of PKCS11 2.6"; "OpenSC Project, OpenSC
+ * smartcard framework 0.23"), for the transcript.  Owned by m.
+ */
 const char	*kr_token_module_description(const struct kr_token_module *m);
 
 /*
@@ -84,8 +89,19 @@ int	kr_token_list(struct kr_token_module *m, struct kr_token_info **listp,
 int	kr_token_find(struct kr_token_module *m, const char *which,
 	    struct kr_token_info *out);
 
-/* "card <label> (serial <serial>)": how messages and transcripts name it. */
+/*
+ * "card <label> (serial <serial>)": how messages and transcripts name it.
+ * Label and serial pass through kr_token_printable().
+ */
 void	kr_token_name(const struct kr_token_info *t, char *out, size_t outlen);
+
+/*
+ * Copies in to out (outlen > 0, always NUL-terminated, cut short when too
+ * small) with every byte that is not printable UTF-8 (C0 and C1 controls,
+ * DEL, malformed sequences) written as \xNN, so that what a card says
+ * about itself cannot drive the terminal.  4 * strlen(in) + 1 always fits.
+ */
+void	kr_token_printable(const char *in, char *out, size_t outlen);
 
 /* Opens a read-write session on t's slot.  *sp set only on success. */
 int	kr_token_open(struct kr_token_module *m, const struct kr_token_info *t,
@@ -113,9 +129,12 @@ struct kr_token_pin_budget {
  * KR_ERR_TOKEN_ATTEMPTS when budget->failed >= budget->limit.  A wrong PIN
  * increments budget->failed and returns KR_ERR_TOKEN_PIN_INCORRECT with a
  * detail saying how many attempts keyrite still allows and what the card
- * reports (count low, final try).  A locked PIN is KR_ERR_TOKEN_PIN_LOCKED.
- * Frontends must check kr_token_session_info()->pin_final_try before
- * asking and warn the custodian in plain words.
+ * reports (count low, final try).  A locked PIN is KR_ERR_TOKEN_PIN_LOCKED
+ * (not tried when the card already says so).  A pinlen of 0 or over
+ * KR_TOKEN_PIN_MAX is KR_ERR_INVALID_ARGUMENT, not tried and not counted.
+ * budget must not be NULL.  Already logged in is success.  Frontends must
+ * check kr_token_session_info()->pin_final_try before asking and warn the
+ * custodian in plain words.
  */
 int	kr_token_login(struct kr_token_session *s, const char *pin,
 	    size_t pinlen, struct kr_token_pin_budget *budget);
@@ -127,6 +146,7 @@ struct kr_token_share {
 	uint8_t	 x;			/* from the label */
 	uint8_t	*value;			/* kr_secmem memory */
 	size_t	 len;
+	int	 is_private;		/* CKA_PRIVATE; 0 is a badly made card */
 };
 
 /* Frees n shares read by kr_token_read_shares(), wiping values; NULL-safe. */
@@ -148,13 +168,19 @@ int	kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
 /*
  * Reads the keyrite share objects on the card: of key_id when non-NULL,
  * else all of them.  *sharesp malloc()ed, values in secret memory; free
- * with kr_token_shares_free().  No share is success with *np = 0.  A card
- * pulled out is KR_ERR_TOKEN_REMOVED naming it (never "no share").
+ * with kr_token_shares_free().  No share is success with *np = 0, but
+ * only when logged in (else KR_ERR_TOKEN_NOT_LOGGED_IN: private objects
+ * are invisible without the PIN) and after confirming the card still
+ * answers: a card pulled out is KR_ERR_TOKEN_REMOVED naming it (never "no
+ * share").  Values are not checked here: kr_share_decode() them.
  */
 int	kr_token_read_shares(struct kr_token_session *s,
 	    const uint8_t *key_id, struct kr_token_share **sharesp, size_t *np);
 
-/* Destroys the card's share(s) of key_id; KR_ERR_NOT_FOUND if none. */
+/*
+ * Destroys the card's share(s) of key_id and confirms they are gone;
+ * KR_ERR_NOT_FOUND if there were none.  Must be logged in.
+ */
 int	kr_token_delete_share(struct kr_token_session *s,
 	    const uint8_t key_id[16]);
 
@@ -163,7 +189,11 @@ int	kr_token_delete_share(struct kr_token_session *s,
  * P-256), generating it on the card when absent and create is set (private
  * key CKA_SENSITIVE, not CKA_EXTRACTABLE, CKA_PRIVATE).  Exports the public
  * key as DER SubjectPublicKeyInfo (malloc()ed).  *createdp (may be NULL)
- * says whether it was generated now.  Must be logged in.
+ * says whether it was generated now.  Must be logged in.  Absent and
+ * create unset is KR_ERR_NOT_FOUND.  A key that is extractable, not
+ * sensitive, not P-256, duplicated, half missing, or whose halves do not
+ * match (a random digest is signed and verified every time) is
+ * KR_ERR_TOKEN_CUSTODIAN_KEY.
  */
 int	kr_token_custodian_key(struct kr_token_session *s, int create,
 	    uint8_t **spkip, size_t *spkilenp, int *createdp);

@@ -28,3 +28,38 @@ $(BUILD)/ct/ct_shamir_tablemul: tests/ct/ct_shamir.c \
 	    $(BUILD)/ct/shamir-tablemul.o $(LIB) $(KR_LDLIBS)
 
 -include $(wildcard $(BUILD)/ct/*.d)
+
+# --- USB hot-plug under umockdev (tests/integration/t-hotplug.sh) ----------
+#
+# tests/helpers/hotplug-umockdev.c needs libumockdev and GLib, which nothing
+# else links, so it gets this rule instead of the generic helper rule (an
+# explicit rule wins over the pattern).  GLib's headers are included as
+# system headers so that -Werror applies to our code only.
+
+UMOCKDEV_CFLAGS = $(patsubst -I%,-isystem %,\
+	$(shell pkg-config --cflags umockdev-1.0))
+UMOCKDEV_LDLIBS = $(shell pkg-config --libs umockdev-1.0)
+
+$(BUILD)/helpers/hotplug-umockdev: tests/helpers/hotplug-umockdev.c $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (umockdev)")
+	$(Q)$(CC) $(KR_CFLAGS) $(UMOCKDEV_CFLAGS) $(KR_LDFLAGS) -o $@ $< \
+	    $(LIB) $(KR_LDLIBS) $(UMOCKDEV_LDLIBS)
+
+# --- a faulty card for the token layer's read-back check -------------------
+#
+# tests/shim/p11-corrupt.c is a PKCS#11 module wrapping SoftHSM2 that
+# corrupts what it reads back (tests/unit/test_token.c loads it).  Built
+# without sanitizers: it runs inside SoftHSM2's process image either way.
+
+P11SHIM = $(BUILD)/shim/p11-corrupt.so
+TEST_EXTRA += $(P11SHIM)
+
+$(P11SHIM): tests/shim/p11-corrupt.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (PKCS#11 module)")
+	$(Q)$(CC) -std=c11 -D_DEFAULT_SOURCE -O2 -g $(WARN) -fPIC -shared \
+	    $(shell pkg-config --cflags p11-kit-1) -o $@ $< -ldl
+
+# test_token loads the shim, so `make unit` must build it too.
+$(BUILD)/tests/test_token: $(P11SHIM)
