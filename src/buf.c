@@ -82,6 +82,7 @@ kr_buf_take(struct kr_buf *b, char **textp, size_t *lenp)
 		kr_buf_free(b);
 		return kr_err_set(KR_ERR_NOMEM, "building text");
 	}
+	b->data[b->len] = '\0';	/* also when nothing was appended */
 	*textp = b->data;
 	if (lenp != NULL)
 		*lenp = b->len;

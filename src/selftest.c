@@ -26,6 +26,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/opensslv.h>
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
@@ -160,24 +161,59 @@ static const struct kr_kat kats[] = {
 /*
  * Pairwise-consistency tests: a fresh key of each kind keyrite may
  * generate in a ceremony signs a message, the signature verifies under the
- * public half, and does not verify over a changed message.  RSA uses 2048
- * bits: generating 3072-bit keys occasionally takes seconds, and the point
- * here is the implementation, not the key size.
+ * public half, and does not verify over a changed message.  RSA uses a
+ * fixed, published 2048-bit test key (tests/vectors/selftest-rsa2048.pem):
+ * generating an RSA key takes 0.1 to 2 s, which would make every ceremony's
+ * preflight slow and its duration random; a signature self-test with a
+ * fixed key exercises the same RSA-PSS code (FIPS 140-3 allows a
+ * known-key signature test in place of a pairwise test here).
  */
+static const char rsa_test_key[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDnqKqYfkRCgCAX\n"
+	"mCY93ltnMjEykN62WLvbWXyZGTmeFre9iJsXomkqtIyJ7/dfWB+o14E17O+sbo/d\n"
+	"tOVIaWQV7cFJXV+mn3vMosOCt5+2J5SauLTQxSKu9J8KTeHu2T9IBwXkiQr9voWR\n"
+	"5fIRDLHbCGQgRHPrvALVwVdcOm27NIQSTl/5QydhFHDQUO+1Rt40aVNxXUYIcMfb\n"
+	"u70K8T/jJETryv5t+CCafhCvt581JNHpExFfPT4PnLi7D7UYlDtEwUy3BEjpMFFh\n"
+	"RgNdAvCVNalpegLrccL01oP6koPwOcJ2ViR2IWedNex+MWkS47B1sXyo0KkxdtkQ\n"
+	"Dv07lV+3AgMBAAECggEAIlFBqGJ4ITPSzTv8Wkjw2Go+kIOWgoPFnHp2s0Vh3DH4\n"
+	"WSr98rPcCXgCo8J5LlYjJoN6QC9P2Abu6ASOvLnkGj2E1yXucAQLNmbcOKaUEctu\n"
+	"P7diDdVOTIWvc7rS3+ut7LEhpdfJWYqaReE/CViMlmp5TrBlTcQl1V2VX/PF4qfe\n"
+	"SjCLwSmzMQNsochGk3l+jDDaz/nW0BltqFPOylrPfK8+wxZl8MA6cjjvGCW44Kr8\n"
+	"59blOALljpVK7KtPEEKpxSxc1dcmj1IvWh29LSc7jAIp80DuE0IDKx0kBxzO3XNx\n"
+	"taUCBoUL2GIrBxHMIaMaExAsQ/ud/a+9+v96nIaVAQKBgQD26WtbInrj/kZZaz3B\n"
+	"AIrW1kSxSSSUtNuNUDCpQgeYXVx4jpL6Pluwlr7S7H6zzx2nVZiFvKQBLcdiX7Jh\n"
+	"QsOeyjEok2drjFPSnmahw2cOZokN33BSnxtMKFOkWtL0e8L5VZaNjs0FY1hE/rdE\n"
+	"J6WeRUPCkejXJ0qpsV4murU+twKBgQDwL4XYxX+zV3NGILd2fO/Dc053mkMI5f0M\n"
+	"aAnvCSuiBlxtNEA6vSCNbh8Oe0EDmDzI9sMLZMmVOxhdwRoRb+hDW2etohBgC+cy\n"
+	"PqGlAEpzrZt7c2PtOy7BO/adbpn48vWdVyeEWkFm3mfk7j5E1wL1zImkhAxoXABl\n"
+	"P3VLa//nAQKBgGcxOtsF2BJ9bO1mMpL9JQmQ13i4tv8nbzLqNswmeoIlUsZX3/mS\n"
+	"IkP1XJ9Ok82WXDBZR7ttEaYkedYVZLnda2Br5Iuuv2Rla4r1BLPKtMGB/Pm9TnZZ\n"
+	"ZNE5cWuZQd1H9D68lIVpDyqXUIbVZcaoQ0GYdS9WR9fT5hJxvIW3NpSVAoGAUK3F\n"
+	"6gC9WoKfiAjpV3W0HBUZYHeC2PRYQdiYraCI9Y3pcg1BHfn1e0xoRjcEqa5zjJXH\n"
+	"AobCZ8xH7QY2OXE7tZR4iQyNL5YP/QKozYIBgEXqmlcyU7ezhtkbh9plAgiqlEV4\n"
+	"Uq72lRVUFMQqSnlm1yXzfj2U5WEyCNB+F+2ZMgECgYEAvnj4dp12svK6fMmKzbx7\n"
+	"c9+6sVCrRLvkFi+X1dZ/PvBnnw7XsaAfvkSO4KulWkel6MFvNkKpT0+3l/XJN4pj\n"
+	"c0nk70S7vbzEk4SKaFvPavi43gJfpr2kTM2Gupqwn5cPlyQkAQ/YmVuK+CQ4nGtw\n"
+	"RTq7im6cIFM1FIZ20br5eIY=\n"
+	"-----END PRIVATE KEY-----\n";
+
 struct pct {
 	const char	*name;
 	const char	*alg;		/* EVP_PKEY type name */
 	const char	*group;		/* EC curve, or NULL */
 	unsigned int	 bits;		/* RSA modulus size, or 0 */
+	const char	*fixed_pem;	/* a fixed test key instead of keygen */
 	const char	*md;		/* NULL: the scheme hashes (Ed25519) */
 	int		 pss;		/* RSA-PSS padding */
 };
 
 static const struct pct pcts[] = {
-	{ "ECDSA P-256 sign/verify", "EC", "P-256", 0, "SHA256", 0 },
-	{ "ECDSA P-384 sign/verify", "EC", "P-384", 0, "SHA384", 0 },
-	{ "Ed25519 sign/verify", "ED25519", NULL, 0, NULL, 0 },
-	{ "RSA-2048-PSS sign/verify", "RSA", NULL, 2048, "SHA256", 1 },
+	{ "ECDSA P-256 sign/verify", "EC", "P-256", 0, NULL, "SHA256", 0 },
+	{ "ECDSA P-384 sign/verify", "EC", "P-384", 0, NULL, "SHA384", 0 },
+	{ "Ed25519 sign/verify", "ED25519", NULL, 0, NULL, NULL, 0 },
+	{ "RSA-2048-PSS sign/verify", "RSA", NULL, 2048, rsa_test_key,
+	    "SHA256", 1 },
 };
 
 static const uint8_t pct_msg[] = "keyrite pairwise consistency test";
@@ -523,7 +559,15 @@ pct_keygen(const struct pct *p)
 {
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *key = NULL;
+	BIO *bio;
 
+	if (p->fixed_pem != NULL) {
+		if ((bio = BIO_new_mem_buf(p->fixed_pem, -1)) == NULL)
+			return NULL;
+		key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+		BIO_free(bio);
+		return key;
+	}
 	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, p->alg, NULL)) == NULL ||
 	    EVP_PKEY_keygen_init(ctx) != 1)
 		goto out;
@@ -610,8 +654,9 @@ pct_run(const struct pct *p, char *why, size_t whylen)
 		    "could not set up verification");
 		goto out;
 	}
-	say(why, whylen, "fresh key: %zu-byte signature verified, "
-	    "altered message rejected", siglen);
+	say(why, whylen, "%s: %zu-byte signature verified, altered "
+	    "message rejected", p->fixed_pem ? "fixed test key" : "fresh key",
+	    siglen);
 	r = 0;
  out:
 	OPENSSL_free(sig);
