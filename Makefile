@@ -170,8 +170,9 @@ demo: deps
 	@echo "demo: the ceremony TUI arrives with a later issue; this is the foundation only."
 
 bench: deps
-	$(Q)$(MAKE) --no-print-directory $(BENCH_BINS)
-	$(Q)for b in $(BENCH_BINS); do $$b || exit 1; done
+	$(Q)$(MAKE) --no-print-directory $(KEYRITE) $(BENCH_BINS)
+	$(Q)for b in $(BENCH_BINS); do KEYRITE=$(abspath $(KEYRITE)) \
+	    KR_TOP=$(CURDIR) $$b || exit 1; done
 
 install: $(KEYRITE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/keyrite

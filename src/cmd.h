@@ -18,6 +18,8 @@
 #define KR_EXIT_AIRGAP		4	/* the machine is not air-gapped */
 #define KR_EXIT_INTEGRITY	5	/* a file failed its integrity check */
 #define KR_EXIT_HARDEN		6	/* could not harden the process */
+#define KR_EXIT_REFUSED		7	/* refused before any work: policy,
+					   existing outputs */
 
 /* Flags for struct kr_cmd_entry. */
 #define KR_CMD_SECRETS		0x1	/* harden the process before running */
@@ -33,6 +35,8 @@ struct kr_cmd_entry {
 extern const struct kr_cmd_entry kr_cmd_selftest_entry;
 extern const struct kr_cmd_entry kr_cmd_airgap_check_entry;
 extern const struct kr_cmd_entry kr_cmd_escrow_entry;
+extern const struct kr_cmd_entry kr_cmd_run_entry;
+extern const struct kr_cmd_entry kr_cmd_verify_entry;
 extern const struct kr_cmd_entry kr_cmd_rehearsal_cards_entry;
 extern const struct kr_cmd_entry kr_cmd_version_entry;
 extern const struct kr_cmd_entry kr_cmd_cards_entry;

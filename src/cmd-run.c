@@ -1,0 +1,264 @@
+/*
+ * cmd-run.c: keyrite run, the batch frontend.
+ *
+ * Runs a ceremony script with every human answer taken from an answers
+ * file (docs/prompts.md lists the prompt ids, which are the file's keys).
+ * For rehearsals, tests and automation; a real ceremony refuses
+ * `confirm = yes`, so every confirmation must be written out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "answers.h"
+#include "cmd.h"
+#include "engine.h"
+#include "err.h"
+#include "secmem.h"
+
+#define MAX_SETS	64
+
+struct batch {
+	struct kr_answers	*answers;
+	int			 rehearsal;
+	int			 confirm_all;
+};
+
+static int
+missing(const struct batch *b, const struct kr_prompt *p)
+{
+	return kr_err_set(KR_ERR_ANSWER_MISSING, "%s has no answer for "
+	    "prompt '%s' (%s): add a line '%s = ...'",
+	    kr_answers_path(b->answers), p->id, p->title ? p->title : "",
+	    p->id);
+}
+
+/* recover.card.<k> may come from the list recover.cards = a, b, c. */
+static int
+card_from_list(const struct batch *b, const char *id, char *out,
+    size_t outlen)
+{
+	const char *list = kr_answers_get(b->answers, "recover.cards");
+	unsigned long k;
+	size_t len;
+
+	if (list == NULL || strncmp(id, "recover.card.", 13) != 0)
+		return -1;
+	k = strtoul(id + 13, NULL, 10);
+	while (k > 1 && list != NULL) {
+		list = strchr(list, ',');
+		if (list != NULL)
+			list++;
+		k--;
+	}
+	if (list == NULL)
+		return -1;
+	while (*list == ' ')
+		list++;
+	len = strcspn(list, ",");
+	while (len > 0 && list[len - 1] == ' ')
+		len--;
+	if (len == 0 || len >= outlen)
+		return -1;
+	memcpy(out, list, len);
+	out[len] = '\0';
+	return 0;
+}
+
+static int
+answer_text(const char *v, struct kr_answer *a)
+{
+	if ((a->text = strdup(v)) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "answer");
+	a->len = strlen(v);
+	return 0;
+}
+
+static int
+batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
+{
+	struct batch *b = ctx;
+	const char *v = kr_answers_get(b->answers, p->id);
+	char card[128];
+	size_t i;
+
+	switch (p->kind) {
+	case KR_PROMPT_INFO:
+		return 0;
+	case KR_PROMPT_CONFIRM:
+		if (v == NULL && b->confirm_all) {
+			a->yes = 1;
+			return 0;
+		}
+		if (v == NULL)
+			return missing(b, p);
+		a->yes = strcmp(v, "yes") == 0 && p->expect == NULL;
+		return answer_text(v, a);
+	case KR_PROMPT_PIN:
+		if (v == NULL)
+			return missing(b, p);
+		a->len = strlen(v);
+		if ((a->text = kr_secmem_alloc(a->len + 1)) == NULL)
+			return KR_ERR_SECMEM_MLOCK;
+		memcpy(a->text, v, a->len);
+		return 0;
+	case KR_PROMPT_CARD:
+		if (v == NULL && card_from_list(b, p->id, card,
+		    sizeof(card)) == 0)
+			v = card;
+		if (v == NULL)
+			return missing(b, p);
+		printf("  card: %s presented for %s\n", v, p->id);
+		return answer_text(v, a);
+	case KR_PROMPT_CHOICE:
+		if (v == NULL)
+			return missing(b, p);
+		for (i = 0; i < p->nchoices; i++)
+			if (strcmp(v, p->choices[i]) == 0) {
+				a->choice = i;
+				return answer_text(v, a);
+			}
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s line %u: '%s' "
+		    "is not one of the choices", kr_answers_path(b->answers),
+		    kr_answers_line(b->answers, p->id), p->id);
+	case KR_PROMPT_TEXT:
+		if (v == NULL)
+			return missing(b, p);
+		return answer_text(v, a);
+	}
+	return kr_err_set(KR_ERR_INTERNAL, "prompt kind %d", (int)p->kind);
+}
+
+static void
+batch_event(void *ctx, const struct kr_event *ev)
+{
+	(void)ctx;
+	switch (ev->kind) {
+	case KR_EVENT_STEP:
+		printf("step %zu/%zu [%s] %s\n", ev->step, ev->nsteps,
+		    ev->role ? ev->role : "-", ev->verb);
+		break;
+	case KR_EVENT_NOTICE:
+		printf("  notice: %s\n", ev->text);
+		break;
+	case KR_EVENT_PROGRESS:
+	case KR_EVENT_RECORD:
+	case KR_EVENT_OUTPUT:
+		break;
+	}
+	fflush(stdout);
+}
+
+struct run_args {
+	struct kr_engine_config	 cfg;
+	const char		*sets[MAX_SETS];
+	const char		*answers;
+};
+
+static int
+parse_args(int argc, char **argv, struct run_args *ra)
+{
+	int i;
+
+	memset(ra, 0, sizeof(*ra));
+	ra->cfg.sets = ra->sets;
+	if (argc < 2 || argv[1][0] == '-')
+		return -1;
+	ra->cfg.script_path = argv[1];
+	for (i = 2; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(o, "--rehearsal") == 0) {
+			ra->cfg.rehearsal = 1;
+			continue;
+		}
+		if (v == NULL)
+			return -1;
+		i++;
+		if (strcmp(o, "--media") == 0 && ra->cfg.nmedia < 8)
+			ra->cfg.media_dirs[ra->cfg.nmedia++] = v;
+		else if (strcmp(o, "--answers") == 0)
+			ra->answers = v;
+		else if (strcmp(o, "--module") == 0)
+			ra->cfg.module = v;
+		else if (strcmp(o, "--policy") == 0)
+			ra->cfg.policy_path = v;
+		else if (strcmp(o, "--previous") == 0)
+			ra->cfg.previous = v;
+		else if (strcmp(o, "--set") == 0 && ra->cfg.nsets < MAX_SETS)
+			ra->sets[ra->cfg.nsets++] = v;
+		else
+			return -1;
+	}
+	return ra->cfg.nmedia > 0 && ra->answers != NULL ? 0 : -1;
+}
+
+static int
+report(struct kr_engine *e, int r)
+{
+	const char *t = kr_engine_transcript_path(e);
+	size_t i;
+
+	for (i = 0; r == 0 && i < kr_engine_outputs(e); i++)
+		printf("output: %s\n", kr_engine_output(e, i));
+	if (t != NULL)
+		printf("transcript: %s%s\n", t, r ? " (unsealed: the ceremony "
+		    "did not complete)" : "");
+	return r;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+	struct run_args ra;
+	struct batch b;
+	struct kr_frontend fe;
+	struct kr_engine *e = NULL;
+	int r;
+
+	if (parse_args(argc, argv, &ra) != 0)
+		return kr_cmd_usage(&kr_cmd_run_entry);
+	memset(&b, 0, sizeof(b));
+	b.rehearsal = ra.cfg.rehearsal;
+	if ((r = kr_answers_load(ra.answers, &b.answers)) != 0) {
+		kr_cmd_perror("run", r);
+		return KR_EXIT_FAILURE;
+	}
+	if (kr_answers_get(b.answers, "confirm") != NULL) {
+		if (!b.rehearsal) {
+			fprintf(stderr, "keyrite: run: %s line %u: 'confirm = "
+			    "yes' is accepted only with --rehearsal; a real "
+			    "ceremony needs every confirmation written out\n",
+			    ra.answers, kr_answers_line(b.answers, "confirm"));
+			kr_answers_free(b.answers);
+			return KR_EXIT_USAGE;
+		}
+		b.confirm_all = strcmp(kr_answers_get(b.answers, "confirm"),
+		    "yes") == 0;
+	}
+	fe.ask = batch_ask;
+	fe.event = batch_event;
+	fe.ctx = &b;
+	if ((r = kr_engine_new(&ra.cfg, &fe, &e)) != 0) {
+		kr_cmd_perror("run", r);
+		kr_answers_free(b.answers);
+		return r == KR_ERR_EXISTS || r == KR_ERR_POLICY_VIOLATION ||
+		    r == KR_ERR_SCRIPT_SYNTAX ? KR_EXIT_REFUSED :
+		    KR_EXIT_FAILURE;
+	}
+	r = kr_engine_run(e);
+	if (r != 0)
+		kr_cmd_perror("run", r);
+	report(e, r);
+	kr_engine_free(e);
+	kr_answers_free(b.answers);
+	return r == 0 ? KR_EXIT_OK : KR_EXIT_FAILURE;
+}
+
+const struct kr_cmd_entry kr_cmd_run_entry = {
+	"run", "SCRIPT --media DIR [--media DIR...] --answers FILE "
+	"[--module PATH] [--rehearsal] [--set NAME=VALUE...] "
+	"[--previous TRANSCRIPT] [--policy FILE]",
+	"run a ceremony script with answers from a file (batch frontend)",
+	KR_CMD_SECRETS, cmd_run
+};

@@ -1,0 +1,385 @@
+/*
+ * engine-common.c: the verbs every ceremony uses (self-test, air-gap
+ * check, roll call, witnesses' fingerprint check, wipe, seal) and the
+ * table that maps a script's verb names to their functions.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "airgap.h"
+#include "engine-int.h"
+#include "err.h"
+#include "hex.h"
+#include "secmem.h"
+#include "selftest.h"
+#include "x509.h"
+
+/* Defined in engine-create.c and engine-recover.c. */
+int	kr_engine_verb_generate_key(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_self_sign(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_write_certificate(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_split(struct kr_engine *, const struct kr_script_step *);
+int	kr_engine_verb_write_shares(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_verify_shares(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_write_escrow(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_load_escrow(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_recover(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_prove_key(struct kr_engine *,
+	    const struct kr_script_step *);
+
+static int
+verb_selftest(struct kr_engine *e, const struct kr_script_step *st)
+{
+	struct kr_selftest_result res[KR_SELFTEST_MAX_RESULTS];
+	char passed[16], failed[512] = "";
+	size_t n = 0, i, nfail = 0, used = 0;
+	int r;
+
+	(void)st;
+	r = kr_selftest_run(res, KR_SELFTEST_MAX_RESULTS, &n);
+	for (i = 0; i < n; i++)
+		if (!res[i].ok) {
+			nfail++;
+			if (used < sizeof(failed))
+				used += (size_t)snprintf(failed + used,
+				    sizeof(failed) - used, "%s%s", used ?
+				    "; " : "", res[i].name);
+		}
+	snprintf(passed, sizeof(passed), "%zu", n - nfail);
+	{
+		struct kr_fact f[] = { { "passed", passed },
+		    { "failed", nfail ? failed : "none" } };
+
+		if (kr_engine_record(e, "selftest", "engine", f, 2) != 0)
+			return kr_err_set(KR_ERR_IO, "writing the transcript");
+	}
+	if (r != 0 || nfail > 0)
+		return kr_err_set(KR_ERR_SELFTEST_FAILED, "self-tests failed "
+		    "(%s): this machine must not be used for a ceremony",
+		    failed);
+	return 0;
+}
+
+static int
+verb_airgap(struct kr_engine *e, const struct kr_script_step *st)
+{
+	struct kr_airgap_report *rep = NULL;
+	char *json = NULL, detail[1024];
+	int r, rj;
+
+	(void)st;
+	r = kr_airgap_scan(&rep);
+	snprintf(detail, sizeof(detail), "%s", r ? kr_err_detail() : "");
+	if (rep == NULL)
+		return r;
+	if ((rj = kr_airgap_report_json(rep, &json)) != 0)
+		goto out;
+	{
+		struct kr_fact f[] = { { "air-gapped", r == 0 ? "yes" : "no" },
+		    { "policy", r == 0 ? "ok" : e->cfg.rehearsal ?
+		    "allowed-in-rehearsal" : "refused" },
+		    { "inventory", json } };
+
+		if ((rj = kr_engine_record(e, "airgap-check", "engine", f,
+		    3)) != 0)
+			goto out;
+	}
+	if (r != 0 && e->cfg.rehearsal) {
+		kr_engine_notice(e, "not air-gapped (%s); allowed because this "
+		    "is a rehearsal, and recorded", detail);
+		r = 0;
+	} else if (r != 0)
+		kr_err_set(r, "%s; a real ceremony does not start on this "
+		    "machine", detail);
+	rj = r;
+ out:
+	free(json);
+	kr_airgap_report_free(rep);
+	return rj;
+}
+
+/* The number of custodians the script's split step will need. */
+static size_t
+custodians_needed(const struct kr_engine *e)
+{
+	size_t i;
+
+	for (i = 0; i < e->script->nsteps; i++)
+		if (strcmp(e->script->steps[i].verb, "split") == 0)
+			return (size_t)atoi(kr_script_arg(&e->script->steps[i],
+			    "shares"));
+	return 0;
+}
+
+static int
+roll_custodians(struct kr_engine *e)
+{
+	char id[64], text[256];
+	size_t i, n = custodians_needed(e);
+	int r;
+
+	if (n == 0)
+		return 0;
+	if ((e->custodians = calloc(n, sizeof(*e->custodians))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "roll call");
+	for (i = 0; i < n; i++) {
+		struct kr_engine_custodian *c = &e->custodians[i];
+
+		snprintf(id, sizeof(id), "custodian.%zu.name", i + 1);
+		snprintf(text, sizeof(text), "Name of custodian %zu of %zu.",
+		    i + 1, n);
+		if ((r = kr_engine_ask_text(e, id, "administrator",
+		    "Roll call", text, 1, c->name, sizeof(c->name))) != 0)
+			return r;
+		snprintf(id, sizeof(id), "custodian.%zu.card", i + 1);
+		snprintf(text, sizeof(text), "Label of %s's card.", c->name);
+		if ((r = kr_engine_ask_text(e, id, "administrator",
+		    "Roll call", text, 1, c->card, sizeof(c->card))) != 0)
+			return r;
+		e->ncustodians++;
+	}
+	return 0;
+}
+
+static int
+roll_witnesses(struct kr_engine *e)
+{
+	char id[64], text[128];
+	size_t j;
+	int r;
+
+	for (j = 0; j < ENGINE_MAX_WITNESSES; j++) {
+		snprintf(id, sizeof(id), "witness.%zu.name", j + 1);
+		snprintf(text, sizeof(text), "Name of witness %zu%s.", j + 1,
+		    j == 0 ? "" : " (empty when there are no more)");
+		r = kr_engine_ask_text(e, id, "administrator", "Roll call",
+		    text, j == 0, e->witnesses[j], sizeof(e->witnesses[0]));
+		if (r == KR_ERR_ANSWER_MISSING && j > 0)
+			break;
+		if (r != 0)
+			return r;
+		if (e->witnesses[j][0] == '\0')
+			break;
+		e->nwitnesses++;
+	}
+	return 0;
+}
+
+static int
+record_roll_call(struct kr_engine *e, const char *reason, const char *auth)
+{
+	struct kr_fact f[4 + ENGINE_MAX_WITNESSES + 2 * 255];
+	char keys[ENGINE_MAX_WITNESSES + 2 * 255][48];
+	size_t n = 0, k = 0, i;
+
+	f[n++] = (struct kr_fact){ "operator", e->operator_name };
+	f[n++] = (struct kr_fact){ "reason", reason };
+	f[n++] = (struct kr_fact){ "authorization", auth };
+	for (i = 0; i < e->nwitnesses; i++, k++) {
+		snprintf(keys[k], sizeof(keys[k]), "witness.%zu", i + 1);
+		f[n++] = (struct kr_fact){ keys[k], e->witnesses[i] };
+	}
+	for (i = 0; i < e->ncustodians; i++) {
+		snprintf(keys[k], sizeof(keys[k]), "custodian.%zu", i + 1);
+		f[n++] = (struct kr_fact){ keys[k++], e->custodians[i].name };
+		snprintf(keys[k], sizeof(keys[k]), "custodian.%zu.card", i + 1);
+		f[n++] = (struct kr_fact){ keys[k++], e->custodians[i].card };
+	}
+	return kr_engine_record(e, "roll-call", "administrator", f, n);
+}
+
+static int
+verb_roll_call(struct kr_engine *e, const struct kr_script_step *st)
+{
+	char reason[ENGINE_TEXT_MAX + 1], auth[ENGINE_TEXT_MAX + 1];
+	int r, need = !e->cfg.rehearsal;
+
+	(void)st;
+	if ((r = kr_engine_ask_text(e, "operator.name", "administrator",
+	    "Roll call", "Name of the ceremony administrator.", 1,
+	    e->operator_name, sizeof(e->operator_name))) != 0 ||
+	    (r = roll_witnesses(e)) != 0)
+		return r;
+	r = kr_engine_ask_text(e, "ceremony.reason", "administrator", "Why",
+	    "Why is this ceremony held?", need, reason, sizeof(reason));
+	if (r == KR_ERR_ANSWER_MISSING && !need) {
+		reason[0] = '\0';
+		r = 0;
+	}
+	if (r == 0)
+		r = kr_engine_ask_text(e, "ceremony.authorization",
+		    "administrator", "Authorization", "What authorizes it "
+		    "(change ticket, board resolution, court order)?", need,
+		    auth, sizeof(auth));
+	if (r == KR_ERR_ANSWER_MISSING && !need) {
+		auth[0] = '\0';
+		r = 0;
+	}
+	if (r != 0)
+		return r == KR_ERR_ANSWER_MISSING ? kr_err_set(r, "%s; a real "
+		    "ceremony does not start without a reason and an "
+		    "authorization", kr_err_detail()) : r;
+	if (reason[0] == '\0')
+		snprintf(reason, sizeof(reason), "rehearsal");
+	if (auth[0] == '\0')
+		snprintf(auth, sizeof(auth), "rehearsal");
+	if ((r = roll_custodians(e)) != 0)
+		return r;
+	return record_roll_call(e, reason, auth);
+}
+
+/* The text witnesses compare: the certificate's fingerprint, else key id. */
+static int
+fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
+{
+	uint8_t fp[KR_X509_FP_BYTES];
+	int r;
+
+	if (e->cert != NULL) {
+		if ((r = kr_x509_fingerprint(e->cert, fp)) != 0)
+			return r;
+		kr_x509_fingerprint_text(fp, out, outlen);
+		return 0;
+	}
+	if (e->escrow != NULL) {
+		kr_x509_fingerprint_text(e->escrow->key_id, out, outlen);
+		return 0;
+	}
+	return kr_err_set(KR_ERR_ENGINE_STATE, "show-fingerprint: no "
+	    "certificate or key yet");
+}
+
+static int
+witness_confirms(struct kr_engine *e, size_t j, const char *fp,
+    const char *last)
+{
+	struct kr_prompt p;
+	struct kr_answer a;
+	char id[64], text[512];
+	int r, tries, ok;
+
+	snprintf(id, sizeof(id), "witness.%zu.fingerprint", j + 1);
+	snprintf(text, sizeof(text), "Witness %s: compare this SHA-256 "
+	    "fingerprint with the one read aloud and on the printout:\n\n"
+	    "%s\n\nType its last group to confirm.", e->witnesses[j], fp);
+	for (tries = 0; tries < 3; tries++) {
+		memset(&p, 0, sizeof(p));
+		p.kind = KR_PROMPT_CONFIRM;
+		p.id = id;
+		p.role = "witness";
+		p.actor = e->witnesses[j];
+		p.title = "Fingerprint";
+		p.text = text;
+		p.expect = last;
+		if ((r = kr_engine_ask(e, &p, &a)) != 0)
+			return r;
+		ok = a.yes || (a.text != NULL && strcasecmp(a.text, last) == 0);
+		free(a.text);
+		if (ok) {
+			struct kr_fact f[] = { { "witness", e->witnesses[j] },
+			    { "fingerprint", fp } };
+
+			return kr_engine_record(e, "fingerprint-confirmed",
+			    "witness", f, 2);
+		}
+		kr_engine_notice(e, "that is not the last group (%s); compare "
+		    "again", last);
+	}
+	return kr_err_set(KR_ERR_ABORTED, "witness %s did not confirm the "
+	    "fingerprint", e->witnesses[j]);
+}
+
+static int
+verb_show_fingerprint(struct kr_engine *e, const struct kr_script_step *st)
+{
+	char fp[KR_X509_FP_TEXT_BYTES];
+	const char *last;
+	size_t j;
+	int r;
+
+	(void)st;
+	if ((r = fingerprint_text(e, fp, sizeof(fp))) != 0)
+		return r;
+	last = strrchr(fp, ' ') ? strrchr(fp, ' ') + 1 : fp;
+	if (e->nwitnesses == 0)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "no witness to confirm "
+		    "the fingerprint: the roll call must come first");
+	for (j = 0; j < e->nwitnesses; j++)
+		if ((r = witness_confirms(e, j, fp, last)) != 0)
+			return r;
+	return 0;
+}
+
+static int
+verb_wipe(struct kr_engine *e, const struct kr_script_step *st)
+{
+	(void)st;
+	kr_secmem_free(e->kek, KR_KEK_BYTES);
+	e->kek = NULL;
+	kr_secmem_free(e->shares, e->shareslen);
+	e->shares = NULL;
+	e->shareslen = 0;
+	{
+		struct kr_fact f[] = { { "wiped", "kek shares" },
+		    { "kept", e->key ? "ceremony key, until the seal" :
+		    "nothing" } };
+
+		return kr_engine_record(e, "secrets-wiped", "engine", f, 2);
+	}
+}
+
+static int
+verb_seal(struct kr_engine *e, const struct kr_script_step *st)
+{
+	int r;
+
+	(void)st;
+	if (e->key == NULL)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "seal-transcript: no "
+		    "ceremony key to sign with (was it wiped by the recovery "
+		    "window?)");
+	r = kr_transcript_seal(e->tr, e->key);
+	EVP_PKEY_free(e->key);
+	e->key = NULL;
+	e->key_deadline = 0;
+	return r;
+}
+
+static const struct kr_engine_verb verbs[] = {
+	{ "selftest",		verb_selftest },
+	{ "airgap-check",	verb_airgap },
+	{ "roll-call",		verb_roll_call },
+	{ "generate-key",	kr_engine_verb_generate_key },
+	{ "self-sign",		kr_engine_verb_self_sign },
+	{ "show-fingerprint",	verb_show_fingerprint },
+	{ "write-certificate",	kr_engine_verb_write_certificate },
+	{ "split",		kr_engine_verb_split },
+	{ "write-shares",	kr_engine_verb_write_shares },
+	{ "verify-shares",	kr_engine_verb_verify_shares },
+	{ "write-escrow",	kr_engine_verb_write_escrow },
+	{ "load-escrow",	kr_engine_verb_load_escrow },
+	{ "recover",		kr_engine_verb_recover },
+	{ "prove-key",		kr_engine_verb_prove_key },
+	{ "wipe",		verb_wipe },
+	{ "seal-transcript",	verb_seal },
+};
+
+const struct kr_engine_verb *
+kr_engine_verb_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(verbs[i].name, name) == 0)
+			return &verbs[i];
+	return NULL;
+}

@@ -1,0 +1,320 @@
+/*
+ * engine-create.c: the verbs that make a new escrowed key: generate it,
+ * certify it, split its KEK, write the shares to the custodians' cards,
+ * verify them, and write the escrow package.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "engine-int.h"
+#include "err.h"
+#include "hex.h"
+#include "key.h"
+#include "quorum.h"
+#include "secmem.h"
+#include "shamir.h"
+#include "share.h"
+#include "x509.h"
+
+int	kr_engine_verb_generate_key(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_self_sign(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_write_certificate(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_split(struct kr_engine *, const struct kr_script_step *);
+int	kr_engine_verb_write_shares(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_verify_shares(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_write_escrow(struct kr_engine *,
+	    const struct kr_script_step *);
+
+static const char *
+arg(const struct kr_script_step *st, const char *name, const char *def)
+{
+	const char *v = kr_script_arg(st, name);
+
+	return v != NULL && *v != '\0' ? v : def;
+}
+
+int
+kr_engine_verb_generate_key(struct kr_engine *e,
+    const struct kr_script_step *st)
+{
+	const char *name = arg(st, "algorithm", "");
+	const struct kr_key_alg *alg = kr_key_alg_find(name);
+	uint8_t id[KR_KEY_ID_BYTES];
+	char hex[65];
+	int r;
+
+	if (alg == NULL)
+		return kr_err_set(KR_ERR_KEY_ALGORITHM, "%s:%zu: algorithm "
+		    "'%s' is not one keyrite manages", e->script->source,
+		    st->line, name);
+	if (e->key != NULL)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "a key exists already");
+	kr_engine_progress(e, "generating the key", 0, 1);
+	if ((r = kr_key_generate(alg, &e->key)) != 0 ||
+	    (r = kr_key_id(e->key, id)) != 0)
+		return r;
+	kr_engine_progress(e, "generating the key", 1, 1);
+	kr_hex_encode(id, sizeof(id), hex, sizeof(hex));
+	{
+		struct kr_fact f[] = { { "algorithm", name },
+		    { "key-id", hex } };
+
+		return kr_engine_record(e, "key-generated", "engine", f, 2);
+	}
+}
+
+int
+kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
+{
+	struct kr_x509_request req;
+	struct kr_x509_info info;
+	char fp[KR_X509_FP_TEXT_BYTES];
+	int r;
+
+	if (e->key == NULL)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "self-sign: no key");
+	memset(&req, 0, sizeof(req));
+	req.subject = arg(st, "subject", "");
+	req.validity_days = atoi(arg(st, "validity-days", "0"));
+	req.path_len = atoi(arg(st, "path-length", "-1"));
+	req.rehearsal = e->cfg.rehearsal;
+	if ((r = kr_x509_self_sign(e->key, &req, &e->cert)) != 0 ||
+	    (r = kr_x509_describe(e->cert, &info)) != 0)
+		return r;
+	kr_x509_fingerprint_text(info.fingerprint, fp, sizeof(fp));
+	{
+		struct kr_fact f[] = { { "subject", info.subject },
+		    { "serial", info.serial },
+		    { "not-before", info.not_before },
+		    { "not-after", info.not_after },
+		    { "signature", info.sig_alg },
+		    { "sha256-fingerprint", fp } };
+
+		return kr_engine_record(e, "certificate-issued", "engine", f,
+		    6);
+	}
+}
+
+int
+kr_engine_verb_write_certificate(struct kr_engine *e,
+    const struct kr_script_step *st)
+{
+	char *pem = NULL;
+	size_t len = 0;
+	int r;
+
+	if (e->cert == NULL)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "write-certificate: no "
+		    "certificate");
+	if ((r = kr_x509_to_pem(e->cert, &pem, &len)) != 0)
+		return r;
+	r = kr_engine_output_file(e, arg(st, "name", "root-ca.pem"), pem, len,
+	    "certificate");
+	free(pem);
+	return r;
+}
+
+static int
+new_escrow(struct kr_engine *e, unsigned int m, unsigned int n)
+{
+	size_t i;
+	int r;
+
+	if (m < 2 || m > n || n > 255 || e->ncustodians != n)
+		return kr_err_set(KR_ERR_SHAMIR_PARAMS, "split %u of %u, but "
+		    "the roll call named %zu custodians", m, n,
+		    e->ncustodians);
+	if ((e->escrow = kr_escrow_new((uint8_t)m, (uint8_t)n)) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "escrow package");
+	if ((r = kr_escrow_set_key(e->escrow, e->key)) != 0)
+		return r;
+	snprintf(e->escrow->key_class, sizeof(e->escrow->key_class), "%s",
+	    e->script->key_class);
+	snprintf(e->escrow->policy_name, sizeof(e->escrow->policy_name), "%s",
+	    e->policy->name);
+	memcpy(e->escrow->policy_hash, kr_policy_sha256(e->policy), 32);
+	kr_escrow_now(e->escrow->created);
+	for (i = 0; i < n; i++) {
+		snprintf(e->escrow->roster[i].name,
+		    sizeof(e->escrow->roster[i].name), "%s",
+		    e->custodians[i].name);
+		snprintf(e->escrow->roster[i].card,
+		    sizeof(e->escrow->roster[i].card), "%s",
+		    e->custodians[i].card);
+	}
+	return 0;
+}
+
+int
+kr_engine_verb_split(struct kr_engine *e, const struct kr_script_step *st)
+{
+	unsigned int m = (unsigned int)atoi(arg(st, "threshold", "0"));
+	unsigned int n = (unsigned int)atoi(arg(st, "shares", "0"));
+	char setid[33], mm[8], nn[8];
+	int r;
+
+	if (e->key == NULL || e->escrow != NULL)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "split: no key, or "
+		    "split twice");
+	if ((r = new_escrow(e, m, n)) != 0)
+		return r;
+	e->shareslen = (size_t)n * KR_SHARE_BYTES;
+	if ((e->kek = kr_secmem_alloc(KR_KEK_BYTES)) == NULL ||
+	    (e->shares = kr_secmem_alloc(e->shareslen)) == NULL)
+		return KR_ERR_SECMEM_MLOCK;
+	if (RAND_priv_bytes(e->kek, KR_KEK_BYTES) != 1)
+		return kr_err_libcrypto(KR_ERR_LIBCRYPTO, "random KEK");
+	kr_engine_progress(e, "splitting and verifying every subset", 0, 1);
+	if ((r = kr_quorum_split(e->escrow, e->kek, e->shares)) != 0)
+		return r;
+	kr_engine_progress(e, "splitting and verifying every subset", 1, 1);
+	kr_hex_encode(e->escrow->set_id, 16, setid, sizeof(setid));
+	snprintf(mm, sizeof(mm), "%u", m);
+	snprintf(nn, sizeof(nn), "%u", n);
+	{
+		struct kr_fact f[] = { { "threshold", mm }, { "shares", nn },
+		    { "share-set", setid } };
+
+		return kr_engine_record(e, "kek-split", "engine", f, 3);
+	}
+}
+
+static int
+write_one_share(struct kr_engine *e, size_t i)
+{
+	struct kr_token_session *s = NULL;
+	struct kr_token_info info;
+	char id[64], x[8], commit[65];
+	int r;
+
+	snprintf(id, sizeof(id), "custodian.%zu.card", i + 1);
+	if ((r = kr_engine_card(e, id, e->custodians[i].name,
+	    e->custodians[i].card, &s, &info)) != 0)
+		return r;
+	r = kr_token_write_share(s, e->escrow->key_id, (uint8_t)(i + 1),
+	    e->shares + i * KR_SHARE_BYTES, KR_SHARE_BYTES,
+	    e->escrow->roster[i].commitment);
+	kr_token_close(s);
+	if (r != 0)
+		return r;
+	snprintf(e->escrow->roster[i].serial,
+	    sizeof(e->escrow->roster[i].serial), "%s", info.serial);
+	snprintf(x, sizeof(x), "%zu", i + 1);
+	kr_hex_encode(e->escrow->roster[i].commitment, 32, commit,
+	    sizeof(commit));
+	{
+		struct kr_fact f[] = { { "custodian", e->custodians[i].name },
+		    { "card", info.label }, { "serial", info.serial },
+		    { "x", x }, { "commitment", commit },
+		    { "read-back", "identical" } };
+
+		return kr_engine_record(e, "share-written", "custodian", f, 6);
+	}
+}
+
+int
+kr_engine_verb_write_shares(struct kr_engine *e,
+    const struct kr_script_step *st)
+{
+	size_t i;
+	int r;
+
+	(void)st;
+	if (e->shares == NULL)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "write-shares: nothing "
+		    "split");
+	for (i = 0; i < e->escrow->n; i++) {
+		kr_engine_progress(e, "writing shares", i, e->escrow->n);
+		if ((r = write_one_share(e, i)) != 0)
+			return r;
+	}
+	kr_engine_progress(e, "writing shares", i, e->escrow->n);
+	return 0;
+}
+
+int
+kr_engine_verb_verify_shares(struct kr_engine *e,
+    const struct kr_script_step *st)
+{
+	struct kr_shamir_share *ss = NULL;
+	struct kr_share *one = NULL;
+	size_t sslen, i;
+	char count[16];
+	int r;
+
+	(void)st;
+	if (e->shares == NULL || e->kek == NULL)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "verify-shares: no "
+		    "shares");
+	sslen = e->escrow->n * sizeof(*ss);
+	if ((ss = kr_secmem_alloc(sslen)) == NULL ||
+	    (one = kr_secmem_alloc(sizeof(*one))) == NULL) {
+		r = KR_ERR_SECMEM_MLOCK;
+		goto out;
+	}
+	/* The shares exactly as the cards gave them back at write time. */
+	for (i = 0; i < e->escrow->n; i++) {
+		if ((r = kr_share_decode(e->shares + i * KR_SHARE_BYTES,
+		    KR_SHARE_BYTES, e->escrow->roster[i].card, one)) != 0 ||
+		    (r = kr_share_check(one, e->escrow->roster[i].card,
+		    e->escrow->key_id, e->escrow->set_id,
+		    e->escrow->roster[i].commitment)) != 0)
+			goto out;
+		ss[i].x = one->x;
+		memcpy(ss[i].y, one->y, sizeof(ss[i].y));
+	}
+	kr_engine_progress(e, "recombining every subset", 0, 1);
+	if ((r = kr_shamir_verify_split(e->kek, ss, e->escrow->m,
+	    e->escrow->n)) != 0)
+		goto out;
+	kr_engine_progress(e, "recombining every subset", 1, 1);
+	snprintf(count, sizeof(count), "%zu",
+	    kr_shamir_verify_count(e->escrow->m, e->escrow->n));
+	{
+		struct kr_fact f[] = { { "subsets-recombined", count },
+		    { "result", "every subset gives the KEK" } };
+
+		r = kr_engine_record(e, "shares-verified", "engine", f, 2);
+	}
+ out:
+	kr_secmem_free(one, sizeof(*one));
+	kr_secmem_free(ss, sslen);
+	return r;
+}
+
+int
+kr_engine_verb_write_escrow(struct kr_engine *e,
+    const struct kr_script_step *st)
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	int r;
+
+	if (e->escrow == NULL || e->kek == NULL || e->key == NULL)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "write-escrow: nothing "
+		    "to seal");
+	for (i = 0; i < e->escrow->n; i++)
+		if (e->escrow->roster[i].serial[0] == '\0')
+			return kr_err_set(KR_ERR_ENGINE_STATE, "write-escrow: "
+			    "share %zu was never written to a card", i + 1);
+	e->escrow->has_transcript = 1;
+	snprintf(e->escrow->transcript_id, sizeof(e->escrow->transcript_id),
+	    "%s", e->header.ceremony_id);
+	kr_transcript_chain(e->tr, e->escrow->transcript_hash);
+	if ((r = kr_escrow_seal(e->escrow, e->key, e->kek)) != 0 ||
+	    (r = kr_escrow_encode(e->escrow, &text, &len)) != 0)
+		return r;
+	r = kr_engine_output_file(e, arg(st, "name", "root-ca.escrow"), text,
+	    len, "escrow-package");
+	free(text);
+	return r;
+}

@@ -1,0 +1,169 @@
+/*
+ * bench_ceremony.c: machine time of a batch root-ca-create (P-384, 3-of-5,
+ * SoftHSM2 rehearsal cards) and of a key-recovery drill.  A batch run has
+ * no human input, so its time is all machine time.  Reported: median of 5
+ * runs, wall clock and CPU (user + system, from wait4), against the issue's
+ * targets of 1 s and 100 ms.  Wall time includes the fsync after every
+ * transcript record, i.e. the storage's latency.
+ *
+ * Needs $KEYRITE (the binary) and $KR_TOP (the source tree); make bench
+ * sets both.
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RUNS	5
+
+struct sample {
+	double	wall;
+	double	cpu;
+};
+
+static int
+run(char *const argv[], struct sample *s)
+{
+	struct timespec a, b;
+	struct rusage ru;
+	int status, fd;
+	pid_t pid;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	if ((pid = fork()) == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (pid < 0 || wait4(pid, &status, 0, &ru) != pid)
+		return -1;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	s->wall = (double)(b.tv_sec - a.tv_sec) +
+	    (double)(b.tv_nsec - a.tv_nsec) / 1e9;
+	s->cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+median(struct sample *s, int cpu)
+{
+	double v[RUNS];
+	int i;
+
+	for (i = 0; i < RUNS; i++)
+		v[i] = cpu ? s[i].cpu : s[i].wall;
+	qsort(v, RUNS, sizeof(v[0]), cmp);
+	return v[RUNS / 2];
+}
+
+static void
+line(const char *what, struct sample *s, double target)
+{
+	double w = median(s, 0), c = median(s, 1);
+
+	printf("%-34s %8.0f ms %8.0f ms %8.0f ms   %s\n", what, w * 1e3,
+	    c * 1e3, target * 1e3, c <= target ? (w <= target ?
+	    "PASS" : "PASS (CPU); wall over: fsync latency") :
+	    "BELOW TARGET");
+}
+
+static void
+write_answers(const char *path, int drill)
+{
+	FILE *f = fopen(path, "w");
+	int i;
+
+	if (f == NULL) {
+		perror(path);
+		exit(1);
+	}
+	fprintf(f, "operator.name = Bench\nwitness.1.name = Bench Witness\n"
+	    "confirm = yes\n");
+	for (i = 1; i <= 5; i++) {
+		fprintf(f, "pin.custodian-%d = 12340%d\n", i, i);
+		if (!drill)
+			fprintf(f, "custodian.%d.name = C%d\n"
+			    "custodian.%d.card = custodian-%d\n", i, i, i, i);
+	}
+	if (drill)
+		fprintf(f, "recover.cards = custodian-2, custodian-4, "
+		    "custodian-5\n");
+	fclose(f);
+}
+
+int
+main(void)
+{
+	const char *k = getenv("KEYRITE"), *top = getenv("KR_TOP");
+	char dir[] = "/tmp/kr-bench-XXXXXX", cmd[8192], media[4096];
+	char create[4096], drill[4096], ans1[4096], ans2[4096];
+	struct sample sc[RUNS], sd[RUNS];
+	int i;
+
+	if (k == NULL || top == NULL || mkdtemp(dir) == NULL) {
+		fprintf(stderr, "bench_ceremony: set KEYRITE and KR_TOP\n");
+		return 1;
+	}
+	snprintf(cmd, sizeof(cmd), "%s rehearsal-cards --dir %s/cards "
+	    "--count 5 >/dev/null", k, dir);
+	if (system(cmd) != 0)
+		return 1;
+	snprintf(cmd, sizeof(cmd), "%s/cards/softhsm2.conf", dir);
+	setenv("SOFTHSM2_CONF", cmd, 1);
+	setenv("KEYRITE_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so", 1);
+	snprintf(create, sizeof(create), "%s/ceremony-scripts/"
+	    "root-ca-create.ceremony", top);
+	snprintf(drill, sizeof(drill), "%s/ceremony-scripts/"
+	    "key-recovery-drill.ceremony", top);
+	snprintf(ans1, sizeof(ans1), "%s/create.txt", dir);
+	snprintf(ans2, sizeof(ans2), "%s/drill.txt", dir);
+	write_answers(ans1, 0);
+	write_answers(ans2, 1);
+	for (i = 0; i < RUNS; i++) {
+		char bin[4096], o_run[] = "run", o_media[] = "--media";
+		char o_ans[] = "--answers", o_reh[] = "--rehearsal";
+		char o_set[] = "--set", o_kt[] = "key_type=ecdsa-p384";
+		char *a[] = { bin, o_run, create, o_media, media, o_ans, ans1,
+		    o_reh, o_set, o_kt, NULL };
+		char *b[] = { bin, o_run, drill, o_media, media, o_ans, ans2,
+		    o_reh, NULL };
+
+		snprintf(bin, sizeof(bin), "%s", k);
+
+		/* Fresh cards each time: a card holds one share per key. */
+		snprintf(cmd, sizeof(cmd), "rm -rf %s/cards && %s "
+		    "rehearsal-cards --dir %s/cards --count 5 >/dev/null",
+		    dir, k, dir);
+		snprintf(media, sizeof(media), "%s/media%d", dir, i);
+		if (system(cmd) != 0 || mkdir(media, 0700) != 0 ||
+		    run(a, &sc[i]) != 0 || run(b, &sd[i]) != 0) {
+			fprintf(stderr, "bench_ceremony: run %d failed\n", i);
+			return 1;
+		}
+	}
+	printf("\nCeremonies in batch (no human input), median of %d runs.\n"
+	    "\n%-34s %11s %11s %11s\n", RUNS, "ceremony", "wall", "CPU",
+	    "target");
+	line("root-ca-create P-384 3-of-5", sc, 1.0);
+	line("key-recovery-drill 3 cards", sd, 0.1);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : 1;
+}
