@@ -197,6 +197,30 @@ budget_for(struct kr_engine *e, const char *serial)
 	return &e->budgets[i].budget;
 }
 
+/* For CARD prompts: the cards present now (no session is open then). */
+static int
+cards_present(void *ctx, struct kr_card_view *out, size_t max, size_t *n)
+{
+	struct kr_engine *e = ctx;
+	struct kr_token_info *list = NULL;
+	size_t count = 0, i;
+	int r;
+
+	*n = 0;
+	if ((r = kr_token_module_reload(e->mod)) != 0 ||
+	    (r = kr_token_list(e->mod, &list, &count)) != 0)
+		return r;
+	for (i = 0; i < count && *n < max; i++) {
+		kr_token_printable(list[i].label, out[*n].label,
+		    sizeof(out[*n].label));
+		kr_token_printable(list[i].serial, out[*n].serial,
+		    sizeof(out[*n].serial));
+		(*n)++;
+	}
+	free(list);
+	return 0;
+}
+
 /* Asks for a card until the wanted one (want may be NULL) is presented. */
 static int
 present_card(struct kr_engine *e, const char *id, const char *actor,
@@ -217,6 +241,8 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 		p.role = "custodian";
 		p.actor = actor;
 		p.card = want;
+		p.cards_present = cards_present;
+		p.cards_ctx = e;
 		snprintf(text, sizeof(text), "%s%s%s: insert your card%s%s "
 		    "and confirm.", actor ? "Custodian " : "Custodian",
 		    actor ? actor : "", "", want ? " " : "", want ? want : "");

@@ -27,6 +27,12 @@ enum kr_prompt_kind {
 	KR_PROMPT_CARD,		/* present a card: answer its label/serial */
 };
 
+/* A card as a frontend may show it (escaped, printable). */
+struct kr_card_view {
+	char	label[33];
+	char	serial[17];
+};
+
 struct kr_prompt {
 	enum kr_prompt_kind	 kind;
 	const char		*id;	/* stable, e.g. "custodian.2.card" */
@@ -41,6 +47,16 @@ struct kr_prompt {
 	unsigned int		 attempts_left;	/* PIN: keyrite's budget */
 	int			 final_try;	/* PIN: the card says so */
 	int			 irreversible;	/* CONFIRM: cannot be undone */
+	/*
+	 * CARD prompts: lists the cards present now.  A frontend may call it
+	 * while it waits (every ~250 ms) to react to insertion and removal
+	 * and to answer on its own when the wanted card appears.  Returns 0
+	 * or an error; *n cards were written to out.
+	 */
+	int			(*cards_present)(void *ctx,
+				    struct kr_card_view *out, size_t max,
+				    size_t *n);
+	void			*cards_ctx;
 };
 
 /*
