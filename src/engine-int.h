@@ -90,6 +90,7 @@ int	kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
 	    struct kr_token_info *info);
 int	kr_engine_check_window(struct kr_engine *e);
 void	kr_engine_wipe_secrets(struct kr_engine *e);
+time_t	kr_engine_now(const struct kr_engine *e);
 const char *kr_engine_actor(const char *role, const char *name, char *buf,
 	    size_t buflen);
 

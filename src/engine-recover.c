@@ -236,7 +236,7 @@ kr_engine_verb_recover(struct kr_engine *e, const struct kr_script_step *st)
 	}
 	if (r != 0)
 		goto out;
-	e->key_deadline = time(NULL) + 60 * (time_t)(e->pclass ?
+	e->key_deadline = kr_engine_now(e) + 60 * (time_t)(e->pclass ?
 	    e->pclass->recovery_window_minutes : 30);
 	{
 		char mins[16];

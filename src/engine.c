@@ -361,12 +361,18 @@ kr_engine_wipe_secrets(struct kr_engine *e)
 	e->key_deadline = 0;
 }
 
+time_t
+kr_engine_now(const struct kr_engine *e)
+{
+	return e->cfg.clock != NULL ? e->cfg.clock() : time(NULL);
+}
+
 int
 kr_engine_check_window(struct kr_engine *e)
 {
 	char mins[16];
 
-	if (e->key_deadline == 0 || time(NULL) <= e->key_deadline)
+	if (e->key_deadline == 0 || kr_engine_now(e) <= e->key_deadline)
 		return 0;
 	kr_engine_wipe_secrets(e);
 	snprintf(mins, sizeof(mins), "%u", e->pclass ?
@@ -606,6 +612,33 @@ record_failure(struct kr_engine *e, int r)
 	kr_err_set(r, "%s", detail);
 }
 
+/*
+ * A real ceremony always starts with the self-tests and the air-gap check,
+ * whatever the script says; a script that starts with them runs them once.
+ */
+static int
+preflight(struct kr_engine *e)
+{
+	static const char *const verbs[] = { "selftest", "airgap-check" };
+	const struct kr_engine_verb *v;
+	size_t i;
+	int r;
+
+	if (e->cfg.rehearsal)
+		return 0;
+	for (i = 0; i < 2; i++) {
+		if (e->script->nsteps > i &&
+		    strcmp(e->script->steps[i].verb, verbs[i]) == 0)
+			continue;
+		if ((v = kr_engine_verb_find(verbs[i])) == NULL)
+			return kr_err_set(KR_ERR_INTERNAL, "no verb %s",
+			    verbs[i]);
+		if ((r = v->run(e, NULL)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 kr_engine_run(struct kr_engine *e)
 {
@@ -617,7 +650,7 @@ kr_engine_run(struct kr_engine *e)
 	if ((r = kr_transcript_create(e->transcript_path, &e->header,
 	    &e->tr)) != 0)
 		return r;
-	if ((r = record_start(e)) != 0)
+	if ((r = record_start(e)) != 0 || (r = preflight(e)) != 0)
 		goto fail;
 	for (i = 0; i < e->script->nsteps; i++) {
 		e->step = i + 1;

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 enum kr_prompt_kind {
 	KR_PROMPT_INFO,		/* read this; acknowledge */
@@ -113,8 +114,11 @@ struct kr_engine_config {
 	int			 rehearsal;
 	const char *const	*sets;		/* "NAME=VALUE" overrides */
 	size_t			 nsets;
-	int			 skip_preflight;/* rehearsal only: no selftest/
-						   airgap refusal (recorded) */
+	/*
+	 * The clock the recovery window is measured with; NULL: time().
+	 * Tests move it forward to see the window close.
+	 */
+	time_t			(*clock)(void);
 };
 
 struct kr_engine;

@@ -1,0 +1,263 @@
+/*
+ * test_engine.c: the engine through a scripted frontend, on SoftHSM2
+ * rehearsal cards.  Aborting at any prompt wipes every secret and records
+ * the abort, leaving the transcript unsealed and no escrow package; an
+ * expired recovery window wipes the recovered key.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "engine.h"
+#include "err.h"
+#include "harden.h"
+#include "rehearsal.h"
+#include "secmem.h"
+
+static char dir[64];
+
+struct fe {
+	size_t		 asked;		/* prompts seen so far */
+	size_t		 abort_at;	/* abort at this prompt (1-based); 0 never */
+	const char	*abort_kind_id;	/* or at the CARD prompt with this id */
+	const char	*jump_at;	/* advance the clock at this prompt id */
+	const char	*cards;		/* recovery cards, comma-separated */
+	char		 last_id[64];
+};
+
+static time_t clock_offset;
+
+static time_t
+fake_clock(void)
+{
+	return time(NULL) + clock_offset;
+}
+
+static const char *
+answer_for(const char *id)
+{
+	static char buf[64];
+	char what[16];
+	unsigned int i;
+
+	if (strcmp(id, "operator.name") == 0)
+		return "Ada";
+	if (strcmp(id, "witness.1.name") == 0)
+		return "Wendy";
+	if (strncmp(id, "witness.", 8) == 0 && strstr(id, ".name"))
+		return "";
+	if (sscanf(id, "custodian.%u.%15s", &i, what) == 2) {
+		if (strcmp(what, "name") == 0)
+			snprintf(buf, sizeof(buf), "Custodian %u", i);
+		else
+			snprintf(buf, sizeof(buf), "custodian-%u", i);
+		return buf;
+	}
+	if (sscanf(id, "pin.custodian-%u", &i) == 1) {
+		kr_rehearsal_pin(i, buf, sizeof(buf));
+		return buf;
+	}
+	return NULL;
+}
+
+static int
+ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
+{
+	struct fe *f = ctx;
+	const char *v;
+	unsigned int k;
+
+	f->asked++;
+	snprintf(f->last_id, sizeof(f->last_id), "%s", p->id);
+	if (f->abort_at == f->asked || (f->abort_kind_id != NULL &&
+	    p->kind == KR_PROMPT_CARD && strcmp(p->id, f->abort_kind_id) == 0))
+		return KR_ERR_ABORTED;
+	if (f->jump_at != NULL && strcmp(p->id, f->jump_at) == 0)
+		clock_offset = 2 * 3600;
+	if (p->kind == KR_PROMPT_INFO)
+		return 0;
+	if (p->kind == KR_PROMPT_CONFIRM) {
+		a->yes = 1;
+		return 0;
+	}
+	if (sscanf(p->id, "recover.card.%u", &k) == 1) {
+		static char card[32];
+		const char *c = f->cards;
+
+		while (--k > 0 && c != NULL && (c = strchr(c, ',')) != NULL)
+			c++;
+		if (c == NULL || *c == '\0')
+			return KR_ERR_ANSWER_MISSING;
+		snprintf(card, sizeof(card), "%.*s", (int)strcspn(c, ","), c);
+		v = card;
+	} else if ((v = answer_for(p->id)) == NULL)
+		return kr_err_set(KR_ERR_ANSWER_MISSING, "%s", p->id);
+	a->len = strlen(v);
+	if (p->kind == KR_PROMPT_PIN) {
+		cr_assert_not_null(a->text = kr_secmem_alloc(a->len + 1), "pin");
+		memcpy(a->text, v, a->len);
+	} else
+		cr_assert_not_null(a->text = strdup(v), "strdup");
+	return 0;
+}
+
+static int
+run(const char *script, const char *media, struct fe *f, char *transcript,
+    size_t tlen)
+{
+	struct kr_engine_config cfg;
+	struct kr_frontend fe = { ask, NULL, f };
+	struct kr_engine *e = NULL;
+	int r;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.script_path = script;
+	cfg.media_dirs[0] = media;
+	cfg.nmedia = 1;
+	cfg.rehearsal = 1;
+	cfg.clock = fake_clock;
+	cr_assert_eq(kr_engine_new(&cfg, &fe, &e), 0, "new: %s",
+	    kr_err_detail());
+	r = kr_engine_run(e);
+	if (kr_engine_transcript_path(e) != NULL)
+		snprintf(transcript, tlen, "%s", kr_engine_transcript_path(e));
+	kr_engine_free(e);
+	cr_assert_eq(kr_secmem_live(), 0, "secret memory left after the run");
+	return r;
+}
+
+static int
+file_has(const char *path, const char *needle)
+{
+	char buf[1 << 16];
+	FILE *fp = fopen(path, "r");
+	size_t n;
+
+	cr_assert_not_null(fp, "open %s", path);
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	buf[n] = '\0';
+	fclose(fp);
+	return strstr(buf, needle) != NULL;
+}
+
+static int
+exists(const char *d, const char *name)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", d, name);
+	return access(path, F_OK) == 0;
+}
+
+static void
+setup(void)
+{
+	struct kr_rehearsal *r = NULL;
+	char cards[128], media[128], conf[160], t[4096];
+	struct fe f;
+
+	cr_assert_eq(kr_harden_process(NULL), 0, "harden");
+	strcpy(dir, "/tmp/kr-engine-XXXXXX");
+	cr_assert_not_null(mkdtemp(dir), "mkdtemp");
+	snprintf(cards, sizeof(cards), "%s/cards", dir);
+	cr_assert_eq(kr_rehearsal_create(cards, NULL, 6, &r), 0,
+	    "rehearsal cards: %s", kr_err_detail());
+	kr_rehearsal_free(r);
+	snprintf(conf, sizeof(conf), "%s/softhsm2.conf", cards);
+	setenv("SOFTHSM2_CONF", conf, 1);
+	setenv("KEYRITE_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so", 1);
+	/* One escrowed root on custodian-1..5, for the drills. */
+	snprintf(media, sizeof(media), "%s/media", dir);
+	cr_assert_eq(mkdir(media, 0700), 0, "mkdir");
+	memset(&f, 0, sizeof(f));
+	cr_assert_eq(run("ceremony-scripts/root-ca-create.ceremony", media, &f,
+	    t, sizeof(t)), 0, "root-ca-create: %s (at %s)", kr_err_detail(),
+	    f.last_id);
+}
+
+static void
+teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	cr_assert_eq(system(cmd), 0, "cleanup");
+}
+
+Test(engine, abort_at_every_drill_prompt, .init = setup, .fini = teardown,
+    .timeout = 120)
+{
+	char media[128], t[4096];
+	struct fe f;
+	size_t k, total;
+	int r;
+
+	snprintf(media, sizeof(media), "%s/media", dir);
+	memset(&f, 0, sizeof(f));
+	f.cards = "custodian-2,custodian-4,custodian-5";
+	clock_offset = 0;
+	cr_assert_eq(run("ceremony-scripts/key-recovery-drill.ceremony", media,
+	    &f, t, sizeof(t)), 0, "drill: %s", kr_err_detail());
+	total = f.asked;
+	cr_assert_gt(total, 10, "only %zu prompts in a drill", total);
+	for (k = 1; k <= total; k++) {
+		memset(&f, 0, sizeof(f));
+		f.cards = "custodian-2,custodian-4,custodian-5";
+		f.abort_at = k;
+		r = run("ceremony-scripts/key-recovery-drill.ceremony", media,
+		    &f, t, sizeof(t));
+		cr_assert_eq(r, KR_ERR_ABORTED, "abort at prompt %zu (%s): "
+		    "r=%d", k, f.last_id, r);
+		cr_assert(file_has(t, " ceremony-aborted engine "), "prompt "
+		    "%zu (%s): abort not recorded in %s", k, f.last_id, t);
+		cr_assert_not(file_has(t, "\nsignature: "), "prompt %zu: "
+		    "aborted transcript was sealed", k);
+	}
+}
+
+Test(engine, abort_while_writing_shares, .init = setup, .fini = teardown)
+{
+	char media[128], t[4096];
+	struct fe f;
+
+	snprintf(media, sizeof(media), "%s/media2", dir);
+	cr_assert_eq(mkdir(media, 0700), 0, "mkdir");
+	memset(&f, 0, sizeof(f));
+	f.abort_kind_id = "custodian.3.card";
+	cr_assert_eq(run("ceremony-scripts/root-ca-create.ceremony", media, &f,
+	    t, sizeof(t)), KR_ERR_ABORTED, "not aborted: %s",
+	    kr_err_detail());
+	cr_assert(file_has(t, " share-written custodian "), "no share was "
+	    "written before the abort (test did not reach the point)");
+	cr_assert(file_has(t, " ceremony-aborted engine "), "not recorded");
+	cr_assert_not(exists(media, "root-ca.escrow"), "escrow package "
+	    "written by an aborted ceremony");
+}
+
+Test(engine, recovery_window_wipes_the_key, .init = setup, .fini = teardown)
+{
+	char media[128], t[4096];
+	struct fe f;
+
+	snprintf(media, sizeof(media), "%s/media", dir);
+	memset(&f, 0, sizeof(f));
+	f.cards = "custodian-1,custodian-3,custodian-5";
+	f.jump_at = "step.6";	/* prove-key, after the KEK is recovered */
+	clock_offset = 0;
+	cr_assert_eq(run("ceremony-scripts/key-recovery-drill.ceremony", media,
+	    &f, t, sizeof(t)), KR_ERR_ABORTED, "window did not close: %s",
+	    kr_err_detail());
+	clock_offset = 0;
+	cr_assert(file_has(t, " kek-recovered engine "), "KEK not recovered "
+	    "first: the test did not reach the window");
+	cr_assert(file_has(t, " recovery-window-expired engine "),
+	    "expiry not recorded");
+	cr_assert_not(file_has(t, " key-proven "), "the key was used after "
+	    "its window closed");
+}
