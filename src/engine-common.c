@@ -15,26 +15,6 @@
 #include "selftest.h"
 #include "x509.h"
 
-/* Defined in engine-create.c and engine-recover.c. */
-int	kr_engine_verb_generate_key(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_self_sign(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_write_certificate(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_split(struct kr_engine *, const struct kr_script_step *);
-int	kr_engine_verb_write_shares(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_verify_shares(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_write_escrow(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_load_escrow(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_recover(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_prove_key(struct kr_engine *,
-	    const struct kr_script_step *);
 
 static int
 verb_selftest(struct kr_engine *e, const struct kr_script_step *st)

@@ -20,19 +20,6 @@
 #include "share.h"
 #include "x509.h"
 
-int	kr_engine_verb_generate_key(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_self_sign(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_write_certificate(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_split(struct kr_engine *, const struct kr_script_step *);
-int	kr_engine_verb_write_shares(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_verify_shares(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_write_escrow(struct kr_engine *,
-	    const struct kr_script_step *);
 
 static const char *
 arg(const struct kr_script_step *st, const char *name, const char *def)

@@ -102,4 +102,28 @@ struct kr_engine_verb {
 };
 const struct kr_engine_verb *kr_engine_verb_find(const char *name);
 
+/* engine-create.c */
+int	kr_engine_verb_generate_key(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_self_sign(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_write_certificate(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_split(struct kr_engine *, const struct kr_script_step *);
+int	kr_engine_verb_write_shares(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_verify_shares(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_write_escrow(struct kr_engine *,
+	    const struct kr_script_step *);
+
+/* engine-recover.c */
+int	kr_engine_verb_load_escrow(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_recover(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_prove_key(struct kr_engine *,
+	    const struct kr_script_step *);
+
+
 #endif /* KR_ENGINE_INT_H */

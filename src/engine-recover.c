@@ -22,12 +22,6 @@
 
 #define MAX_INPUTS	64
 
-int	kr_engine_verb_load_escrow(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_recover(struct kr_engine *,
-	    const struct kr_script_step *);
-int	kr_engine_verb_prove_key(struct kr_engine *,
-	    const struct kr_script_step *);
 
 static int
 load_cert(struct kr_engine *e, const char *name)

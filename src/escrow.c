@@ -26,6 +26,7 @@
 #include "escrow.h"
 #include "hex.h"
 #include "key.h"
+#include "media.h"
 #include "secmem.h"
 
 #define MAGIC_LINE	"keyrite-escrow"
@@ -675,41 +676,16 @@ kr_escrow_parse(const char *text, size_t len, const char *source,
 int
 kr_escrow_load(const char *path, struct kr_escrow **ep)
 {
-	struct stat st;
 	char *text = NULL;
-	ssize_t got;
-	size_t off = 0;
-	int fd, r;
+	size_t len = 0;
+	int r;
 
 	*ep = NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return kr_err_errno(KR_ERR_IO, "cannot open escrow package %s",
-		    path);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > MAX_FILE) {
-		r = kr_err_set(KR_ERR_ESCROW_FORMAT, "%s is not a regular file "
-		    "of at most %d bytes", path, MAX_FILE);
-		goto out;
-	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
-		r = kr_err_set(KR_ERR_NOMEM, "reading %s", path);
-		goto out;
-	}
-	while (off < (size_t)st.st_size) {
-		got = read(fd, text + off, (size_t)st.st_size - off);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			r = kr_err_errno(KR_ERR_IO, "reading %s", path);
-			goto out;
-		}
-		off += (size_t)got;
-	}
-	text[off] = '\0';
-	r = kr_escrow_parse(text, off, path, ep);
- out:
+	if ((r = kr_media_read(path, MAX_FILE, &text, &len, NULL)) != 0)
+		return r == KR_ERR_TOO_LARGE ? kr_err_set(KR_ERR_ESCROW_FORMAT,
+		    "%s", kr_err_detail()) : r;
+	r = kr_escrow_parse(text, len, path, ep);
 	free(text);
-	close(fd);
 	return r;
 }
 

@@ -239,10 +239,13 @@ kr_media_read(const char *path, size_t max, char **datap, size_t *lenp,
 	*lenp = 0;
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
 		return kr_err_errno(KR_ERR_IO, "cannot open %s", path);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (size_t)st.st_size > max) {
-		r = kr_err_set(KR_ERR_TOO_LARGE, "%s is not a regular file of "
-		    "at most %zu bytes", path, max);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = kr_err_set(KR_ERR_IO, "%s is not a regular file", path);
+		goto out;
+	}
+	if ((size_t)st.st_size > max) {
+		r = kr_err_set(KR_ERR_TOO_LARGE, "%s is larger than %zu bytes",
+		    path, max);
 		goto out;
 	}
 	/* Read from the medium, not from the page cache, where possible. */

@@ -61,7 +61,9 @@ int	kr_media_path(const struct kr_media *m, size_t i, const char *name,
 
 /*
  * Reads a whole regular file of at most max bytes into malloc()ed *datap
- * (NUL-terminated for convenience) and hashes it.
+ * (NUL-terminated for convenience) and hashes it (sha256 may be NULL).
+ * Returns 0, KR_ERR_IO (cannot open or read, not a regular file),
+ * KR_ERR_TOO_LARGE or KR_ERR_NOMEM, the detail naming the file.
  */
 int	kr_media_read(const char *path, size_t max, char **datap, size_t *lenp,
 	    uint8_t sha256[32]);

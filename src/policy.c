@@ -27,6 +27,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "media.h"
 #include "key.h"
 #include "policy.h"
 #include "script.h"
@@ -111,30 +112,6 @@ perr(const struct pparser *pp, const char *at, const char *hint,
 	    msg, hint ? "\nhint: " : "", hint ? hint : "");
 }
 
-/* "did you mean 'x'?" or "<what>: a, b" */
-static const char *
-hint_for(char *buf, size_t size, const char *word, size_t len,
-    const char *const *cands, size_t n, const char *what)
-{
-	char w[KR_SCRIPT_MAX_NAME + 1];
-	const char *best;
-	size_t i, used;
-
-	if (len > KR_SCRIPT_MAX_NAME)
-		len = KR_SCRIPT_MAX_NAME;
-	memcpy(w, word, len);
-	w[len] = '\0';
-	if ((best = kr_script_nearest(w, cands, n)) != NULL) {
-		snprintf(buf, size, "did you mean '%s'?", best);
-		return buf;
-	}
-	used = (size_t)snprintf(buf, size, "%s:", what);
-	for (i = 0; i < n && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s %s",
-		    i ? "," : "", cands[i]);
-	return buf;
-}
-
 static int
 word_is(const char *p, size_t len, const char *word)
 {
@@ -161,9 +138,9 @@ parse_section(struct pparser *pp, const char *p, const char *eol)
 	for (i = 0; i < NSECTIONS && !word_is(p, len, names[i]); i++)
 		;
 	if (i == NSECTIONS)
-		return perr(pp, p, hint_for(hint, sizeof(hint), p, len, names,
-		    NSECTIONS, "sections"), "unknown section '%.*s'",
-		    (int)(len > 64 ? 64 : len), p);
+		return perr(pp, p, kr_script_suggest(hint, sizeof(hint),
+		    p, len, names, NSECTIONS, "sections"),
+		    "unknown section '%.*s'", (int)(len > 64 ? 64 : len), p);
 	if (pp->section_line[i] != 0)
 		return perr(pp, p - 1, NULL, "duplicate section [%s] (first "
 		    "at line %zu)", names[i], pp->section_line[i]);
@@ -234,8 +211,9 @@ parse_algorithms(struct pparser *pp, const char *v, const char *eol,
 		snprintf(w, sizeof(w), "%.*s", (int)(q - v > 64 ? 64 : q - v),
 		    v);
 		if ((alg = kr_key_alg_find(w)) == NULL)
-			return perr(pp, v, hint_for(hint, sizeof(hint), v,
-			    (size_t)(q - v), names, n, "algorithms"),
+			return perr(pp, v, kr_script_suggest(hint,
+			    sizeof(hint), v, (size_t)(q - v), names, n,
+			    "algorithms"),
 			    "unknown algorithm '%s'", w);
 		for (i = 0; i < c->nalgorithms; i++)
 			if (strcmp(c->algorithms[i], w) == 0)
@@ -262,8 +240,8 @@ parse_escrow(struct pparser *pp, const char *v, size_t len,
 			c->escrow = (enum kr_policy_escrow)i;
 			return 0;
 		}
-	return perr(pp, v, hint_for(hint, sizeof(hint), v, len, escrow_words,
-	    3, "escrow is one of"), "unknown escrow setting '%.*s'",
+	return perr(pp, v, kr_script_suggest(hint, sizeof(hint), v,
+	    len, escrow_words, 3, "escrow is one of"), "unknown escrow setting '%.*s'",
 	    (int)(len > 64 ? 64 : len), v);
 }
 
@@ -323,8 +301,8 @@ parse_pair(struct pparser *pp, const char *p, const char *eol)
 			break;
 	}
 	if (i == NKEYS)
-		return perr(pp, p, hint_for(hint, sizeof(hint), p, klen, names,
-		    NKEYS, "keys"), "unknown key '%.*s'",
+		return perr(pp, p, kr_script_suggest(hint, sizeof(hint),
+		    p, klen, names, NKEYS, "keys"), "unknown key '%.*s'",
 		    (int)(klen > 64 ? 64 : klen), p);
 	if (pp->key_line[pp->section][i] != 0)
 		return perr(pp, p, NULL, "duplicate key '%s' (first at line "
@@ -452,8 +430,8 @@ kr_policy_load(const char *path, struct kr_policy **pp)
 	int r;
 
 	*pp = NULL;
-	if ((r = kr_script_read_file(path, KR_POLICY_MAX_BYTES, &text,
-	    &len)) != 0)
+	if ((r = kr_media_read(path, KR_POLICY_MAX_BYTES, &text,
+	    &len, NULL)) != 0)
 		return r;
 	r = kr_policy_parse(text, len, path, pp);
 	free(text);

@@ -91,10 +91,6 @@ const struct kr_script_param	*kr_script_param_find(
 const char	*kr_script_param_problem(const struct kr_script_param *pm,
 		    const char *v, char *buf, size_t size);
 
-/* "did you mean 'x'?", or "<what>: a, b, c", written into buf. */
-const char	*kr_script_suggest(char *buf, size_t size, const char *word,
-		    size_t wlen, const char *const *cands, size_t n,
-		    const char *what);
 
 /* --- positions and errors (script.c) ------------------------------------- */
 

@@ -33,6 +33,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "media.h"
 #include "key.h"
 #include "policy.h"
 #include "script-int.h"
@@ -317,54 +318,6 @@ kr_script_suggest(char *buf, size_t size, const char *word, size_t wlen,
 	if (n == 0 && used < size)
 		snprintf(buf + used, size - used, " none");
 	return buf;
-}
-
-int
-kr_script_read_file(const char *path, size_t max, char **textp,
-    size_t *lenp)
-{
-	struct stat st;
-	char *text = NULL;
-	ssize_t got;
-	size_t off = 0;
-	int fd, r;
-
-	*textp = NULL;
-	*lenp = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return kr_err_errno(KR_ERR_IO, "cannot open %s", path);
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		r = kr_err_set(KR_ERR_IO, "%s is not a regular file", path);
-		goto out;
-	}
-	if ((size_t)st.st_size > max) {
-		r = kr_err_set(KR_ERR_TOO_LARGE, "%s is larger than %zu bytes",
-		    path, max);
-		goto out;
-	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
-		r = kr_err_set(KR_ERR_NOMEM, "reading %s", path);
-		goto out;
-	}
-	while (off < (size_t)st.st_size) {
-		got = read(fd, text + off, (size_t)st.st_size - off);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0) {
-			r = kr_err_errno(KR_ERR_IO, "reading %s", path);
-			goto out;
-		}
-		off += (size_t)got;
-	}
-	text[off] = '\0';
-	*textp = text;
-	*lenp = off;
-	text = NULL;
-	r = 0;
- out:
-	free(text);
-	close(fd);
-	return r;
 }
 
 /* --- values -------------------------------------------------------------- */
@@ -783,8 +736,8 @@ kr_script_load(const char *path, struct kr_script **sp)
 	int r;
 
 	*sp = NULL;
-	if ((r = kr_script_read_file(path, KR_SCRIPT_MAX_BYTES, &text,
-	    &len)) != 0)
+	if ((r = kr_media_read(path, KR_SCRIPT_MAX_BYTES, &text,
+	    &len, NULL)) != 0)
 		return r;
 	r = kr_script_parse(text, len, path, sp);
 	free(text);

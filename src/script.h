@@ -171,17 +171,16 @@ void	kr_script_free(struct kr_script *s);
  * (at most 2 edits, 1 for words shorter than 5), else the only candidate
  * word abbreviates (3 characters or more), else NULL.
  *
- * kr_script_read_file() reads the regular file path of at most max bytes
- * into *textp (malloc()ed, NUL-terminated; *lenp bytes before the NUL).
- * Returns 0, KR_ERR_IO, KR_ERR_TOO_LARGE or KR_ERR_NOMEM; outputs are set
- * only on success.
  */
 int		 kr_script_check_text(const char *text, size_t len,
 		    const char *source, int code);
 size_t		 kr_script_column(const char *line, const char *p);
 const char	*kr_script_nearest(const char *word,
 		    const char *const *cands, size_t ncands);
-int		 kr_script_read_file(const char *path, size_t max,
-		    char **textp, size_t *lenp);
+
+/* "did you mean 'x'?", or "<what>: a, b, c", written into buf. */
+const char	*kr_script_suggest(char *buf, size_t size, const char *word,
+		    size_t wlen, const char *const *cands, size_t n,
+		    const char *what);
 
 #endif /* KR_SCRIPT_H */
