@@ -208,8 +208,9 @@ int	kr_token_custodian_sign(struct kr_token_session *s,
 /*
  * Non-blocking C_WaitForSlotEvent(CKF_DONT_BLOCK): 0 and *slotp when a
  * slot event is pending, KR_ERR_NOT_FOUND when none is, KR_ERR_UNSUPPORTED
- * when the module does not implement it (SoftHSM2; then poll
- * kr_token_list() after kr_token_module_reload()).
+ * when the module does not implement it.  SoftHSM2 implements it but
+ * always answers "no event", so presence.c re-initialises and lists for
+ * that module instead (kr_token_module_reload(), kr_token_list()).
  */
 int	kr_token_slot_event(struct kr_token_module *m, unsigned long *slotp);
 
