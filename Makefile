@@ -76,6 +76,7 @@ help:
 	@echo "make check-asan the same tests built with ASan and UBSan"
 	@echo "make demo       a rehearsal on this machine"
 	@echo "make bench      benchmarks against peer implementations"
+	@echo "make fuzz       run every parser's libFuzzer harness (FUZZ_SECONDS each)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX))"
 	@echo "make clean      remove build outputs"
 
@@ -137,6 +138,8 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 -include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/bench/*.d \
 	$(BUILD)/helpers/*.d)
 -include tests/tests.mk
+# make fuzz: libFuzzer harnesses, one per parser (clang; not in make check).
+-include tests/fuzz/fuzz.mk
 
 # --- tests ------------------------------------------------------------------
 
