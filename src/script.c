@@ -455,7 +455,7 @@ kr_script_param_problem(const struct kr_script_param *pm, const char *v,
 
 /* --- positions and errors ------------------------------------------------ */
 
-static int
+static int __attribute__((format(printf, 4, 0)))
 verr(const struct kr_script_where *w, const char *at, const char *hint,
     const char *fmt, va_list ap)
 {

@@ -1010,6 +1010,32 @@ kr_x509_public_spki(X509 *cert, uint8_t **spkip, size_t *lenp)
  * left as UTF-8 (not escaped as \XX), so it reads as the subject was
  * written.  Control characters are still escaped.
  */
+/*
+ * Copies printed name text, escaping a value that is exactly "#":
+ * OpenSSL 3.0's RFC 2253 printer lets the rule for a value's last
+ * character override the one for its first, so "CN=\\#" comes out as
+ * "CN=#", which is not RFC 4514 and would not read back (found by
+ * tests/fuzz/fuzz_x509.c).  Returns -1 if out is too small.
+ */
+static int
+escape_lone_hash(const char *in, size_t len, char *out, size_t outlen)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		int lone = in[i] == '#' && i > 0 && in[i - 1] == '=' &&
+		    (i + 1 == len || in[i + 1] == ',' || in[i + 1] == '+');
+
+		if (o + 2 >= outlen)
+			return -1;
+		if (lone)
+			out[o++] = '\\';
+		out[o++] = in[i];
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 static int
 name_text(const X509_NAME *name, const char *which, char *out,
     size_t outlen)
@@ -1025,18 +1051,22 @@ name_text(const X509_NAME *name, const char *which, char *out,
 		r = kr_err_libcrypto(KR_ERR_LIBCRYPTO, which);
 		goto out;
 	}
-	if (mem->length >= outlen) {
+	if (escape_lone_hash(mem->data, mem->length, out, outlen) != 0) {
 		r = kr_err_set(KR_ERR_TOO_LARGE, "%s: %zu bytes of text; "
 		    "keyrite shows at most %zu", which, mem->length,
 		    outlen - 1);
 		goto out;
 	}
-	memcpy(out, mem->data, mem->length);
-	out[mem->length] = '\0';
 	r = 0;
  out:
 	BIO_free(bio);
 	return r;
+}
+
+int
+kr_x509_name_text(const X509_NAME *name, char *out, size_t outlen)
+{
+	return name_text(name, "name", out, outlen);
 }
 
 static int

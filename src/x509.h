@@ -156,4 +156,11 @@ int	kr_x509_public_spki(X509 *cert, uint8_t **spkip, size_t *lenp);
  */
 int	kr_x509_describe(X509 *cert, struct kr_x509_info *info);
 
+/*
+ * name as RFC 4514 text, as kr_x509_describe() shows subjects and issuers
+ * (UTF-8 left as is); text that kr_x509_subject_parse() reads back to an
+ * equal name.  Returns 0, KR_ERR_TOO_LARGE or KR_ERR_LIBCRYPTO.
+ */
+int	kr_x509_name_text(const X509_NAME *name, char *out, size_t outlen);
+
 #endif /* KR_X509_H */

@@ -1,20 +1,8 @@
 /*
  * fuzz_script.c: libFuzzer harness for the ceremony script and policy
- * parsers.  Not built by `make check`.  Build it with clang, compiling the
- * parsers and what they use with the fuzzer's coverage instrumentation,
- * and run it from the top of the tree:
- *
- *	mkdir -p build-fuzz/corpus
- *	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c11 \
- *	    -D_DEFAULT_SOURCE -Isrc tests/fuzz/fuzz_script.c src/script.c \
- *	    src/script-parse.c src/policy.c src/err.c src/buf.c src/hex.c \
- *	    src/key.c src/secmem.c $(pkg-config --libs libcrypto) \
- *	    -o build-fuzz/fuzz_script
- *	(printf '\0'; cat ceremony-scripts/root-ca-create.ceremony) \
- *	    > build-fuzz/corpus/script
- *	(printf '\1'; cat ceremony-scripts/policy.conf) \
- *	    > build-fuzz/corpus/policy
- *	build-fuzz/fuzz_script -max_len=8192 build-fuzz/corpus
+ * parsers.  Run it with `make fuzz` (tests/fuzz/fuzz.mk; not part of
+ * `make check`); seeds are the shipped scripts and policy
+ * (tests/fuzz/corpus/script/).
  *
  * The first byte chooses the parser: even for a script, odd for a
  * policy; the rest is the file.  A parse that succeeds is exercised

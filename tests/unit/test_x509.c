@@ -1083,3 +1083,28 @@ Test(x509, error_codes_have_text)
 			    "text", codes[i], codes[j]);
 	}
 }
+
+/* Found by tests/fuzz/fuzz_x509.c: OpenSSL prints a value "#" unescaped. */
+Test(x509, lone_hash_value_reads_back)
+{
+	static const char *const subjects[] = { "CN=\\#", "CN=\\#,O=x",
+	    "CN=a,O=\\#,OU=\\#" };
+	char text[KR_X509_NAME_TEXT_MAX];
+	size_t i;
+
+	for (i = 0; i < sizeof(subjects) / sizeof(subjects[0]); i++) {
+		X509_NAME *n = NULL, *again = NULL;
+
+		cr_assert_eq(kr_x509_subject_parse(subjects[i], 0, &n), 0,
+		    "%s: %s", subjects[i], kr_err_detail());
+		cr_assert_eq(kr_x509_name_text(n, text, sizeof(text)), 0,
+		    "print %s", subjects[i]);
+		cr_assert_eq(kr_x509_subject_parse(text, 0, &again), 0,
+		    "%s printed as '%s' does not read back: %s", subjects[i],
+		    text, kr_err_detail());
+		cr_assert_eq(X509_NAME_cmp(n, again), 0, "%s -> '%s' differs",
+		    subjects[i], text);
+		X509_NAME_free(n);
+		X509_NAME_free(again);
+	}
+}
