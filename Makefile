@@ -25,6 +25,10 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	python3
 
 PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
+# The TUI's libraries: linked into the keyrite command only.
+UI_PKGS = ncursesw libqrencode
+UI_CFLAGS = $(shell pkg-config --cflags $(UI_PKGS))
+UI_LDLIBS = $(shell pkg-config --libs $(UI_PKGS))
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS))
 PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS))
 
@@ -53,6 +57,9 @@ CMD_SRCS = src/keyrite.c $(wildcard src/cmd-*.c)
 LIB_SRCS = $(filter-out $(CMD_SRCS),$(wildcard src/*.c))
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
 CMD_OBJS = $(CMD_SRCS:src/%.c=$(BUILD)/src/%.o)
+# The TUI (ui/) is a frontend like the cmd-*.c files: part of the command.
+UI_SRCS = $(wildcard ui/*.c)
+UI_OBJS = $(UI_SRCS:ui/%.c=$(BUILD)/ui/%.o)
 LIB	= $(BUILD)/libkeyrite.a
 KEYRITE	= $(BUILD)/keyrite
 
@@ -74,7 +81,7 @@ help:
 	@echo "make deps       install the Debian packages keyrite needs (root)"
 	@echo "make check      deps, then unit and integration tests"
 	@echo "make check-asan the same tests built with ASan and UBSan"
-	@echo "make demo       a rehearsal on this machine"
+	@echo "make demo       a rehearsal in the TUI with five virtual cards"
 	@echo "make bench      benchmarks against peer implementations"
 	@echo "make fuzz       run every parser's libFuzzer harness (FUZZ_SECONDS each)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX))"
@@ -109,13 +116,22 @@ $(BUILD)/src/%.o: src/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) -c -o $@ $<
 
+$(BUILD)/ui/%.o: ui/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(KR_CFLAGS) -Iui $(UI_CFLAGS) -c -o $@ $<
+
+# cmd-tui.c calls into ui/ through ui/ui.h.
+$(BUILD)/src/cmd-tui.o: KR_CFLAGS += -Iui
+
 $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(KEYRITE): $(CMD_OBJS) $(LIB)
+$(KEYRITE): $(CMD_OBJS) $(UI_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(KR_LDFLAGS) -o $@ $(CMD_OBJS) $(LIB) $(KR_LDLIBS)
+	$(Q)$(CC) $(KR_LDFLAGS) -o $@ $(CMD_OBJS) $(UI_OBJS) $(LIB) \
+	    $(KR_LDLIBS) $(UI_LDLIBS)
 
 # Unit tests: one Criterion binary per tests/unit/test_<module>.c.
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
@@ -135,8 +151,8 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) $(KR_LDFLAGS) -o $@ $< $(LIB) $(KR_LDLIBS) -lgfshare
 
--include $(wildcard $(BUILD)/src/*.d $(BUILD)/tests/*.d $(BUILD)/bench/*.d \
-	$(BUILD)/helpers/*.d)
+-include $(wildcard $(BUILD)/src/*.d $(BUILD)/ui/*.d $(BUILD)/tests/*.d \
+	$(BUILD)/bench/*.d $(BUILD)/helpers/*.d)
 -include tests/tests.mk
 # make fuzz: libFuzzer harnesses, one per parser (clang; not in make check).
 -include tests/fuzz/fuzz.mk
@@ -163,14 +179,24 @@ integration: $(KEYRITE) $(HELPER_BINS) $(TEST_EXTRA)
 
 # --- demo, bench, install ---------------------------------------------------
 
+# A rehearsal on this machine: five virtual cards and an output directory
+# in a fresh temporary directory, then the TUI.
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(KEYRITE) selftest
-	$(Q)$(KEYRITE) airgap-check || \
-	    echo "demo: (this machine is not air-gapped; a real ceremony would refuse to start)"
-	$(Q)rm -rf $(BUILD)/demo-cards
-	$(Q)$(KEYRITE) rehearsal-cards --dir $(BUILD)/demo-cards --count 5
-	@echo "demo: the ceremony TUI arrives with a later issue; this is the foundation only."
+	$(Q)d=$$(mktemp -d /tmp/keyrite-demo-XXXXXX) && mkdir "$$d/media" && \
+	$(KEYRITE) rehearsal-cards --dir "$$d/cards" --count 5 && \
+	echo "demo: outputs go to $$d/media (remove $$d afterwards)" && \
+	echo "demo: card custodian-N has PIN 12340N; the table above lists them" && \
+	if [ -t 0 ] && [ -t 1 ]; then \
+		printf "demo: press Enter to start the rehearsal TUI " && \
+		read _ && . "$$d/cards/env" && \
+		$(KEYRITE) tui --rehearsal --media "$$d/media" \
+		    --scripts $(CURDIR)/ceremony-scripts; \
+	else \
+		echo "demo: not a terminal; to start the TUI run:"; \
+		echo "  . $$d/cards/env && $(KEYRITE) tui --rehearsal" \
+		    "--media $$d/media"; \
+	fi
 
 bench: deps
 	$(Q)$(MAKE) --no-print-directory $(KEYRITE) $(BENCH_BINS)

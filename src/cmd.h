@@ -40,6 +40,7 @@ extern const struct kr_cmd_entry kr_cmd_verify_entry;
 extern const struct kr_cmd_entry kr_cmd_rehearsal_cards_entry;
 extern const struct kr_cmd_entry kr_cmd_version_entry;
 extern const struct kr_cmd_entry kr_cmd_cards_entry;
+extern const struct kr_cmd_entry kr_cmd_tui_entry;
 
 /*
  * Prints "keyrite: <context>: <kr_strerror(r)>[: <detail>]" to stderr.

@@ -95,6 +95,8 @@ kr_engine_ask_text(struct kr_engine *e, const char *id, const char *role,
 	p.role = role;
 	p.title = title;
 	p.text = text;
+	p.optional = !required;
+	p.max_len = outlen - 1;
 	if ((r = kr_engine_ask(e, &p, &a)) != 0)
 		return r;
 	if (a.text == NULL || a.len == 0 || a.len >= outlen) {

@@ -44,6 +44,10 @@ struct kr_prompt {
 	const char *const	*choices;
 	size_t			 nchoices;
 	const char		*expect;	/* CONFIRM: the word to type */
+	int			 optional;	/* TEXT: "" is an answer */
+	size_t			 max_len;	/* TEXT: longest answer in
+						   bytes the engine takes;
+						   0: no limit */
 	const char		*card;		/* PIN/CARD: the card wanted */
 	unsigned int		 attempts_left;	/* PIN: keyrite's budget */
 	int			 final_try;	/* PIN: the card says so */

@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "err.h"
@@ -14,6 +15,7 @@
 #include "version.h"
 
 static const struct kr_cmd_entry *const cmd_table[] = {
+	&kr_cmd_tui_entry,
 	&kr_cmd_selftest_entry,
 	&kr_cmd_airgap_check_entry,
 	&kr_cmd_run_entry,
@@ -55,6 +57,8 @@ kr_cmd_usage(const struct kr_cmd_entry *e)
 int
 main(int argc, char **argv)
 {
+	static char tui_name[] = "tui";
+	static char *tui_argv[] = { NULL, tui_name, NULL };
 	const struct kr_cmd_entry *const *e;
 	struct kr_harden_status st;
 	const char *name;
@@ -64,6 +68,12 @@ main(int argc, char **argv)
 	if ((r = kr_harden_crypto_memory()) != 0) {
 		kr_cmd_perror("hardening OpenSSL's memory", r);
 		return KR_EXIT_HARDEN;
+	}
+	/* On a terminal, no command means the TUI. */
+	if (argc < 2 && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+		tui_argv[0] = argv[0];
+		argc = 2;
+		argv = tui_argv;
 	}
 	if (argc < 2) {
 		usage(stderr);

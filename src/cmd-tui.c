@@ -1,0 +1,76 @@
+/*
+ * cmd-tui.c: keyrite tui, the interactive frontend.
+ *
+ * Parses the command line into a struct kr_ui_config and hands the
+ * terminal to the TUI (ui/).  `keyrite` with no arguments on a terminal
+ * comes here too.  The options are those of keyrite run, less the answers
+ * file: people give the answers.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd.h"
+#include "err.h"
+#include "lobby.h"
+#include "ui.h"
+
+static int
+parse_args(int argc, char **argv, struct kr_ui_config *cfg,
+    const char **scriptsp)
+{
+	int i;
+
+	memset(cfg, 0, sizeof(*cfg));
+	*scriptsp = NULL;
+	for (i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(o, "--rehearsal") == 0) {
+			cfg->rehearsal = 1;
+			continue;
+		}
+		if (v == NULL)
+			return -1;
+		i++;
+		if (strcmp(o, "--media") == 0 && cfg->nmedia < KR_UI_MAX_MEDIA)
+			cfg->media[cfg->nmedia++] = v;
+		else if (strcmp(o, "--module") == 0)
+			cfg->module = v;
+		else if (strcmp(o, "--policy") == 0)
+			cfg->policy = v;
+		else if (strcmp(o, "--scripts") == 0)
+			*scriptsp = v;
+		else
+			return -1;
+	}
+	return 0;
+}
+
+static int
+cmd_tui(int argc, char **argv)
+{
+	struct kr_ui_config cfg;
+	const char *scripts;
+	char dir[4096];
+	int r;
+
+	if (parse_args(argc, argv, &cfg, &scripts) != 0)
+		return kr_cmd_usage(&kr_cmd_tui_entry);
+	if ((r = kr_lobby_scripts_dir(scripts, dir, sizeof(dir))) != 0) {
+		kr_cmd_perror("tui", r);
+		return KR_EXIT_USAGE;
+	}
+	cfg.scripts = dir;
+	if ((r = kr_ui_main(&cfg)) != 0) {
+		kr_cmd_perror("tui", r);
+		return KR_EXIT_FAILURE;
+	}
+	return KR_EXIT_OK;
+}
+
+const struct kr_cmd_entry kr_cmd_tui_entry = {
+	"tui", "[--rehearsal] [--media DIR...] [--module PATH] "
+	"[--policy FILE] [--scripts DIR]",
+	"run ceremonies interactively (the default on a terminal)",
+	KR_CMD_SECRETS, cmd_tui
+};

@@ -1,0 +1,413 @@
+/*
+ * lobby.c: the facts a frontend shows between ceremonies (lobby.h).
+ *
+ * Scripts are listed once, when the lobby is made; the self-tests and the
+ * air-gap scan run when the frontend asks (at start, and before a
+ * ceremony); the cards present are listed on every call, re-initialising
+ * the module as src/presence.c does for SoftHSM2.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "airgap.h"
+#include "err.h"
+#include "lobby.h"
+#include "media.h"
+#include "script.h"
+#include "selftest.h"
+#include "token.h"
+#include "transcript.h"
+
+struct kr_lobby {
+	char			*module_path;	/* NULL: the default */
+	struct kr_token_module	*mod;
+	struct kr_lobby_script	 scripts[KR_LOBBY_MAX_SCRIPTS];
+	size_t			 nscripts;
+	struct kr_lobby_health	 health;
+};
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int
+kr_lobby_scripts_dir(const char *dir, char *out, size_t outlen)
+{
+	char exe[PATH_MAX], cand[PATH_MAX + 64], *slash;
+	const char *env = getenv("KEYRITE_SCRIPTS");
+	ssize_t n;
+
+	if (dir != NULL || (env != NULL && *env != '\0')) {
+		dir = dir != NULL ? dir : env;
+		if (!is_dir(dir))
+			return kr_err_set(KR_ERR_NOT_FOUND, "ceremony scripts "
+			    "directory %s does not exist", dir);
+		snprintf(out, outlen, "%s", dir);
+		return 0;
+	}
+	if ((n = readlink("/proc/self/exe", exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		if ((slash = strrchr(exe, '/')) != NULL)
+			*slash = '\0';
+		snprintf(cand, sizeof(cand), "%s/../share/keyrite/"
+		    "ceremony-scripts", exe);
+		if (!is_dir(cand))
+			snprintf(cand, sizeof(cand), "%s/../ceremony-scripts",
+			    exe);
+		if (is_dir(cand)) {
+			snprintf(out, outlen, "%s", cand);
+			return 0;
+		}
+	}
+	if (is_dir("ceremony-scripts")) {
+		snprintf(out, outlen, "ceremony-scripts");
+		return 0;
+	}
+	return kr_err_set(KR_ERR_NOT_FOUND, "no ceremony-scripts directory "
+	    "beside keyrite, in $KEYRITE_SCRIPTS or here: give --scripts DIR");
+}
+
+static int
+by_path(const void *a, const void *b)
+{
+	const struct kr_lobby_script *x = a, *y = b;
+
+	return strcmp(x->path, y->path);
+}
+
+/* First line of an error detail (the file:line:column message). */
+static char *
+first_line(const char *s)
+{
+	size_t len = strcspn(s, "\n");
+	char *out = malloc(len + 1);
+
+	if (out != NULL) {
+		memcpy(out, s, len);
+		out[len] = '\0';
+	}
+	return out;
+}
+
+static int
+add_script(struct kr_lobby *l, const char *dir, const char *file)
+{
+	struct kr_lobby_script *ls = &l->scripts[l->nscripts];
+	struct kr_script *s = NULL;
+	size_t len = strlen(dir) + strlen(file) + 2;
+
+	if ((ls->path = malloc(len)) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "listing scripts");
+	snprintf(ls->path, len, "%s/%s", dir, file);
+	l->nscripts++;
+	if (kr_script_load(ls->path, &s) == 0) {
+		ls->ok = 1;
+		ls->name = strdup(s->name);
+		ls->description = strdup(s->description ? s->description : "");
+	} else {
+		ls->name = strndup(file, strlen(file) - strlen(".ceremony"));
+		ls->description = first_line(kr_err_detail());
+	}
+	kr_script_free(s);
+	if (ls->name == NULL || ls->description == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "listing scripts");
+	return 0;
+}
+
+static int
+list_scripts(struct kr_lobby *l, const char *dir)
+{
+	struct dirent *de;
+	DIR *d;
+	size_t len;
+	int r = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return kr_err_errno(KR_ERR_IO, "ceremony scripts directory %s",
+		    dir);
+	while (r == 0 && (de = readdir(d)) != NULL &&
+	    l->nscripts < KR_LOBBY_MAX_SCRIPTS) {
+		len = strlen(de->d_name);
+		if (de->d_name[0] == '.' || len <= strlen(".ceremony") ||
+		    strcmp(de->d_name + len - strlen(".ceremony"),
+		    ".ceremony") != 0)
+			continue;
+		r = add_script(l, dir, de->d_name);
+	}
+	closedir(d);
+	if (r == 0)
+		qsort(l->scripts, l->nscripts, sizeof(l->scripts[0]), by_path);
+	return r;
+}
+
+int
+kr_lobby_new(const char *scripts_dir, const char *module,
+    struct kr_lobby **lp)
+{
+	struct kr_lobby *l;
+	int r;
+
+	*lp = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "lobby");
+	if (module != NULL && (l->module_path = strdup(module)) == NULL) {
+		kr_lobby_free(l);
+		return kr_err_set(KR_ERR_NOMEM, "lobby");
+	}
+	if ((r = list_scripts(l, scripts_dir)) != 0) {
+		kr_lobby_free(l);
+		return r;
+	}
+	*lp = l;
+	return 0;
+}
+
+void
+kr_lobby_free(struct kr_lobby *l)
+{
+	size_t i;
+
+	if (l == NULL)
+		return;
+	kr_lobby_release(l);
+	for (i = 0; i < l->nscripts; i++) {
+		free(l->scripts[i].path);
+		free(l->scripts[i].name);
+		free(l->scripts[i].description);
+	}
+	free(l->module_path);
+	free(l);
+}
+
+size_t
+kr_lobby_nscripts(const struct kr_lobby *l)
+{
+	return l->nscripts;
+}
+
+const struct kr_lobby_script *
+kr_lobby_script(const struct kr_lobby *l, size_t i)
+{
+	return i < l->nscripts ? &l->scripts[i] : NULL;
+}
+
+static void
+check_selftest(struct kr_lobby_health *h)
+{
+	struct kr_selftest_result res[KR_SELFTEST_MAX_RESULTS];
+	size_t n = 0, i, used = 0;
+	int r;
+
+	r = kr_selftest_run(res, KR_SELFTEST_MAX_RESULTS, &n);
+	h->selftest_total = n;
+	h->selftest_passed = 0;
+	h->selftest_failed[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (res[i].ok) {
+			h->selftest_passed++;
+			continue;
+		}
+		if (used < sizeof(h->selftest_failed))
+			used += (size_t)snprintf(h->selftest_failed + used,
+			    sizeof(h->selftest_failed) - used, "%s%s",
+			    used ? "; " : "", res[i].name);
+	}
+	h->selftest_ok = r == 0 && n > 0 && h->selftest_passed == n;
+}
+
+int
+kr_lobby_check(struct kr_lobby *l)
+{
+	struct kr_lobby_health *h = &l->health;
+	struct kr_airgap_report *rep = NULL;
+	int r;
+
+	check_selftest(h);
+	r = kr_airgap_scan(&rep);
+	if (rep == NULL && r != 0)
+		return r;
+	h->airgapped = r == 0;
+	snprintf(h->airgap_detail, sizeof(h->airgap_detail), "%s",
+	    r == 0 ? "" : kr_err_detail());
+	kr_airgap_report_free(rep);
+	h->checked = 1;
+	kr_err_clear();
+	return 0;
+}
+
+const struct kr_lobby_health *
+kr_lobby_health(const struct kr_lobby *l)
+{
+	return &l->health;
+}
+
+static int
+natural_cmp(const char *a, const char *b)
+{
+	unsigned long x, y;
+	char *ea, *eb;
+
+	while (*a != '\0' && *b != '\0') {
+		if (*a >= '0' && *a <= '9' && *b >= '0' && *b <= '9') {
+			x = strtoul(a, &ea, 10);
+			y = strtoul(b, &eb, 10);
+			if (x != y)
+				return x < y ? -1 : 1;
+			a = ea;
+			b = eb;
+			continue;
+		}
+		if (*a != *b)
+			return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+		a++;
+		b++;
+	}
+	return (*a != '\0') - (*b != '\0');
+}
+
+int
+kr_lobby_card_cmp(const void *a, const void *b)
+{
+	const struct kr_card_view *x = a, *y = b;
+	int c;
+
+	if ((c = natural_cmp(x->label, y->label)) != 0)
+		return c;
+	return strcmp(x->serial, y->serial);
+}
+
+int
+kr_lobby_cards(struct kr_lobby *l, struct kr_card_view *out, size_t max,
+    size_t *n)
+{
+	struct kr_token_info *list = NULL;
+	size_t count = 0, i;
+	int r;
+
+	*n = 0;
+	if (l->mod == NULL) {
+		if ((r = kr_token_module_open(l->module_path, &l->mod)) != 0)
+			return r;
+	} else if ((r = kr_token_module_reload(l->mod)) != 0)
+		return r;
+	if ((r = kr_token_list(l->mod, &list, &count)) != 0)
+		return r;
+	for (i = 0; i < count && *n < max; i++) {
+		if (!list[i].initialized)
+			continue;
+		kr_token_printable(list[i].label, out[*n].label,
+		    sizeof(out[*n].label));
+		kr_token_printable(list[i].serial, out[*n].serial,
+		    sizeof(out[*n].serial));
+		(*n)++;
+	}
+	free(list);
+	qsort(out, *n, sizeof(*out), kr_lobby_card_cmp);
+	return 0;
+}
+
+void
+kr_lobby_release(struct kr_lobby *l)
+{
+	if (l == NULL)
+		return;
+	kr_token_module_close(l->mod);
+	l->mod = NULL;
+}
+
+/*
+ * The step arguments that feed each value the policy checks, as the verb
+ * table in script.c declares them, and the words with which policy.c's
+ * sentences begin when they are about that value.
+ */
+static const struct {
+	const char	*verb;
+	const char	*arg;
+	const char	*prefixes[3];
+} feeds[] = {
+	{ "generate-key", "algorithm", { "algorithm ", NULL } },
+	{ "self-sign", "validity-days", { "certificate validity",
+	    "certificates are not allowed", NULL } },
+	{ "split", "threshold", { "threshold ", "share count", NULL } },
+	{ "split", "shares", { "share count ", "threshold ", NULL } },
+};
+
+/* Whether v is about feeds[f]; "threshold M is larger than the share
+ * count" and "share count N leaves K spare shares" concern both. */
+static int
+concerns(size_t f, const char *v)
+{
+	size_t i;
+
+	if (strcmp(feeds[f].arg, "threshold") == 0 &&
+	    strncmp(v, "share count ", 12) == 0)
+		return strstr(v, "spare") != NULL;
+	if (strcmp(feeds[f].arg, "shares") == 0 &&
+	    strncmp(v, "threshold ", 10) == 0)
+		return strstr(v, "share count") != NULL;
+	for (i = 0; feeds[f].prefixes[i] != NULL; i++)
+		if (strncmp(v, feeds[f].prefixes[i],
+		    strlen(feeds[f].prefixes[i])) == 0)
+			return 1;
+	return 0;
+}
+
+static size_t
+add_index(size_t *idx, size_t n, size_t max, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < n; k++)
+		if (idx[k] == i)
+			return n;
+	if (n < max)
+		idx[n++] = i;
+	return n;
+}
+
+size_t
+kr_lobby_violation_params(const struct kr_script *s, const char *v,
+    size_t *idx, size_t max)
+{
+	char ref[KR_SCRIPT_MAX_NAME + 4];
+	size_t f, i, j, p, n = 0;
+
+	for (f = 0; f < sizeof(feeds) / sizeof(feeds[0]); f++) {
+		if (!concerns(f, v))
+			continue;
+		for (i = 0; i < s->nsteps; i++) {
+			const struct kr_script_step *st = &s->steps[i];
+
+			if (strcmp(st->verb, feeds[f].verb) != 0)
+				continue;
+			for (j = 0; j < st->nargs; j++) {
+				if (strcmp(st->args[j].name, feeds[f].arg))
+					continue;
+				for (p = 0; p < s->nparams; p++) {
+					snprintf(ref, sizeof(ref), "${%s}",
+					    s->params[p].name);
+					if (strstr(st->args[j].raw, ref))
+						n = add_index(idx, n, max, p);
+				}
+			}
+		}
+	}
+	return n;
+}
+
+int
+kr_lobby_transcript(const char *path, char **textp, size_t *lenp,
+    uint8_t sha256[32])
+{
+	return kr_media_read(path, KR_TRANSCRIPT_FILE_MAX, textp, lenp,
+	    sha256);
+}

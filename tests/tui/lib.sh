@@ -1,0 +1,219 @@
+# tests/tui/lib.sh: drive the keyrite TUI inside tmux, as tmux's own
+# regress/ tests do.  Source it from a test; set T (a private temporary
+# directory) first.  Every test gets its own tmux server (-L) with its
+# socket under $T; tui_stop kills it (call it from the EXIT trap).  Waits
+# poll the pane every 50 ms for at most $TUI_WAIT seconds (20), never
+# sleep a fixed time.
+#
+#   tui_start COLS ROWS CMD...  start a shell command line in a detached
+#                               session; exit_status prints how it ended,
+#                               tui_pid its process id
+#   wait_for REGEX...           until every REGEX (grep -E) matches a line
+#                               of the pane; else print the pane and fail
+#   wait_gone REGEX...          the opposite
+#   send KEY...                 tmux send-keys (Enter, Up, F10, C-x, ...)
+#   type TEXT                   literal text
+#   screen, screen_all          the pane now (with its scrollback)
+#   snap NAME                   keep the pane in $T/NAME.txt
+#   golden NAME [GOLDEN]        compare a snap, masked, with a golden file
+#   home_choose, ack, answer, fingerprint, card, pin, leave_summary:
+#                               one screen of a ceremony each (below)
+
+# The server's socket goes under $T too, so that nothing is left behind.
+TMUX_TMPDIR="$T"
+export TMUX_TMPDIR
+KR_TMUX="tmux -L krtest-$$ -f $T/tmux.conf"
+# The pane stays after keyrite exits, so that its status can be read.
+echo "set -g remain-on-exit on" > "$T/tmux.conf"
+
+tui_start() {
+	_cols=$1 _rows=$2
+	shift 2
+	rm -f "$T/.status"
+	$KR_TMUX new-session -d -x "$_cols" -y "$_rows" -s kr \
+	    "$*; echo \$? > $T/.status"
+}
+
+tui_stop() {
+	$KR_TMUX kill-server 2>/dev/null
+	return 0
+}
+
+screen() {
+	$KR_TMUX capture-pane -p -t kr
+}
+
+# The pane with its scrollback: what a program printed after it left.
+screen_all() {
+	$KR_TMUX capture-pane -p -J -S - -t kr
+}
+
+snap() {
+	screen > "$T/$1.txt"
+}
+
+send() {
+	$KR_TMUX send-keys -t kr "$@"
+}
+
+type() {
+	$KR_TMUX send-keys -t kr -l "$1"
+}
+
+# The pane's state: dead (1 when the program exited), its exit status,
+# whether the alternate screen is on.
+pane_info() {
+	$KR_TMUX display-message -p -t kr "$1"
+}
+
+# Polls the pane every 50 ms, for at most $TUI_WAIT seconds (20).
+_poll() { # _poll for|gone REGEX...
+	_m=$1
+	shift
+	_limit=$(( ${TUI_WAIT:-20} * 20 )) _n=0
+	while :; do
+		screen > "$T/.screen" 2>/dev/null
+		_all=1
+		for _re in "$@"; do
+			grep -Eq -- "$_re" "$T/.screen" || { _all=0; break; }
+		done
+		[ "$_m" = for ] && [ $_all = 1 ] && return 0
+		[ "$_m" = gone ] && [ $_all = 0 ] && return 0
+		_n=$((_n + 1))
+		if [ $_n -ge $_limit ]; then
+			echo "timed out waiting ${_m} /$*/; the screen was:"
+			sed 's/^/  |/' "$T/.screen"
+			return 1
+		fi
+		sleep 0.05
+	done
+}
+
+# wait_for REGEX...: until every REGEX matches a line of the pane.
+wait_for() {
+	_poll for "$@"
+}
+
+# wait_gone REGEX...: until not all of them match.
+wait_gone() {
+	_poll gone "$@"
+}
+
+# --- a ceremony, screen by screen -----------------------------------------
+
+# home_choose NAME: highlight NAME on the Home screen and open it.
+home_choose() {
+	wait_for "CEREMONIES" || return 1
+	_k=0
+	until screen | grep -q "^  [>▶] $1\$"; do
+		send Down
+		_k=$((_k + 1))
+		[ $_k -lt 20 ] || { echo "no ceremony $1 on Home"; return 1; }
+		sleep 0.05
+	done
+	send Enter
+	wait_for "PARAMETERS"
+}
+
+# ack K: the instruction of step K is shown; acknowledge it.  Screens take
+# Enter only some time after they appear, and show "Enter" in the footer
+# from then on: every helper waits for that.
+ack() {
+	wait_for "STEP $1 OF" "READ ALOUD" "Enter +continue" || return 1
+	send Enter
+}
+
+# answer REGEX TEXT: when the prompt matching REGEX is up, type TEXT.
+answer() {
+	wait_for "$1" "record the answer" || return 1
+	[ -z "$2" ] || type "$2"
+	send Enter
+}
+
+# leave_summary: from the Summary screen back to Home.
+leave_summary() {
+	wait_for "Enter +back to Home" || return 1
+	send Enter
+	wait_for "CEREMONIES"
+}
+
+# pin LABEL PIN: the PIN screen for card LABEL is up; type PIN.
+pin() {
+	wait_for "ENTER PIN" "Card +$1\$" || return 1
+	type "$2"
+	send Enter
+}
+
+# fingerprint: type the last group of the fingerprint shown.
+fingerprint() {
+	wait_for "Type the LAST group" || return 1
+	_last=$(screen | grep -E "^ *[0-9A-F]{4}( [0-9A-F]{4}){15} *\$" |
+	    awk '{ print $16 }')
+	[ -n "$_last" ] || { echo "no fingerprint on the screen"; return 1; }
+	type "$_last"
+	send Enter
+}
+
+# card LABEL: on the card screen, choose LABEL from the list and present it.
+card() {
+	wait_for "INSERT CARD|PRESENT A CARD" "CARDS PRESENT" "Enter +present" ||
+	    return 1
+	send Home
+	_k=0
+	until screen | grep -Eq "^  > $1 "; do
+		send Down
+		_k=$((_k + 1))
+		[ $_k -lt 40 ] || { echo "card $1 not in the list"; return 1; }
+		sleep 0.1
+	done
+	send Enter
+}
+
+# --- golden captures --------------------------------------------------------
+
+# mask: what changes from run to run or machine to machine becomes a fixed
+# word: the clock, card serials and hashes, the temporary directory, the
+# version, the number of self-tests, and the air-gap verdict (with its
+# continuation lines), which depends on the machine the tests run on.
+mask() {
+	sed -E -e 's/[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} UTC/YYYY-MM-DD hh:mm:ss UTC/' \
+	    -e 's/[0-9a-f]{16,64}/<hex>/g' -e "s#$T#<tmp>#g" \
+	    -e 's/PASSED \([0-9]+ of [0-9]+\)/PASSED (<n> of <n>)/' \
+	    -e 's/keyrite [0-9]+\.[0-9]+\.[0-9]+/keyrite <version>/' |
+	awk '/^  Air gap / { print "  Air gap       <depends on the machine>";
+		skip = 1; next }
+	    skip && /^                [^ ]/ { next }
+	    { skip = 0; print }'
+}
+
+# golden NAME [GOLDEN]: $T/NAME.txt, masked, must equal
+# tests/tui/golden/GOLDEN.txt (GOLDEN defaults to NAME); prints the
+# difference when not.  KR_GOLDEN_UPDATE=1 rewrites the golden file
+# instead (then read it before committing it).
+golden() {
+	_g="$KR_TOP/tests/tui/golden/${2:-$1}.txt"
+	mask < "$T/$1.txt" > "$T/$1.masked"
+	if [ -n "${KR_GOLDEN_UPDATE:-}" ]; then
+		cp "$T/$1.masked" "$_g"
+		return 0
+	fi
+	diff -u "$_g" "$T/$1.masked"
+}
+
+# exit_status: waits (10 s at most) for the pane's program to end, then
+# prints its exit status (tui_start's wrapper writes it to a file: tmux
+# itself may lose the status of a pane that closes quickly), or "running".
+exit_status() {
+	_w=0
+	until [ -s "$T/.status" ]; do
+		_w=$((_w + 1))
+		[ $_w -lt 200 ] || { echo running; return 1; }
+		sleep 0.05
+	done
+	cat "$T/.status"
+}
+
+# The process id of the program tui_start started (the shell's child).
+tui_pid() {
+	pgrep -P "$(pane_info '#{pane_pid}')" | head -1
+}

@@ -1,0 +1,125 @@
+/*
+ * ui-summary.c: the Summary screen, after kr_engine_run() returned.
+ *
+ * Says in one word how the ceremony ended (COMPLETE, ABORTED, FAILED) and
+ * why, lists the files written, where the transcript is, whether it is
+ * sealed, and its SHA-256.  Enter goes back to Home; F2 and F3 show the
+ * transcript and its QR code.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "err.h"
+#include "hex.h"
+#include "lobby.h"
+#include "ui-int.h"
+
+struct sum_state {
+	const struct kr_run	*run;
+	char			 sha[65];
+	long long		 shown_ms;
+};
+
+static int
+sum_init(struct kr_ui *ui, void *arg, void **statep)
+{
+	struct sum_state *ss;
+	uint8_t h[32];
+	char *text = NULL;
+	size_t len = 0;
+
+	if ((ss = calloc(1, sizeof(*ss))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "summary");
+	ss->run = arg;
+	ss->shown_ms = kr_ui_now_ms();
+	if (ui->transcript != NULL &&
+	    kr_lobby_transcript(ui->transcript, &text, &len, h) == 0)
+		kr_hex_encode(h, sizeof(h), ss->sha, sizeof(ss->sha));
+	free(text);
+	*statep = ss;
+	return 0;
+}
+
+static int
+sum_key(struct kr_ui *ui, void *state, const struct kr_key *k)
+{
+	const struct sum_state *ss = state;
+
+	(void)ui;
+	return (k->fn == KEY_ENTER || k->fn == KR_KEY_ESC) &&
+	    kr_ui_enter_ready(ss->shown_ms) ? KR_SCREEN_DONE : KR_SCREEN_STAY;
+}
+
+static int
+draw_outcome(const struct kr_ui *ui, const struct sum_state *ss, int y)
+{
+	const struct kr_run *run = ss->run;
+	char why[1200];
+	int w = ui->cols - 4;
+
+	if (run->result == 0) {
+		kr_ui_text(ui, y++, 2, w, KR_UI_GOOD, "CEREMONY COMPLETE");
+		kr_ui_textf(ui, y++, 2, w, KR_UI_NORMAL, "%s: all %zu steps "
+		    "done; the transcript is signed and sealed.", run->name,
+		    run->nsteps);
+		return y;
+	}
+	kr_ui_fill(ui, y, 2, w, KR_UI_BAD);
+	kr_ui_text(ui, y++, 2, w, KR_UI_BAD, run->result == KR_ERR_ABORTED ?
+	    "CEREMONY ABORTED" : "CEREMONY FAILED");
+	kr_ui_textf(ui, y++, 2, w, KR_UI_NORMAL, "%s stopped at step %zu of "
+	    "%zu. Every secret was wiped.", run->name,
+	    run->step, run->nsteps);
+	snprintf(why, sizeof(why), "%s%s%s", kr_strerror(run->result),
+	    run->detail[0] ? ": " : "", run->detail);
+	y += kr_ui_wrap(ui, y, 2, w, 4, KR_UI_WARN, why, 1);
+	return y;
+}
+
+static void
+sum_draw(const struct kr_ui *ui, const void *state)
+{
+	const struct sum_state *ss = state;
+	const struct kr_run *run = ss->run;
+	size_t i, n = kr_engine_outputs(run->engine);
+	int y = 2, w = ui->cols - 6;
+
+	y = draw_outcome(ui, ss, y) + 1;
+	kr_ui_rule(ui, y++, 0, ui->cols, run->result == 0 ? "OUTPUTS" :
+	    "FILES WRITTEN BEFORE IT STOPPED");
+	if (n == 0)
+		kr_ui_text(ui, y++, 4, w, KR_UI_DIM, "none");
+	for (i = 0; i < n && y < ui->rows - 7; i++)
+		kr_ui_text(ui, y++, 4, w, KR_UI_NORMAL,
+		    kr_engine_output(run->engine, i));
+	y++;
+	kr_ui_rule(ui, y++, 0, ui->cols, "TRANSCRIPT");
+	if (ui->transcript == NULL) {
+		kr_ui_text(ui, y, 4, w, KR_UI_BAD, "none was written");
+	} else {
+		kr_ui_text(ui, y++, 4, w, KR_UI_NORMAL, ui->transcript);
+		kr_ui_text(ui, y++, 4, w, run->result == 0 ? KR_UI_GOOD :
+		    KR_UI_WARN, run->result == 0 ? "sealed: signed by the "
+		    "ceremony key" : "unsealed: every record up to the stop "
+		    "is there");
+		kr_ui_textf(ui, y++, 4, w, KR_UI_NORMAL, "SHA-256 %s",
+		    ss->sha);
+	}
+	if (kr_ui_enter_ready(ss->shown_ms))
+		kr_ui_footer(ui, "Enter", "back to Home", "F2", "transcript",
+		    "F3", "QR", (const char *)NULL);
+	else
+		kr_ui_footer(ui, "F2", "transcript", "F3", "QR",
+		    (const char *)NULL);
+}
+
+static void
+sum_free(void *state)
+{
+	free(state);
+}
+
+const struct kr_screen_ops kr_ui_summary_ops = {
+	"summary", sum_init, sum_key, sum_draw, sum_free
+};

@@ -1,0 +1,36 @@
+/*
+ * ui.h: the ncurses TUI, the engine's interactive frontend.
+ *
+ * kr_ui_main() takes over the terminal, shows the Home screen and runs the
+ * ceremonies people choose there through the engine's prompt interface
+ * (src/engine.h), and gives the terminal back on every way out, signals
+ * included.  `keyrite tui` (src/cmd-tui.c) parses the command line into a
+ * struct kr_ui_config and calls it.
+ */
+#ifndef KR_UI_H
+#define KR_UI_H
+
+#include <stddef.h>
+
+#define KR_UI_MAX_MEDIA	8
+
+struct kr_ui_config {
+	int		 rehearsal;
+	const char	*module;		/* PKCS#11 module, or NULL */
+	const char	*media[KR_UI_MAX_MEDIA];
+	size_t		 nmedia;
+	const char	*policy;		/* NULL: beside the script */
+	const char	*scripts;		/* the scripts directory */
+};
+
+/*
+ * Runs the TUI until people leave it from the Home screen.  Returns 0;
+ * KR_ERR_ABORTED when a signal stopped it (a ceremony in progress was
+ * aborted and recorded first; the detail says which signal and where the
+ * transcript is); or another KR_ERR_* when the terminal or the lobby
+ * could not be set up (the detail says why).  The terminal is restored
+ * before it returns.
+ */
+int	kr_ui_main(const struct kr_ui_config *cfg);
+
+#endif /* KR_UI_H */
