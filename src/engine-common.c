@@ -303,11 +303,7 @@ static int
 verb_wipe(struct kr_engine *e, const struct kr_script_step *st)
 {
 	(void)st;
-	kr_secmem_free(e->kek, KR_KEK_BYTES);
-	e->kek = NULL;
-	kr_secmem_free(e->shares, e->shareslen);
-	e->shares = NULL;
-	e->shareslen = 0;
+	kr_engine_wipe_kek(e);
 	{
 		struct kr_fact f[] = { { "wiped", "kek shares" },
 		    { "kept", e->key ? "ceremony key, until the seal" :

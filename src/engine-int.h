@@ -76,6 +76,8 @@ int	kr_engine_record(struct kr_engine *e, const char *event,
 	    const char *actor, const struct kr_fact *facts, size_t n);
 int	kr_engine_ask(struct kr_engine *e, const struct kr_prompt *p,
 	    struct kr_answer *a);
+/* Frees an answer to p (PINs from secret memory, wiped); leaves a empty. */
+void	kr_engine_answer_free(const struct kr_prompt *p, struct kr_answer *a);
 int	kr_engine_ask_text(struct kr_engine *e, const char *id,
 	    const char *role, const char *title, const char *text,
 	    int required, char *out, size_t outlen);
@@ -89,10 +91,9 @@ int	kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
 	    const char *want, struct kr_token_session **sp,
 	    struct kr_token_info *info);
 int	kr_engine_check_window(struct kr_engine *e);
-void	kr_engine_wipe_secrets(struct kr_engine *e);
+void	kr_engine_wipe_kek(struct kr_engine *e);	/* KEK and shares */
+void	kr_engine_wipe_secrets(struct kr_engine *e);	/* and the key */
 time_t	kr_engine_now(const struct kr_engine *e);
-const char *kr_engine_actor(const char *role, const char *name, char *buf,
-	    size_t buflen);
 
 /* engine-create.c and engine-recover.c: the verbs. */
 struct kr_engine_verb {

@@ -135,9 +135,9 @@ collect_card(struct kr_engine *e, struct collected *c, size_t k)
 		snprintf(c->names[c->n], sizeof(c->names[0]), "%s", name);
 		c->in[c->n].source = c->names[c->n];
 		c->in[c->n].data = c->values + c->n * KR_SHARE_BYTES;
-		c->in[c->n].len = sh[i].len == KR_SHARE_BYTES ?
-		    KR_SHARE_BYTES : sh[i].len > KR_SHARE_BYTES ?
-		    KR_SHARE_BYTES + 1 : len;
+		/* The true length: kr_share_decode() refuses a wrong one
+		 * before reading, so only KR_SHARE_BYTES are ever kept. */
+		c->in[c->n].len = sh[i].len;
 	}
 	kr_token_shares_free(sh, nsh);
 	{

@@ -75,9 +75,19 @@ kr_engine_ask(struct kr_engine *e, const struct kr_prompt *p,
 		kr_err_set(r, "aborted at prompt %s", p->id);
 	else if (r == KR_ERR_ANSWER_MISSING && *kr_err_detail() == '\0')
 		kr_err_set(r, "no answer for prompt %s", p->id);
-	if (r == 0)
-		r = kr_engine_check_window(e);
+	if (r == 0 && (r = kr_engine_check_window(e)) != 0)
+		kr_engine_answer_free(p, a);
 	return r;
+}
+
+void
+kr_engine_answer_free(const struct kr_prompt *p, struct kr_answer *a)
+{
+	if (a->text != NULL && p->kind == KR_PROMPT_PIN)
+		kr_secmem_free(a->text, a->len + 1);
+	else
+		free(a->text);
+	memset(a, 0, sizeof(*a));
 }
 
 int
@@ -111,14 +121,6 @@ kr_engine_ask_text(struct kr_engine *e, const char *id, const char *role,
 	memcpy(out, a.text, a.len + 1);
 	free(a.text);
 	return 0;
-}
-
-const char *
-kr_engine_actor(const char *role, const char *name, char *buf, size_t buflen)
-{
-	(void)name;
-	snprintf(buf, buflen, "%s", role);
-	return buf;
 }
 
 int
@@ -223,6 +225,24 @@ cards_present(void *ctx, struct kr_card_view *out, size_t max, size_t *n)
 	return 0;
 }
 
+/*
+ * Finds the card the person named; modules that see new tokens only after
+ * re-initialising (SoftHSM2) get one reload before it counts as absent.
+ */
+static int
+find_card(struct kr_engine *e, const char *which, struct kr_token_info *info)
+{
+	int r;
+
+	if (which == NULL || *which == '\0')
+		return kr_err_set(KR_ERR_TOKEN_NOT_PRESENT, "no card was named: "
+		    "insert the card and give its label");
+	r = kr_token_find(e->mod, which, info);
+	if (r == KR_ERR_TOKEN_NOT_PRESENT && kr_token_module_reload(e->mod) == 0)
+		r = kr_token_find(e->mod, which, info);
+	return r;
+}
+
 /* Asks for a card until the wanted one (want may be NULL) is presented. */
 static int
 present_card(struct kr_engine *e, const char *id, const char *actor,
@@ -245,19 +265,15 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 		p.card = want;
 		p.cards_present = cards_present;
 		p.cards_ctx = e;
-		snprintf(text, sizeof(text), "%s%s%s: insert your card%s%s "
-		    "and confirm.", actor ? "Custodian " : "Custodian",
-		    actor ? actor : "", "", want ? " " : "", want ? want : "");
+		snprintf(text, sizeof(text), "Custodian%s%s: insert your "
+		    "card%s%s and confirm.", actor ? " " : "",
+		    actor ? actor : "", want ? " " : "", want ? want : "");
 		p.title = "Insert card";
 		p.text = text;
 		if ((r = kr_engine_ask(e, &p, &a)) != 0)
 			return r;
-		r = a.text != NULL ? kr_token_find(e->mod, a.text, info) :
-		    kr_err_set(KR_ERR_TOKEN_NOT_PRESENT, "no card named");
+		r = find_card(e, a.text, info);
 		free(a.text);
-		if (r == KR_ERR_TOKEN_NOT_PRESENT &&
-		    kr_token_module_reload(e->mod) == 0)
-			r = kr_token_find(e->mod, a.text ? a.text : "", info);
 		if (r != 0) {
 			kr_engine_notice(e, "%s", kr_err_detail());
 			continue;
@@ -272,7 +288,9 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 		return 0;
 	}
 	return kr_err_set(KR_ERR_TOKEN_NOT_PRESENT, "%s was not presented "
-	    "after %d tries", want ? want : "a card", ENGINE_CARD_TRIES);
+	    "after %d tries: check that it is in the reader and that its label "
+	    "is the one given at the roll call", want ? want : "a card",
+	    ENGINE_CARD_TRIES);
 }
 
 static int
@@ -310,8 +328,7 @@ login(struct kr_engine *e, struct kr_token_session *s,
 		if ((r = kr_engine_ask(e, &p, &a)) != 0)
 			return r;
 		r = kr_token_login(s, a.text ? a.text : "", a.len, b);
-		if (a.text != NULL)
-			kr_secmem_free(a.text, a.len + 1);
+		kr_engine_answer_free(&p, &a);
 		if (r == 0)
 			return 0;
 		if (r != KR_ERR_TOKEN_PIN_INCORRECT)
@@ -351,15 +368,21 @@ kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
 /* --- secrets, windows ---------------------------------------------------- */
 
 void
-kr_engine_wipe_secrets(struct kr_engine *e)
+kr_engine_wipe_kek(struct kr_engine *e)
 {
-	EVP_PKEY_free(e->key);
-	e->key = NULL;
 	kr_secmem_free(e->kek, KR_KEK_BYTES);
 	e->kek = NULL;
 	kr_secmem_free(e->shares, e->shareslen);
 	e->shares = NULL;
 	e->shareslen = 0;
+}
+
+void
+kr_engine_wipe_secrets(struct kr_engine *e)
+{
+	EVP_PKEY_free(e->key);
+	e->key = NULL;
+	kr_engine_wipe_kek(e);
 	e->key_deadline = 0;
 }
 

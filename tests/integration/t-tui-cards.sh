@@ -19,9 +19,7 @@ fail() {
 }
 start=$(date +%s)
 
-"$KEYRITE" rehearsal-cards --dir "$T/cards" --count 5 >/dev/null ||
-    fail "rehearsal-cards"
-. "$T/cards/env"
+tui_cards 5
 mkdir "$T/media" "$T/pocket"
 # The token directory of each card, so that it can be "taken out".
 for d in "$T"/cards/tokens/*/; do

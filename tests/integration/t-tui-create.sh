@@ -12,9 +12,7 @@ trap 'tui_stop; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
 start=$(date +%s)
 
-"$KEYRITE" rehearsal-cards --dir "$T/cards" --count 5 >/dev/null ||
-    fail "rehearsal-cards"
-. "$T/cards/env"
+tui_cards 5
 mkdir "$T/media"
 tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
     "--scripts $KR_TOP/ceremony-scripts; r=\$?; stty -a > $T/stty.after;" \

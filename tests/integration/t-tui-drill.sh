@@ -12,9 +12,7 @@ fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
 start=$(date +%s)
 S="$KR_TOP/ceremony-scripts"
 
-"$KEYRITE" rehearsal-cards --dir "$T/cards" --count 5 >/dev/null ||
-    fail "rehearsal-cards"
-. "$T/cards/env"
+tui_cards 5
 mkdir "$T/media"
 {
 	echo "operator.name = Ada Administrator"

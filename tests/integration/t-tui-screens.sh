@@ -13,9 +13,7 @@ fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
 start=$(date +%s)
 S="$KR_TOP/ceremony-scripts"
 
-"$KEYRITE" rehearsal-cards --dir "$T/cards" --count 5 >/dev/null ||
-    fail "rehearsal-cards"
-. "$T/cards/env"
+tui_cards 5
 mkdir "$T/media" "$T/media2" "$T/media3"
 
 wait_exit() { # wait_exit STATUS: the pane's program ended with STATUS

@@ -217,3 +217,10 @@ exit_status() {
 tui_pid() {
 	pgrep -P "$(pane_info '#{pane_pid}')" | head -1
 }
+
+# tui_cards N: N rehearsal cards in $T/cards, and this shell pointed at them.
+tui_cards() {
+	"$KEYRITE" rehearsal-cards --dir "$T/cards" --count "$1" >/dev/null ||
+	    fail "rehearsal-cards"
+	. "$T/cards/env"
+}

@@ -32,6 +32,7 @@ struct fe {
 };
 
 static time_t clock_offset;
+static const char *card1_override;	/* roll call names a missing card */
 
 static time_t
 fake_clock(void)
@@ -55,6 +56,8 @@ answer_for(const char *id)
 	if (sscanf(id, "custodian.%u.%15s", &i, what) == 2) {
 		if (strcmp(what, "name") == 0)
 			snprintf(buf, sizeof(buf), "Custodian %u", i);
+		else if (i == 1 && card1_override != NULL)
+			snprintf(buf, sizeof(buf), "%s", card1_override);
 		else
 			snprintf(buf, sizeof(buf), "custodian-%u", i);
 		return buf;
@@ -260,4 +263,26 @@ Test(engine, recovery_window_wipes_the_key, .init = setup, .fini = teardown)
 	    "expiry not recorded");
 	cr_assert_not(file_has(t, " key-proven "), "the key was used after "
 	    "its window closed");
+}
+
+Test(engine, a_card_not_present_is_named, .init = setup, .fini = teardown)
+{
+	char media[128], t[4096];
+	struct fe f;
+	int r;
+
+	snprintf(media, sizeof(media), "%s/media3", dir);
+	cr_assert_eq(mkdir(media, 0700), 0, "mkdir");
+	memset(&f, 0, sizeof(f));
+	card1_override = "custodian-99";
+	r = run("ceremony-scripts/root-ca-create.ceremony", media, &f, t,
+	    sizeof(t));
+	card1_override = NULL;
+	cr_assert_eq(r, KR_ERR_TOKEN_NOT_PRESENT, "r=%d: %s", r,
+	    kr_err_detail());
+	cr_assert_not_null(strstr(kr_err_detail(), "custodian-99 was not "
+	    "presented after 3 tries"), "card not named: %s",
+	    kr_err_detail());
+	cr_assert_not(file_has(t, " share-written "), "a share was written");
+	cr_assert_not(exists(media, "root-ca.escrow"), "escrow written");
 }
