@@ -52,12 +52,18 @@ KR_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(OPT) $(WARN) $(HARDEN) \
 KR_LDFLAGS = $(LDHARDEN) $(LDSAN) $(LDFLAGS)
 KR_LDLIBS = $(PKG_LDLIBS) -lpthread $(LDLIBS)
 
-# The engine library is every src/*.c except the command's own files.
-CMD_SRCS = src/keyrite.c $(wildcard src/cmd-*.c)
-LIB_SRCS = $(filter-out $(CMD_SRCS),$(wildcard src/*.c))
+# src/ holds one folder per layer, lowest first (docs/architecture.md):
+# base, host, crypto, card, record, ceremony; ui/ sits above ceremony and
+# src/cli/ (the keyrite command) above ui/.  Headers are included as
+# "layer/name.h" (-Isrc), or bare from their own folder;
+# tests/check-layers.sh keeps every include pointing down.
+LAYERS = base host crypto card record ceremony
+# The engine library is every layer's *.c; the command is src/cli/.
+CMD_SRCS = $(wildcard src/cli/*.c)
+LIB_SRCS = $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
 CMD_OBJS = $(CMD_SRCS:src/%.c=$(BUILD)/src/%.o)
-# The TUI (ui/) is a frontend like the cmd-*.c files: part of the command.
+# The TUI (ui/) is a frontend like src/cli/: part of the command.
 UI_SRCS = $(wildcard ui/*.c)
 UI_OBJS = $(UI_SRCS:ui/%.c=$(BUILD)/ui/%.o)
 LIB	= $(BUILD)/libkeyrite.a
@@ -70,8 +76,8 @@ HELPER_BINS = $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 BENCH_SRCS = $(wildcard tests/bench/bench_*.c)
 BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps check check-asan test unit integration demo bench install \
-	clean help
+.PHONY: all deps check check-asan test layers unit integration demo bench \
+	install clean help
 .DEFAULT_GOAL := all
 
 all: $(KEYRITE)
@@ -121,8 +127,8 @@ $(BUILD)/ui/%.o: ui/%.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) -Iui $(UI_CFLAGS) -c -o $@ $<
 
-# cmd-tui.c calls into ui/ through ui/ui.h.
-$(BUILD)/src/cmd-tui.o: KR_CFLAGS += -Iui
+# cmd-tui.c calls into ui/ through "ui/ui.h".
+$(BUILD)/src/cli/cmd-tui.o: KR_CFLAGS += -I.
 
 $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -151,7 +157,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) $(KR_LDFLAGS) -o $@ $< $(LIB) $(KR_LDLIBS) -lgfshare
 
--include $(wildcard $(BUILD)/src/*.d $(BUILD)/ui/*.d $(BUILD)/tests/*.d \
+-include $(wildcard $(BUILD)/src/*/*.d $(BUILD)/ui/*.d $(BUILD)/tests/*.d \
 	$(BUILD)/bench/*.d $(BUILD)/helpers/*.d)
 -include tests/tests.mk
 # make fuzz: libFuzzer harnesses, one per parser (clang; not in make check).
@@ -165,10 +171,14 @@ check: deps
 check-asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
 
-test: $(KEYRITE) $(UNIT_BINS) $(HELPER_BINS) $(TEST_EXTRA)
+test: layers $(KEYRITE) $(UNIT_BINS) $(HELPER_BINS) $(TEST_EXTRA)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run-unit.sh $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) KEYRITE=$(abspath $(KEYRITE)) \
 	    tests/integration/run.sh
+
+# Every include points down the layers (src/<layer>/, ui/, src/cli/).
+layers:
+	$(Q)tests/check-layers.sh
 
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run-unit.sh $(UNIT_BINS)

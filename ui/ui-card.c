@@ -21,8 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "lobby.h"
+#include "base/err.h"
+#include "ceremony/lobby.h"
 #include "ui-int.h"
 
 #define CARDS_MAX	32

@@ -14,8 +14,8 @@
 #include <time.h>
 #include <wctype.h>
 
+#include "base/version.h"
 #include "ui-int.h"
-#include "version.h"
 
 static int cursor_y = -1, cursor_x = -1;
 

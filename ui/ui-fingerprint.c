@@ -15,7 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "ui-int.h"
 
 #define FP_GROUPS	16

@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "err.h"
-#include "lobby.h"
+#include "base/err.h"
+#include "ceremony/lobby.h"
 #include "ui-int.h"
 
 #define HOME_POLL_TICKS	4	/* cards every second */

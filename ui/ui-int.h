@@ -10,7 +10,7 @@
  * kr_engine_run() (ui-runner.c), so screens nest.
  *
  * All ncurses calls stay in ui/.  Nothing here touches keys, cards or
- * files: the engine and the lobby (src/lobby.h) do.
+ * files: the engine and the lobby (src/ceremony/lobby.h) do.
  */
 #ifndef KR_UI_INT_H
 #define KR_UI_INT_H
@@ -24,8 +24,8 @@
 #include <stdint.h>
 #include <wchar.h>
 
-#include "engine.h"
-#include "script.h"
+#include "ceremony/engine.h"
+#include "ceremony/script.h"
 #include "ui.h"
 
 struct kr_lobby;

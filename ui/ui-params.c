@@ -6,17 +6,17 @@
  * field, what the policy says about it: the policy is checked after every
  * edit, before anything starts, with the same kr_policy_check() the
  * engine runs, and each violation is shown beside the parameters it is
- * about (src/lobby.h) and in full below.  A ceremony the policy refuses
+ * about (src/ceremony/lobby.h) and in full below.  A ceremony the policy refuses
  * cannot be started from here.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "lobby.h"
-#include "policy.h"
-#include "script.h"
+#include "base/err.h"
+#include "ceremony/lobby.h"
+#include "ceremony/policy.h"
+#include "ceremony/script.h"
 #include "ui-int.h"
 
 #define NAME_W	15

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "secmem.h"
-#include "token.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "card/token.h"
 #include "ui-int.h"
 
 struct pin_state {

@@ -21,9 +21,9 @@
 
 #include <qrencode.h>
 
-#include "err.h"
-#include "hex.h"
-#include "lobby.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "ceremony/lobby.h"
 #include "ui-int.h"
 
 #define QR_QUIET	4

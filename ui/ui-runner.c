@@ -24,9 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "lobby.h"
-#include "script.h"
+#include "base/err.h"
+#include "ceremony/lobby.h"
+#include "ceremony/script.h"
 #include "ui-int.h"
 
 #define FACT_MAX	48	/* bytes of a fact value in the pane */

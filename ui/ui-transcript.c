@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "hex.h"
-#include "lobby.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "ceremony/lobby.h"
 #include "ui-int.h"
 
 struct tv_state {

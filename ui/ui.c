@@ -25,9 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "err.h"
-#include "lobby.h"
-#include "script.h"
+#include "base/err.h"
+#include "ceremony/lobby.h"
+#include "ceremony/script.h"
 #include "ui-int.h"
 
 #define UI_MIN_ROWS	25

@@ -3,8 +3,8 @@
  *
  * kr_ui_main() takes over the terminal, shows the Home screen and runs the
  * ceremonies people choose there through the engine's prompt interface
- * (src/engine.h), and gives the terminal back on every way out, signals
- * included.  `keyrite tui` (src/cmd-tui.c) parses the command line into a
+ * (src/ceremony/engine.h), and gives the terminal back on every way out, signals
+ * included.  `keyrite tui` (src/cli/cmd-tui.c) parses the command line into a
  * struct kr_ui_config and calls it.
  */
 #ifndef KR_UI_H

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "presence.h"
 #include "token.h"
 

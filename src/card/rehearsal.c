@@ -24,9 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "buf.h"
-#include "err.h"
-#include "media.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "host/media.h"
 #include "rehearsal.h"
 #include "token.h"
 

@@ -20,7 +20,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "token-int.h"
 
 /* DER of OBJECT IDENTIFIER prime256v1 (1.2.840.10045.3.1.7). */

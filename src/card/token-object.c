@@ -20,10 +20,10 @@
 
 #include <openssl/crypto.h>
 
-#include "err.h"
-#include "hex.h"
-#include "secmem.h"
-#include "share.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/secmem.h"
+#include "crypto/share.h"
 #include "token-int.h"
 
 #define MAX_OBJECTS	4096		/* more on one card is not a card */

@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "token-int.h"
 
 /* How each CK_RV becomes a keyrite error, and what the person should do. */

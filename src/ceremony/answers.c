@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include "answers.h"
-#include "err.h"
-#include "secmem.h"
+#include "base/err.h"
+#include "base/secmem.h"
 
 struct entry {
 	const char	*key;

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "airgap.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/secmem.h"
+#include "crypto/selftest.h"
+#include "crypto/x509.h"
 #include "engine-int.h"
-#include "err.h"
-#include "hex.h"
-#include "secmem.h"
-#include "selftest.h"
-#include "x509.h"
+#include "host/airgap.h"
 
 
 static int

@@ -10,15 +10,15 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/secmem.h"
+#include "crypto/key.h"
+#include "crypto/quorum.h"
+#include "crypto/shamir.h"
+#include "crypto/share.h"
+#include "crypto/x509.h"
 #include "engine-int.h"
-#include "err.h"
-#include "hex.h"
-#include "key.h"
-#include "quorum.h"
-#include "secmem.h"
-#include "shamir.h"
-#include "share.h"
-#include "x509.h"
 
 
 static const char *

@@ -11,12 +11,12 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "card/token.h"
+#include "crypto/escrow.h"
 #include "engine.h"
-#include "escrow.h"
 #include "policy.h"
+#include "record/transcript.h"
 #include "script.h"
-#include "token.h"
-#include "transcript.h"
 
 #define ENGINE_NAME_MAX		64
 #define ENGINE_TEXT_MAX		256

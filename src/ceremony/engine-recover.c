@@ -11,14 +11,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/secmem.h"
+#include "crypto/quorum.h"
+#include "crypto/share.h"
+#include "crypto/x509.h"
 #include "engine-int.h"
-#include "err.h"
-#include "hex.h"
-#include "media.h"
-#include "quorum.h"
-#include "secmem.h"
-#include "share.h"
-#include "x509.h"
+#include "host/media.h"
 
 #define MAX_INPUTS	64
 

@@ -17,13 +17,13 @@
 
 #include <openssl/crypto.h>
 
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/secmem.h"
+#include "base/version.h"
+#include "crypto/selftest.h"
 #include "engine-int.h"
-#include "err.h"
-#include "hex.h"
-#include "media.h"
-#include "secmem.h"
-#include "selftest.h"
-#include "version.h"
+#include "host/media.h"
 
 /* --- frontend helpers ---------------------------------------------------- */
 

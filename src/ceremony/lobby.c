@@ -4,7 +4,7 @@
  * Scripts are listed once, when the lobby is made; the self-tests and the
  * air-gap scan run when the frontend asks (at start, and before a
  * ceremony); the cards present are listed on every call, re-initialising
- * the module as src/presence.c does for SoftHSM2.
+ * the module as src/card/presence.c does for SoftHSM2.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -14,14 +14,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "airgap.h"
-#include "err.h"
+#include "base/err.h"
+#include "card/token.h"
+#include "crypto/selftest.h"
+#include "host/airgap.h"
+#include "host/media.h"
 #include "lobby.h"
-#include "media.h"
+#include "record/transcript.h"
 #include "script.h"
-#include "selftest.h"
-#include "token.h"
-#include "transcript.h"
 
 struct kr_lobby {
 	char			*module_path;	/* NULL: the default */

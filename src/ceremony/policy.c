@@ -25,10 +25,10 @@
 
 #include <openssl/evp.h>
 
-#include "buf.h"
-#include "err.h"
-#include "media.h"
-#include "key.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "crypto/key.h"
+#include "host/media.h"
 #include "policy.h"
 #include "script.h"
 

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "policy.h"
 #include "script-int.h"
 

@@ -14,9 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "airgap.h"
+#include "base/err.h"
 #include "cmd.h"
-#include "err.h"
+#include "host/airgap.h"
 
 /* Room for a KR_AIRGAP_STR_MAX string with every byte escaped as \xNN. */
 #define SAFE_MAX	(4 * KR_AIRGAP_STR_MAX)

@@ -25,13 +25,13 @@
 
 #include <openssl/sha.h>
 
-#include "answers.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/secmem.h"
+#include "card/token.h"
+#include "ceremony/answers.h"
 #include "cmd.h"
-#include "err.h"
-#include "hex.h"
-#include "secmem.h"
-#include "share.h"
-#include "token.h"
+#include "crypto/share.h"
 
 #define PIN_BUF		(KR_TOKEN_PIN_MAX + 2)	/* PIN, one more, NUL */
 

@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "base/hex.h"
 #include "cmd.h"
-#include "err.h"
-#include "escrow.h"
-#include "hex.h"
+#include "crypto/escrow.h"
 
 static void
 print_grouped(const char *label, const uint8_t *p, size_t len)

@@ -13,10 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "card/rehearsal.h"
+#include "card/token.h"
 #include "cmd.h"
-#include "err.h"
-#include "rehearsal.h"
-#include "token.h"
 
 static int
 parse_count(const char *s, unsigned int *countp)

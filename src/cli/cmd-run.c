@@ -10,11 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "answers.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "ceremony/answers.h"
+#include "ceremony/engine.h"
 #include "cmd.h"
-#include "engine.h"
-#include "err.h"
-#include "secmem.h"
 
 #define MAX_SETS	64
 

@@ -15,9 +15,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/err.h"
 #include "cmd.h"
-#include "err.h"
-#include "selftest.h"
+#include "crypto/selftest.h"
 
 static void
 help(void)

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "ceremony/lobby.h"
 #include "cmd.h"
-#include "err.h"
-#include "lobby.h"
-#include "ui.h"
+#include "ui/ui.h"
 
 static int
 parse_args(int argc, char **argv, struct kr_ui_config *cfg,

@@ -12,13 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/err.h"
+#include "base/hex.h"
 #include "cmd.h"
-#include "err.h"
-#include "hex.h"
-#include "key.h"
-#include "media.h"
-#include "transcript.h"
-#include "x509.h"
+#include "crypto/key.h"
+#include "crypto/x509.h"
+#include "host/media.h"
+#include "record/transcript.h"
 
 static void
 help(void)

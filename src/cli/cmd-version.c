@@ -3,8 +3,8 @@
 
 #include <openssl/crypto.h>
 
+#include "base/version.h"
 #include "cmd.h"
-#include "version.h"
 
 static int
 cmd_version(int argc, char **argv)

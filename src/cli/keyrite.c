@@ -9,10 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/version.h"
 #include "cmd.h"
-#include "err.h"
-#include "harden.h"
-#include "version.h"
 
 static const struct kr_cmd_entry *const cmd_table[] = {
 	&kr_cmd_tui_entry,

@@ -21,13 +21,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "buf.h"
-#include "err.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/secmem.h"
 #include "escrow.h"
-#include "hex.h"
+#include "host/media.h"
 #include "key.h"
-#include "media.h"
-#include "secmem.h"
 
 #define MAGIC_LINE	"keyrite-escrow"
 #define WRAP		64

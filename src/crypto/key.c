@@ -37,10 +37,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "err.h"
-#include "hex.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/secmem.h"
 #include "key.h"
-#include "secmem.h"
 
 /* The match proof signs MATCH_LABEL || MATCH_NONCE_BYTES random bytes. */
 #define MATCH_LABEL		"keyrite key-match proof v1"

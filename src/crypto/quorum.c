@@ -12,9 +12,9 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "err.h"
+#include "base/err.h"
+#include "base/secmem.h"
 #include "quorum.h"
-#include "secmem.h"
 #include "shamir.h"
 #include "share.h"
 

@@ -31,8 +31,8 @@
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
 
-#include "err.h"
-#include "harden.h"
+#include "base/err.h"
+#include "base/harden.h"
 #include "selftest.h"
 
 #define WHY_MAX		160

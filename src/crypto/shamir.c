@@ -36,7 +36,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
-#include "err.h"
+#include "base/err.h"
 #include "shamir.h"
 
 #define SECRET		KR_SHAMIR_SECRET_BYTES

@@ -10,8 +10,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
-#include "err.h"
-#include "hex.h"
+#include "base/err.h"
+#include "base/hex.h"
 #include "share.h"
 
 #define CHECKSUM_DOMAIN		"keyrite share checksum v1"

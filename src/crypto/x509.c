@@ -36,8 +36,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "err.h"
-#include "hex.h"
+#include "base/err.h"
+#include "base/hex.h"
 #include "key.h"
 #include "x509.h"
 

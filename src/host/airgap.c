@@ -36,7 +36,7 @@
 #include <libusb.h>
 
 #include "airgap.h"
-#include "err.h"
+#include "base/err.h"
 
 #ifndef IFF_LOWER_UP
 #define IFF_LOWER_UP	0x10000	/* <linux/if.h>; not in <net/if.h> */

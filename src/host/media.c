@@ -18,8 +18,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "err.h"
-#include "hex.h"
+#include "base/err.h"
+#include "base/hex.h"
 #include "media.h"
 
 struct kr_media {

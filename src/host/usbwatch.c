@@ -23,7 +23,7 @@
 #include <libusb.h>
 
 #include "airgap.h"
-#include "err.h"
+#include "base/err.h"
 #include "usbwatch.h"
 
 /* A notice as the callback queued it; holds a device reference. */

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
+#include "base/buf.h"
 #include "transcript.h"
 
 #define KR_TRANSCRIPT_MAGIC	"keyrite-transcript"

@@ -22,10 +22,10 @@
 
 #include <openssl/evp.h>
 
-#include "err.h"
-#include "hex.h"
-#include "key.h"
-#include "media.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "crypto/key.h"
+#include "host/media.h"
 #include "transcript-int.h"
 #include "transcript.h"
 

@@ -30,14 +30,14 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "buf.h"
-#include "err.h"
-#include "hex.h"
-#include "key.h"
-#include "media.h"
+#include "base/buf.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/version.h"
+#include "crypto/key.h"
+#include "host/media.h"
 #include "transcript-int.h"
 #include "transcript.h"
-#include "version.h"
 
 struct kr_transcript {
 	int		 fd;

@@ -18,8 +18,8 @@
 #include <libgfshare.h>
 #include <openssl/rand.h>
 
-#include "err.h"
-#include "shamir.h"
+#include "base/err.h"
+#include "crypto/shamir.h"
 
 #define S		KR_SHAMIR_SECRET_BYTES
 #define ROUNDS		5

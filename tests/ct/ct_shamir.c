@@ -8,7 +8,7 @@
  * marked with VALGRIND_MAKE_MEM_UNDEFINED; share indexes stay defined, as
  * they are public.  Only the final comparison, done here after the library
  * returns, declassifies the result.  tests/integration/t-ct-valgrind.sh
- * runs this program linked with src/shamir.c (must give no report) and with
+ * runs this program linked with src/crypto/shamir.c (must give no report) and with
  * the same file built with KR_SHAMIR_TABLE_MUL_FOR_TEST, a log/exp table
  * multiply (must give reports), to show the check can fail.
  *
@@ -22,9 +22,9 @@
 #include <openssl/rand.h>
 #include <valgrind/memcheck.h>
 
-#include "err.h"
-#include "secmem.h"
-#include "shamir.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "crypto/shamir.h"
 
 #define S	KR_SHAMIR_SECRET_BYTES
 

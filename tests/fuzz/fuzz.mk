@@ -46,10 +46,10 @@ FUZZ_OBJS	= $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/src/%.o)
 FUZZ_LIB	= $(FUZZ_BUILD)/libkeyrite-fuzz.a
 
 # The parser sources each harness is there for, for fuzz-coverage.
-FUZZ_COV_SRCS	= script:src/script.c,src/script-parse.c,src/policy.c \
-	escrow:src/escrow.c share:src/share.c \
-	transcript:src/transcript-verify.c answers:src/answers.c \
-	x509:src/x509.c hex:src/hex.c
+FUZZ_COV_SRCS	= script:src/ceremony/script.c,src/ceremony/script-parse.c,src/ceremony/policy.c \
+	escrow:src/crypto/escrow.c share:src/crypto/share.c \
+	transcript:src/record/transcript-verify.c answers:src/ceremony/answers.c \
+	x509:src/crypto/x509.c hex:src/base/hex.c
 FUZZ_PROFDATA	?= llvm-profdata
 FUZZ_LLVM_COV	?= llvm-cov
 FUZZ_COV	= $(FUZZ_BUILD)/cov
@@ -188,5 +188,5 @@ fuzz-coverage: fuzz-deps
 fuzz-clean:
 	rm -rf $(FUZZ_BUILD)
 
--include $(wildcard $(FUZZ_BUILD)/src/*.d $(FUZZ_BUILD)/*.d \
-	$(FUZZ_COV)/src/*.d $(FUZZ_COV)/*.d)
+-include $(wildcard $(FUZZ_BUILD)/src/*/*.d $(FUZZ_BUILD)/*.d \
+	$(FUZZ_COV)/src/*/*.d $(FUZZ_COV)/*.d)

@@ -25,8 +25,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "answers.h"
-#include "err.h"
+#include "base/err.h"
+#include "ceremony/answers.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

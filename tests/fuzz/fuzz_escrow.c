@@ -27,9 +27,9 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "err.h"
-#include "escrow.h"
-#include "key.h"
+#include "base/err.h"
+#include "crypto/escrow.h"
+#include "crypto/key.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

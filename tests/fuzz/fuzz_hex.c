@@ -25,8 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "hex.h"
+#include "base/err.h"
+#include "base/hex.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

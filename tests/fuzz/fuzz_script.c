@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-#include "policy.h"
-#include "script.h"
+#include "base/err.h"
+#include "ceremony/policy.h"
+#include "ceremony/script.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

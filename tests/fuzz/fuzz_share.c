@@ -27,8 +27,8 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "err.h"
-#include "share.h"
+#include "base/err.h"
+#include "crypto/share.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

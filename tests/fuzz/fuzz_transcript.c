@@ -34,10 +34,10 @@
 
 #include <openssl/err.h>
 
-#include "err.h"
-#include "hex.h"
-#include "transcript-int.h"
-#include "transcript.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "record/transcript-int.h"
+#include "record/transcript.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

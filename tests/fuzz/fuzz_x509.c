@@ -34,9 +34,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include "err.h"
-#include "key.h"
-#include "x509.h"
+#include "base/err.h"
+#include "crypto/key.h"
+#include "crypto/x509.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -32,11 +32,11 @@
 
 #include <openssl/rand.h>
 
-#include "err.h"
-#include "hex.h"
-#include "secmem.h"
-#include "share.h"
-#include "token.h"
+#include "base/err.h"
+#include "base/hex.h"
+#include "base/secmem.h"
+#include "card/token.h"
+#include "crypto/share.h"
 
 struct ctx {
 	struct kr_token_module		*m;

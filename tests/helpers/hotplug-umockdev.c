@@ -28,8 +28,8 @@
 
 #include <umockdev.h>
 
-#include "err.h"
-#include "usbwatch.h"
+#include "base/err.h"
+#include "host/usbwatch.h"
 
 #define POLL_MS		100
 #define QUIET_MS	300

@@ -13,13 +13,13 @@
 
 #include <openssl/rand.h>
 
-#include "err.h"
-#include "escrow.h"
-#include "harden.h"
-#include "hex.h"
-#include "key.h"
-#include "quorum.h"
-#include "secmem.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/hex.h"
+#include "base/secmem.h"
+#include "crypto/escrow.h"
+#include "crypto/key.h"
+#include "crypto/quorum.h"
 
 static int
 write_file(const char *dir, const char *name, const void *p, size_t len)

@@ -17,10 +17,10 @@
 
 #include <openssl/pem.h>
 
-#include "err.h"
-#include "harden.h"
-#include "key.h"
-#include "x509.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "crypto/key.h"
+#include "crypto/x509.h"
 
 static int
 write_file(const char *dir, const char *name, const char *p, size_t len)

@@ -21,11 +21,11 @@
 
 #include <openssl/pem.h>
 
-#include "err.h"
-#include "harden.h"
-#include "hex.h"
-#include "key.h"
-#include "transcript.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/hex.h"
+#include "crypto/key.h"
+#include "record/transcript.h"
 
 static const char *const values[] = {
 	"two words", "a=b", "100%", "Zo\xc3\xab", "line one\nline two", "",

@@ -10,9 +10,9 @@
 
 #include <criterion/criterion.h>
 
-#include "answers.h"
-#include "err.h"
-#include "secmem.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "ceremony/answers.h"
 
 static char path[64];
 

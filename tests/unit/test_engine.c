@@ -14,11 +14,11 @@
 
 #include <criterion/criterion.h>
 
-#include "engine.h"
-#include "err.h"
-#include "harden.h"
-#include "rehearsal.h"
-#include "secmem.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/secmem.h"
+#include "card/rehearsal.h"
+#include "ceremony/engine.h"
 
 static char dir[64];
 

@@ -5,7 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "err.h"
+#include "base/err.h"
 
 Test(err, known_codes_have_text)
 {

@@ -12,13 +12,13 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "err.h"
-#include "escrow.h"
-#include "harden.h"
-#include "key.h"
-#include "quorum.h"
-#include "secmem.h"
-#include "share.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/secmem.h"
+#include "crypto/escrow.h"
+#include "crypto/key.h"
+#include "crypto/quorum.h"
+#include "crypto/share.h"
 
 struct pkg {
 	struct kr_escrow	*e;

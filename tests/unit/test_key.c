@@ -26,10 +26,10 @@
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
-#include "err.h"
-#include "harden.h"
-#include "key.h"
-#include "secmem.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/secmem.h"
+#include "crypto/key.h"
 
 static const struct alg_case {
 	const char	*name;

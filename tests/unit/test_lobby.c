@@ -19,11 +19,11 @@
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 
-#include "err.h"
-#include "lobby.h"
-#include "policy.h"
-#include "rehearsal.h"
-#include "script.h"
+#include "base/err.h"
+#include "card/rehearsal.h"
+#include "ceremony/lobby.h"
+#include "ceremony/policy.h"
+#include "ceremony/script.h"
 
 static char dir[64];
 

@@ -8,8 +8,8 @@
 
 #include <criterion/criterion.h>
 
-#include "err.h"
-#include "media.h"
+#include "base/err.h"
+#include "host/media.h"
 
 static char d1[64], d2[64];
 

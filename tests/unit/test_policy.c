@@ -11,9 +11,9 @@
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 
-#include "err.h"
-#include "policy.h"
-#include "script.h"
+#include "base/err.h"
+#include "ceremony/policy.h"
+#include "ceremony/script.h"
 
 /* A valid policy: [root-ca] is lines 4-13, each class 10 lines after. */
 #define CLASS(name) \

@@ -20,9 +20,9 @@
 
 #include <criterion/criterion.h>
 
-#include "err.h"
-#include "presence.h"
-#include "token.h"
+#include "base/err.h"
+#include "card/presence.h"
+#include "card/token.h"
 
 #define MODULE	"/usr/lib/softhsm/libsofthsm2.so"
 

@@ -11,9 +11,9 @@
 #include <criterion/parameterized.h>
 #include <openssl/evp.h>
 
-#include "err.h"
-#include "policy.h"
-#include "script.h"
+#include "base/err.h"
+#include "ceremony/policy.h"
+#include "ceremony/script.h"
 
 /* The lines every test script starts with, and a step's body. */
 #define H	"ceremony t\ndescription \"d\"\nkey-class root-ca\n"

@@ -15,9 +15,9 @@
 #include <criterion/criterion.h>
 #include <openssl/crypto.h>
 
-#include "err.h"
-#include "harden.h"
-#include "secmem.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/secmem.h"
 
 static const uint8_t pattern[8] = { 0xde, 0xad, 0xbe, 0xef, 0x5e, 0xc4, 0xe7, 0x01 };
 static int hook_called;

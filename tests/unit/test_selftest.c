@@ -13,10 +13,10 @@
 
 #include <criterion/criterion.h>
 
-#include "err.h"
-#include "harden.h"
-#include "hex.h"
-#include "selftest.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/hex.h"
+#include "crypto/selftest.h"
 
 #define ALL_KINDS	((1u << KR_KAT_SHA256) | (1u << KR_KAT_SHA384) | \
 	(1u << KR_KAT_HMAC_SHA256) | (1u << KR_KAT_AES256GCM_ENC) | \

@@ -15,9 +15,9 @@
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 
-#include "err.h"
-#include "secmem.h"
-#include "shamir.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "crypto/shamir.h"
 
 #define S	KR_SHAMIR_SECRET_BYTES
 #define NELEM(a)	(sizeof(a) / sizeof((a)[0]))

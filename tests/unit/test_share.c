@@ -6,8 +6,8 @@
 
 #include <criterion/criterion.h>
 
-#include "err.h"
-#include "share.h"
+#include "base/err.h"
+#include "crypto/share.h"
 
 static void
 sample(struct kr_share *s)

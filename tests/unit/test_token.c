@@ -18,10 +18,10 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
-#include "err.h"
-#include "secmem.h"
-#include "share.h"
-#include "token.h"
+#include "base/err.h"
+#include "base/secmem.h"
+#include "card/token.h"
+#include "crypto/share.h"
 
 #define SOFTHSM		"/usr/lib/softhsm/libsofthsm2.so"
 #define NTOKENS		5

@@ -25,11 +25,11 @@
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
 
-#include "err.h"
-#include "harden.h"
-#include "hex.h"
-#include "key.h"
-#include "transcript.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/hex.h"
+#include "crypto/key.h"
+#include "record/transcript.h"
 
 #define NRECORDS	20	/* before the sealed one */
 #define NHEADER		11	/* header lines, the blank one included */

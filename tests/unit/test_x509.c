@@ -27,11 +27,11 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "err.h"
-#include "harden.h"
-#include "hex.h"
-#include "key.h"
-#include "x509.h"
+#include "base/err.h"
+#include "base/harden.h"
+#include "base/hex.h"
+#include "crypto/key.h"
+#include "crypto/x509.h"
 
 #define EXAMPLE_SUBJECT	"CN=Example Root CA,O=Example Corp,C=DE"
 

@@ -2,7 +2,7 @@
 """Makes tests/vectors/shamir-kat.txt: known answers for kr_shamir_split().
 
 An independent reference, written from draft-mcgrew-tss-03 section 3 (share
-generation, f(X, A) = GF_SUM A[i] (*) X^i) rather than from src/shamir.c:
+generation, f(X, A) = GF_SUM A[i] (*) X^i) rather than from src/crypto/shamir.c:
 multiplication is the schoolbook shift-and-xor reduction by 0x11b.  The
 "random" coefficient bytes are SHA-256 in counter mode over a fixed label, so
 the file is reproducible:
