@@ -155,16 +155,34 @@ fingerprint() {
 }
 
 # card LABEL: on the card screen, choose LABEL from the list and present it.
+# Moves one row at a time and waits for each move to show before the next
+# key, so that a key sent before the screen caught up cannot pick another
+# card.
 card() {
 	wait_for "INSERT CARD|PRESENT A CARD" "CARDS PRESENT" "Enter +present" ||
 	    return 1
-	send Home
 	_k=0
-	until screen | grep -Eq "^  > $1 "; do
-		send Down
+	while :; do
+		screen > "$T/.cards"
+		_rows=$(sed -n '/CARDS PRESENT/,$p' "$T/.cards" |
+		    sed -n -E 's/^  [> ] ([^ ]+) +serial .*/\1/p')
+		_sel=$(sed -n '/CARDS PRESENT/,$p' "$T/.cards" |
+		    sed -n -E 's/^  > ([^ ]+) +serial .*/\1/p')
+		[ "$_sel" = "$1" ] && break
+		_at=$(echo "$_rows" | grep -nx -- "$_sel" | cut -d: -f1)
+		_to=$(echo "$_rows" | grep -nx -- "$1" | cut -d: -f1)
+		[ -n "$_to" ] || { echo "card $1 not in the list:"; cat "$T/.cards"
+		    return 1; }
+		if [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
+			_next=$(echo "$_rows" | sed -n "$(( ${_at:-0} + 1 ))p")
+			send Down
+		else
+			_next=$(echo "$_rows" | sed -n "$((_at - 1))p")
+			send Up
+		fi
+		wait_for "^  > $_next +serial" || return 1
 		_k=$((_k + 1))
-		[ $_k -lt 40 ] || { echo "card $1 not in the list"; return 1; }
-		sleep 0.1
+		[ $_k -lt 40 ] || { echo "card $1: could not select it"; return 1; }
 	done
 	send Enter
 }
