@@ -111,29 +111,40 @@ kr_strerror(int code)
 	return "unknown error";
 }
 
+/*
+ * Every setter formats into a buffer of its own and only then copies it
+ * into the detail: callers may pass kr_err_detail() itself as an argument
+ * ("%s: %s", file, kr_err_detail()) to add context to a lower layer's
+ * message, and vsnprintf() with its destination among its arguments is
+ * undefined (it garbled messages before).
+ */
 int
 kr_err_set(int code, const char *fmt, ...)
 {
+	char text[DETAIL_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
+	memcpy(detail, text, sizeof(detail));
 	return code;
 }
 
 int
 kr_err_errno(int code, const char *fmt, ...)
 {
+	char text[DETAIL_MAX];
 	int saved = errno;
 	size_t n;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(detail, sizeof(detail), fmt, ap);
+	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	n = strlen(detail);
-	snprintf(detail + n, sizeof(detail) - n, ": %s", strerror(saved));
+	n = strlen(text);
+	snprintf(text + n, sizeof(text) - n, ": %s", strerror(saved));
+	memcpy(detail, text, sizeof(detail));
 	errno = saved;
 	return code;
 }
@@ -141,17 +152,19 @@ kr_err_errno(int code, const char *fmt, ...)
 int
 kr_err_libcrypto(int code, const char *what)
 {
-	char buf[256];
+	char text[DETAIL_MAX], buf[256];
 	unsigned long e;
-	size_t n;
+	size_t n, whatlen;
 
-	snprintf(detail, sizeof(detail), "%s", what);
+	snprintf(text, sizeof(text), "%s", what);
+	whatlen = strlen(text);
 	while ((e = ERR_get_error()) != 0) {
 		ERR_error_string_n(e, buf, sizeof(buf));
-		n = strlen(detail);
-		snprintf(detail + n, sizeof(detail) - n, "%s%s",
-		    n == strlen(what) ? ": " : "; ", buf);
+		n = strlen(text);
+		snprintf(text + n, sizeof(text) - n, "%s%s",
+		    n == whatlen ? ": " : "; ", buf);
 	}
+	memcpy(detail, text, sizeof(detail));
 	return code;
 }
 

@@ -1,4 +1,5 @@
 /* test_err.c: error codes have distinct texts; OpenSSL's queue is drained. */
+#include <errno.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -49,4 +50,25 @@ Test(err, libcrypto_queue_drained)
 	cr_assert(strncmp(kr_err_detail(), "fetching cipher: ", 17) == 0,
 	    "detail lacks context: %s", kr_err_detail());
 	cr_assert(strlen(kr_err_detail()) > 17, "detail lacks OpenSSL text");
+}
+
+/*
+ * Adding context to a lower layer's detail passes the detail itself as an
+ * argument; the result must be the context followed by the old text, not
+ * a garbled mix (seen as "PKCS#11 module ...: e card out, put it back").
+ */
+Test(err, detail_may_be_an_argument)
+{
+	kr_err_set(KR_ERR_TOKEN_REMOVED, "card custodian-3 was taken out, "
+	    "put it back");
+	kr_err_set(KR_ERR_TOKEN_REMOVED, "PKCS#11 module /x/y.so: %s",
+	    kr_err_detail());
+	cr_assert_str_eq(kr_err_detail(), "PKCS#11 module /x/y.so: card "
+	    "custodian-3 was taken out, put it back", "got '%s'",
+	    kr_err_detail());
+	errno = ENOENT;
+	kr_err_errno(KR_ERR_IO, "%s (reading)", kr_err_detail());
+	cr_assert_str_eq(kr_err_detail(), "PKCS#11 module /x/y.so: card "
+	    "custodian-3 was taken out, put it back (reading): No such file "
+	    "or directory", "got '%s'", kr_err_detail());
 }
