@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "base/err.h"
+#include "base/text.h"
 #include "token-int.h"
 
 /* How each CK_RV becomes a keyrite error, and what the person should do. */
@@ -268,61 +269,10 @@ fill_info(struct kr_token_info *t, CK_SLOT_ID slot, const CK_TOKEN_INFO *ti)
 	t->initialized = (ti->flags & CKF_TOKEN_INITIALIZED) != 0;
 }
 
-/*
- * Length of the UTF-8 sequence at p (at most n bytes) if it is valid and
- * printable (no C0/C1 control, no DEL), else 0.
- */
-static size_t
-printable_seq(const unsigned char *p, size_t n)
-{
-	size_t len, i;
-	unsigned long cp;
-
-	if (p[0] >= 0x20 && p[0] < 0x7f)
-		return 1;
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
-	    (cp >= 0x80 && cp <= 0x9f))
-		return 0;
-	return len;
-}
-
 void
 kr_token_printable(const char *in, char *out, size_t outlen)
 {
-	const unsigned char *p = (const unsigned char *)in;
-	size_t n = strlen(in), o = 0, k;
-
-	assert(outlen > 0);
-	while (n > 0) {
-		if ((k = printable_seq(p, n)) == 0) {
-			if (o + 4 >= outlen)
-				break;
-			snprintf(out + o, outlen - o, "\\x%02x", p[0]);
-			o += 4, p++, n--;
-			continue;
-		}
-		if (o + k >= outlen)
-			break;
-		memcpy(out + o, p, k);
-		o += k, p += k, n -= k;
-	}
-	out[o] = '\0';
+	kr_printable(in, out, outlen);
 }
 
 void

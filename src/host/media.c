@@ -1,12 +1,20 @@
 /*
- * media.c: never-overwrite, read-back-verified output files.
+ * media.c: never-overwrite, read-back-verified output files, staged per
+ * ceremony and published at its commit.
  *
  * link(2) to the final name is the no-overwrite step: it fails with EEXIST
  * rather than replacing a file, atomically, so two ceremonies racing for
- * the same medium cannot clobber each other's outputs.
+ * the same medium cannot clobber each other's outputs.  The same step
+ * publishes a staged file: DIR/.keyrite-staging-<id>/<name> is linked to
+ * DIR/<name> (same file system, so one inode and no copy), after which
+ * the staging directory is removed.  Everything is fsync()ed before the
+ * next step depends on it: file, then its directory.
  */
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -25,6 +33,10 @@
 struct kr_media {
 	char	*dirs[KR_MEDIA_MAX_DIRS];
 	size_t	 n;
+	/* Staging, between kr_media_stage_open() and publish/discard. */
+	char	 id[KR_MEDIA_ID_MAX + 1];
+	char	*staging[KR_MEDIA_MAX_DIRS];
+	int	 lockfd[KR_MEDIA_MAX_DIRS];
 };
 
 int
@@ -48,7 +60,9 @@ kr_media_open(const char *const *dirs, size_t ndirs, struct kr_media **mp)
 {
 	struct kr_media *m;
 	struct stat st;
-	size_t i;
+	dev_t dev[KR_MEDIA_MAX_DIRS];
+	ino_t ino[KR_MEDIA_MAX_DIRS];
+	size_t i, j;
 	int r;
 
 	*mp = NULL;
@@ -57,12 +71,24 @@ kr_media_open(const char *const *dirs, size_t ndirs, struct kr_media **mp)
 		    "directories", KR_MEDIA_MAX_DIRS);
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "media");
+	for (i = 0; i < KR_MEDIA_MAX_DIRS; i++)
+		m->lockfd[i] = -1;
 	for (i = 0; i < ndirs; i++) {
 		if (stat(dirs[i], &st) != 0) {
 			r = kr_err_errno(KR_ERR_MEDIA, "media directory %s",
 			    dirs[i]);
 			goto fail;
 		}
+		dev[i] = st.st_dev;
+		ino[i] = st.st_ino;
+		for (j = 0; j < i; j++)
+			if (dev[j] == dev[i] && ino[j] == ino[i]) {
+				r = kr_err_set(KR_ERR_MEDIA, "media directories "
+				    "%s and %s are the same directory: each "
+				    "copy must go to a medium of its own; give "
+				    "each --media once", dirs[j], dirs[i]);
+				goto fail;
+			}
 		if (!S_ISDIR(st.st_mode) || access(dirs[i], W_OK) != 0) {
 			r = kr_err_set(KR_ERR_MEDIA, "media directory %s is not "
 			    "a writable directory: mount the medium read-write "
@@ -89,8 +115,12 @@ kr_media_close(struct kr_media *m)
 
 	if (m == NULL)
 		return;
-	for (i = 0; i < m->n; i++)
+	for (i = 0; i < m->n; i++) {
 		free(m->dirs[i]);
+		free(m->staging[i]);
+		if (m->lockfd[i] != -1)
+			close(m->lockfd[i]);	/* releases the lock */
+	}
 	free(m);
 }
 
@@ -186,9 +216,14 @@ sha256(const void *data, size_t len, uint8_t out[32])
 	return 0;
 }
 
-/* One copy: temp name, write, fsync, link, unlink temp, fsync dir. */
+/*
+ * One copy: a temporary file in dir (named prefix + random), written,
+ * fsync()ed, linked to path (in dir: never over an existing file), the
+ * temporary removed, dir fsync()ed.
+ */
 static int
-write_one(const char *dir, const char *path, const void *data, size_t len)
+write_one(const char *dir, const char *prefix, const char *path,
+    const void *data, size_t len)
 {
 	char tmp[4200], rnd[17];
 	uint8_t b[8];
@@ -197,7 +232,7 @@ write_one(const char *dir, const char *path, const void *data, size_t len)
 	if (RAND_bytes(b, sizeof(b)) != 1)
 		return kr_err_libcrypto(KR_ERR_LIBCRYPTO, "temporary name");
 	kr_hex_encode(b, sizeof(b), rnd, sizeof(rnd));
-	snprintf(tmp, sizeof(tmp), "%s/.keyrite-tmp-%s", dir, rnd);
+	snprintf(tmp, sizeof(tmp), "%s/%s%s", dir, prefix, rnd);
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0444)) == -1)
 		return kr_err_errno(KR_ERR_MEDIA, "creating %s", tmp);
@@ -277,33 +312,504 @@ kr_media_read(const char *path, size_t max, char **datap, size_t *lenp,
 	return r;
 }
 
+/* write_one(), then the copy read back from the medium and compared. */
+static int
+write_checked(const char *dir, const char *prefix, const char *path,
+    const void *data, size_t len, const uint8_t want[32])
+{
+	uint8_t got[32];
+	char *back = NULL;
+	size_t backlen = 0;
+	int r;
+
+	if ((r = write_one(dir, prefix, path, data, len)) != 0 ||
+	    (r = kr_media_read(path, len, &back, &backlen, got)) != 0)
+		return r;
+	free(back);
+	if (backlen != len || memcmp(got, want, 32) != 0)
+		return kr_err_set(KR_ERR_MEDIA, "%s reads back differently "
+		    "from what was written: the medium is faulty; use "
+		    "another", path);
+	return 0;
+}
+
 int
 kr_media_write(struct kr_media *m, const char *name, const void *data,
     size_t len, uint8_t out[32])
 {
 	const char *one[1] = { name };
-	uint8_t want[32], got[32];
-	char path[4096], *back = NULL;
-	size_t i, backlen;
+	uint8_t want[32];
+	char path[4096];
+	size_t i;
 	int r;
 
 	if ((r = kr_media_check_absent(m, one, 1)) != 0)
 		return r;
 	if ((r = sha256(data, len, want)) != 0)
 		return r;
-	for (i = 0; i < m->n; i++) {
+	for (i = 0; i < m->n; i++)
 		if ((r = kr_media_path(m, i, name, path, sizeof(path))) != 0 ||
-		    (r = write_one(m->dirs[i], path, data, len)) != 0 ||
-		    (r = kr_media_read(path, len, &back, &backlen, got)) != 0)
+		    (r = write_checked(m->dirs[i], KR_MEDIA_TEMP_PREFIX, path,
+		    data, len, want)) != 0)
 			return r;
-		free(back);
-		back = NULL;
-		if (backlen != len || memcmp(got, want, sizeof(want)) != 0)
-			return kr_err_set(KR_ERR_MEDIA, "%s reads back "
-			    "differently from what was written: the medium is "
-			    "faulty; use another", path);
-	}
 	if (out != NULL)
 		memcpy(out, want, sizeof(want));
 	return 0;
+}
+
+int
+kr_media_check_space(const struct kr_media *m, uint64_t need)
+{
+	struct statvfs sv;
+	char msg[1024] = "";
+	size_t i, used = 0;
+	uint64_t avail;
+
+	for (i = 0; i < m->n; i++) {
+		if (statvfs(m->dirs[i], &sv) != 0)
+			return kr_err_errno(KR_ERR_MEDIA, "free space of %s",
+			    m->dirs[i]);
+		avail = (uint64_t)sv.f_bavail * sv.f_frsize;
+		if (avail < need && used < sizeof(msg))
+			used += (size_t)snprintf(msg + used, sizeof(msg) - used,
+			    "%s%s has %llu bytes free", used ? "; " : "",
+			    m->dirs[i], (unsigned long long)avail);
+	}
+	if (used == 0)
+		return 0;
+	return kr_err_set(KR_ERR_MEDIA, "%s, but this ceremony needs %llu "
+	    "bytes on every medium (its outputs, its transcript and the "
+	    "seal, with a margin): free some space or use a larger medium",
+	    msg, (unsigned long long)need);
+}
+
+/* --- staging --------------------------------------------------------- */
+
+static int
+staging_path(const char *dir, const char *id, char *out, size_t outlen)
+{
+	int n;
+
+	n = snprintf(out, outlen, "%s/%s%s", dir, KR_MEDIA_STAGING_PREFIX, id);
+	if (n < 0 || (size_t)n >= outlen)
+		return kr_err_set(KR_ERR_TOO_LARGE, "staging path in %s", dir);
+	return 0;
+}
+
+/* A ceremony id as staging names use it: [a-z0-9-], 1..KR_MEDIA_ID_MAX. */
+static int
+id_ok(const char *id)
+{
+	size_t n = strlen(id), i;
+
+	if (n == 0 || n > KR_MEDIA_ID_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((id[i] >= 'a' && id[i] <= 'z') ||
+		    (id[i] >= '0' && id[i] <= '9') || id[i] == '-'))
+			return 0;
+	return 1;
+}
+
+static int
+stage_one_dir(struct kr_media *m, size_t i, const char *ceremony)
+{
+	char path[4096], marker[4200], text[256];
+	int fd = -1, r;
+
+	if ((r = staging_path(m->dirs[i], m->id, path, sizeof(path))) != 0)
+		return r;
+	if (mkdir(path, 0700) != 0)
+		return kr_err_errno(errno == EEXIST ? KR_ERR_EXISTS :
+		    KR_ERR_MEDIA, "creating the staging directory %s", path);
+	if ((m->staging[i] = strdup(path)) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "media");
+	snprintf(marker, sizeof(marker), "%s/%s", path, KR_MEDIA_MARKER);
+	snprintf(text, sizeof(text), "keyrite staging\nceremony-id: %s\n"
+	    "ceremony: %s\n", m->id, ceremony);
+	if ((fd = open(marker, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0444)) == -1)
+		return kr_err_errno(KR_ERR_MEDIA, "creating %s", marker);
+	m->lockfd[i] = fd;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		return kr_err_errno(KR_ERR_MEDIA, "locking %s", marker);
+	if (write_all(fd, text, strlen(text)) != 0 || fsync(fd) != 0)
+		return kr_err_errno(KR_ERR_MEDIA, "writing %s (medium full or "
+		    "removed?)", marker);
+	if ((r = fsync_dir(path)) != 0)
+		return r;
+	return fsync_dir(m->dirs[i]);
+}
+
+int
+kr_media_stage_open(struct kr_media *m, const char *id, const char *ceremony)
+{
+	size_t i;
+	int r;
+
+	if (m->id[0] != '\0')
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "staging for %s is "
+		    "already open", m->id);
+	if (!id_ok(id) || !id_ok(ceremony))
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "staging: '%s' / "
+		    "'%s' is not a ceremony id / name", id, ceremony);
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	for (i = 0; i < m->n; i++)
+		if ((r = stage_one_dir(m, i, ceremony)) != 0) {
+			(void)kr_media_discard(m);
+			return r;
+		}
+	return 0;
+}
+
+static int
+staged_absent(const struct kr_media *m, size_t i, const char *name)
+{
+	char path[4200];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", m->staging[i], name);
+	if (lstat(path, &st) == 0)
+		return kr_err_set(KR_ERR_EXISTS, "%s is staged already: two "
+		    "outputs of this ceremony have the same name", path);
+	return 0;
+}
+
+int
+kr_media_stage_on(struct kr_media *m, size_t i, const char *name,
+    const void *data, size_t len, uint8_t out[32])
+{
+	uint8_t want[32];
+	char path[4200];
+	struct stat st;
+	int r;
+
+	if (m->id[0] == '\0' || i >= m->n || m->staging[i] == NULL)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "staging %s: no "
+		    "staging is open on medium %zu", name, i);
+	if (!kr_media_name_ok(name) || strcmp(name, KR_MEDIA_MARKER) == 0)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "output name '%s' "
+		    "must be a plain file name", name);
+	snprintf(path, sizeof(path), "%s/%s", m->dirs[i], name);
+	if (lstat(path, &st) == 0)
+		return kr_err_set(KR_ERR_EXISTS, "already there: %s; keyrite "
+		    "never overwrites a ceremony's outputs: use a fresh medium "
+		    "or another directory", path);
+	if ((r = staged_absent(m, i, name)) != 0 ||
+	    (r = sha256(data, len, want)) != 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/%s", m->staging[i], name);
+	if ((r = write_checked(m->staging[i], ".tmp-", path, data, len,
+	    want)) != 0)
+		return r;
+	if (out != NULL)
+		memcpy(out, want, sizeof(want));
+	return 0;
+}
+
+int
+kr_media_stage(struct kr_media *m, const char *name, const void *data,
+    size_t len, uint8_t out[32])
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < m->n; i++)
+		if ((r = kr_media_stage_on(m, i, name, data, len, out)) != 0)
+			return r;
+	return 0;
+}
+
+static void
+end_staging(struct kr_media *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++) {
+		free(m->staging[i]);
+		m->staging[i] = NULL;
+		if (m->lockfd[i] != -1)
+			close(m->lockfd[i]);
+		m->lockfd[i] = -1;
+	}
+	m->id[0] = '\0';
+}
+
+/*
+ * Publishing and removing go through the same functions a later cleaner
+ * uses; they refuse a locked staging directory, so this process lets its
+ * own lock go first.  Nobody else can take it in between: a cleaner only
+ * acts on a directory whose ceremony it judged, and ours is judged by its
+ * transcript, which this process is still writing.
+ */
+int
+kr_media_publish(struct kr_media *m)
+{
+	char id[KR_MEDIA_ID_MAX + 1];
+	size_t i;
+	int r = 0, r1;
+
+	if (m->id[0] == '\0')
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "nothing staged");
+	snprintf(id, sizeof(id), "%s", m->id);
+	end_staging(m);
+	for (i = 0; i < m->n; i++)
+		if ((r1 = kr_media_publish_staging(m->dirs[i], id)) != 0 &&
+		    r == 0)
+			r = kr_err_set(r1, "%s; the ceremony is complete: "
+			    "run keyrite clean --media %s to finish publishing "
+			    "its outputs there", kr_err_detail(), m->dirs[i]);
+	return r;
+}
+
+int
+kr_media_discard(struct kr_media *m)
+{
+	char id[KR_MEDIA_ID_MAX + 1];
+	size_t i;
+	int r = 0, r1;
+
+	if (m->id[0] == '\0')
+		return 0;
+	snprintf(id, sizeof(id), "%s", m->id);
+	for (i = 0; i < m->n; i++) {
+		if (m->staging[i] == NULL)
+			continue;
+		if (m->lockfd[i] != -1)
+			close(m->lockfd[i]);
+		m->lockfd[i] = -1;
+		if ((r1 = kr_media_remove_staging(m->dirs[i], id)) != 0 &&
+		    r == 0)
+			r = r1;
+	}
+	end_staging(m);
+	return r;
+}
+
+/* --- leftovers --------------------------------------------------------- */
+
+/* Whether the staging directory's marker is locked by a running keyrite. */
+static int
+staging_locked(const char *spath, char *ceremony, size_t clen)
+{
+	char marker[4200], text[256], *p;
+	ssize_t got;
+	int fd, locked = 0;
+
+	ceremony[0] = '\0';
+	snprintf(marker, sizeof(marker), "%s/%s", spath, KR_MEDIA_MARKER);
+	if ((fd = open(marker, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1)
+		return 0;
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0)
+		locked = errno == EWOULDBLOCK;
+	got = read(fd, text, sizeof(text) - 1);
+	if (got > 0) {
+		text[got] = '\0';
+		if ((p = strstr(text, "\nceremony: ")) != NULL) {
+			p += 12;
+			snprintf(ceremony, clen, "%.*s", (int)strcspn(p, "\n"),
+			    p);
+			if (!id_ok(ceremony))
+				ceremony[0] = '\0';
+		}
+	}
+	close(fd);	/* releases a lock taken just to test */
+	return locked;
+}
+
+/* The staged files of spath, ", "-separated, marker and temps left out. */
+static int
+staged_files(const char *spath, char *out, size_t outlen)
+{
+	struct dirent *de;
+	DIR *d;
+	size_t used = 0;
+
+	out[0] = '\0';
+	if ((d = opendir(spath)) == NULL)
+		return kr_err_errno(KR_ERR_MEDIA, "reading %s", spath);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    strcmp(de->d_name, KR_MEDIA_MARKER) == 0)
+			continue;
+		if (used < outlen)
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "%s%s", used ? ", " : "", de->d_name);
+	}
+	closedir(d);
+	return 0;
+}
+
+int
+kr_media_leftovers(const char *dir, struct kr_media_leftover **lp,
+    size_t *np)
+{
+	struct kr_media_leftover *l = NULL, *tmp;
+	struct dirent *de;
+	char spath[4200];
+	size_t n = 0, cap = 0;
+	DIR *d;
+	int r = 0;
+
+	*lp = NULL;
+	*np = 0;
+	if ((d = opendir(dir)) == NULL)
+		return kr_err_errno(KR_ERR_MEDIA, "reading %s", dir);
+	while ((de = readdir(d)) != NULL) {
+		const char *nm = de->d_name;
+		const size_t sp = strlen(KR_MEDIA_STAGING_PREFIX);
+		const size_t tp = strlen(KR_MEDIA_TEMP_PREFIX);
+		int kind;
+
+		if (strncmp(nm, KR_MEDIA_STAGING_PREFIX, sp) == 0)
+			kind = 's';
+		else if (strncmp(nm, KR_MEDIA_TEMP_PREFIX, tp) == 0)
+			kind = 't';
+		else
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4;
+			if ((tmp = reallocarray(l, cap, sizeof(*l))) == NULL) {
+				r = kr_err_set(KR_ERR_NOMEM, "reading %s", dir);
+				goto out;
+			}
+			l = tmp;
+		}
+		memset(&l[n], 0, sizeof(l[n]));
+		l[n].kind = kind;
+		snprintf(l[n].name, sizeof(l[n].name), "%s", nm);
+		if (kind == 's') {
+			if (id_ok(nm + sp))
+				snprintf(l[n].id, sizeof(l[n].id), "%s",
+				    nm + sp);
+			snprintf(spath, sizeof(spath), "%s/%s", dir, nm);
+			l[n].in_use = staging_locked(spath, l[n].ceremony,
+			    sizeof(l[n].ceremony));
+			(void)staged_files(spath, l[n].files,
+			    sizeof(l[n].files));
+		}
+		n++;
+	}
+	*lp = l;
+	*np = n;
+	l = NULL;
+ out:
+	closedir(d);
+	free(l);
+	return r;
+}
+
+/* Whether path holds exactly the bytes of other (both regular files). */
+static int
+same_file(const char *path, const char *other)
+{
+	uint8_t h1[32], h2[32];
+	char *a = NULL, *b = NULL;
+	size_t la = 0, lb = 0;
+	int same;
+
+	if (kr_media_read(path, 1u << 30, &a, &la, h1) != 0 ||
+	    kr_media_read(other, 1u << 30, &b, &lb, h2) != 0)
+		same = 0;
+	else
+		same = la == lb && memcmp(h1, h2, 32) == 0;
+	free(a);
+	free(b);
+	return same;
+}
+
+int
+kr_media_publish_staging(const char *dir, const char *id)
+{
+	char spath[4096], from[4400], to[4400], cer[KR_MEDIA_ID_MAX + 1];
+	struct dirent *de;
+	DIR *d = NULL;
+	int r;
+
+	if (!id_ok(id))
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "'%s' is not a "
+		    "ceremony id", id);
+	if ((r = staging_path(dir, id, spath, sizeof(spath))) != 0)
+		return r;
+	if (staging_locked(spath, cer, sizeof(cer)))
+		return kr_err_set(KR_ERR_MEDIA, "%s is in use by a running "
+		    "ceremony", spath);
+	if ((d = opendir(spath)) == NULL)
+		return kr_err_errno(KR_ERR_MEDIA, "reading %s", spath);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    strcmp(de->d_name, KR_MEDIA_MARKER) == 0)
+			continue;
+		snprintf(from, sizeof(from), "%s/%s", spath, de->d_name);
+		snprintf(to, sizeof(to), "%s/%s", dir, de->d_name);
+		if (link(from, to) == 0)
+			continue;
+		if (errno == EEXIST && same_file(to, from))
+			continue;	/* published before an interruption */
+		r = errno == EEXIST ? kr_err_set(KR_ERR_EXISTS, "%s exists "
+		    "and differs from the staged %s; it was not overwritten: "
+		    "move it away, then run keyrite clean again", to, from) :
+		    kr_err_errno(KR_ERR_MEDIA, "publishing %s", to);
+		goto out;
+	}
+	closedir(d);
+	d = NULL;
+	if ((r = fsync_dir(dir)) != 0)
+		goto out;
+	r = kr_media_remove_staging(dir, id);
+ out:
+	if (d != NULL)
+		closedir(d);
+	return r;
+}
+
+int
+kr_media_remove_staging(const char *dir, const char *id)
+{
+	char spath[4096], path[4400], cer[KR_MEDIA_ID_MAX + 1];
+	struct dirent *de;
+	DIR *d;
+	int r;
+
+	if (!id_ok(id))
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "'%s' is not a "
+		    "ceremony id", id);
+	if ((r = staging_path(dir, id, spath, sizeof(spath))) != 0)
+		return r;
+	if (staging_locked(spath, cer, sizeof(cer)))
+		return kr_err_set(KR_ERR_MEDIA, "%s is in use by a running "
+		    "ceremony", spath);
+	if ((d = opendir(spath)) == NULL)
+		return errno == ENOENT ? 0 : kr_err_errno(KR_ERR_MEDIA,
+		    "reading %s", spath);
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", spath, de->d_name);
+		if (unlink(path) != 0 && errno != ENOENT) {
+			r = kr_err_errno(KR_ERR_MEDIA, "removing %s", path);
+			closedir(d);
+			return r;
+		}
+	}
+	closedir(d);
+	if (rmdir(spath) != 0 && errno != ENOENT)
+		return kr_err_errno(KR_ERR_MEDIA, "removing %s", spath);
+	return fsync_dir(dir);
+}
+
+int
+kr_media_remove_temp(const char *dir, const char *name)
+{
+	char path[4400];
+
+	if (strncmp(name, KR_MEDIA_TEMP_PREFIX,
+	    strlen(KR_MEDIA_TEMP_PREFIX)) != 0 || strchr(name, '/') != NULL)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s is not a "
+		    "keyrite temporary file", name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (unlink(path) != 0 && errno != ENOENT)
+		return kr_err_errno(KR_ERR_MEDIA, "removing %s", path);
+	return fsync_dir(dir);
 }

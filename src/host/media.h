@@ -1,6 +1,6 @@
 /*
  * media.h: writing a ceremony's outputs so that nothing is ever lost or
- * overwritten.
+ * overwritten, and nothing is published before the ceremony commits.
  *
  * Outputs go to one or more media directories (the first is primary; the
  * others receive copies, e.g. several backup USB drives).  Each file is
@@ -8,6 +8,17 @@
  * fails if the name exists: never an overwrite), the temporary removed, the
  * directory fsync()ed, and the file read back and hashed.  A ceremony checks
  * that none of its outputs exist before it does any work.
+ *
+ * A ceremony does not write its outputs to their final names while it
+ * runs: it *stages* them in a hidden directory of its own on every medium,
+ * DIR/.keyrite-staging-<ceremony-id>/, and *publishes* them (one link(2)
+ * per file to its final name) only after its transcript is sealed, the
+ * ceremony's commit point (docs/architecture.md, "The commit point").  A
+ * ceremony that fails discards its staging; one that is killed leaves a
+ * staging directory that names it, which kr_media_leftovers() finds and
+ * the cleaning code (src/ceremony/clean.c) publishes (transcript sealed) or
+ * removes (not sealed).  While a ceremony runs it holds an flock(2) on its
+ * staging directory's marker file, so that no other keyrite cleans it.
  */
 #ifndef KR_MEDIA_H
 #define KR_MEDIA_H
@@ -16,12 +27,17 @@
 #include <stdint.h>
 
 #define KR_MEDIA_MAX_DIRS	8
+#define KR_MEDIA_STAGING_PREFIX	".keyrite-staging-"
+#define KR_MEDIA_TEMP_PREFIX	".keyrite-tmp-"
+#define KR_MEDIA_MARKER		"keyrite-staging"	/* in a staging dir */
+#define KR_MEDIA_ID_MAX		64	/* a ceremony id, at most */
 
 struct kr_media;
 
 /*
- * Opens the media directories (each must exist and be a writable
- * directory).  *mp set only on success.
+ * Opens the media directories: each must exist and be a writable
+ * directory, and no two may be the same directory (same device and inode,
+ * whatever the path).  *mp set only on success.
  */
 int	kr_media_open(const char *const *dirs, size_t ndirs,
 	    struct kr_media **mp);
@@ -55,6 +71,46 @@ int	kr_media_check_absent(const struct kr_media *m,
 int	kr_media_write(struct kr_media *m, const char *name, const void *data,
 	    size_t len, uint8_t sha256[32]);
 
+/*
+ * Refuses (KR_ERR_MEDIA) unless every directory's file system has at least
+ * need bytes free for an unprivileged writer; the detail names each medium
+ * that is short, with its free bytes and the need.
+ */
+int	kr_media_check_space(const struct kr_media *m, uint64_t need);
+
+/*
+ * Starts staging for ceremony id (a word of at most KR_MEDIA_ID_MAX bytes;
+ * ceremony is its script's name, for the marker): creates
+ * DIR/.keyrite-staging-<id>/ with its marker file on every medium, synced,
+ * and locks each marker for as long as m is open.  Refuses when staging
+ * is already open or the directory exists.
+ */
+int	kr_media_stage_open(struct kr_media *m, const char *id,
+	    const char *ceremony);
+
+/*
+ * Writes data as name into the staging directory of every medium (temp
+ * name, fsync, link, read back), after checking that name exists neither
+ * there nor as a published file in any directory.  sha256 (may be NULL)
+ * receives the hash.  data must not be secret.
+ */
+int	kr_media_stage(struct kr_media *m, const char *name, const void *data,
+	    size_t len, uint8_t sha256[32]);
+
+/* The same on medium i only (e.g. a transcript copy for the others). */
+int	kr_media_stage_on(struct kr_media *m, size_t i, const char *name,
+	    const void *data, size_t len, uint8_t sha256[32]);
+
+/*
+ * Publishes every medium's staged files (kr_media_publish_staging()) and
+ * ends staging.  Only after the ceremony committed.  On failure the
+ * detail names the medium and says how to finish (keyrite clean).
+ */
+int	kr_media_publish(struct kr_media *m);
+
+/* Removes every medium's staging directory and ends staging. */
+int	kr_media_discard(struct kr_media *m);
+
 /* Path of name in directory i, into out. */
 int	kr_media_path(const struct kr_media *m, size_t i, const char *name,
 	    char *out, size_t outlen);
@@ -67,5 +123,44 @@ int	kr_media_path(const struct kr_media *m, size_t i, const char *name,
  */
 int	kr_media_read(const char *path, size_t max, char **datap, size_t *lenp,
 	    uint8_t sha256[32]);
+
+/*
+ * What a medium holds that no finished ceremony owns: a staging
+ * directory (kind 's') or a stray temporary file (kind 't', a write that
+ * never reached its final name).
+ */
+struct kr_media_leftover {
+	int	kind;			/* 's' or 't' */
+	char	name[256];		/* the entry in the directory */
+	char	id[KR_MEDIA_ID_MAX + 1];/* its ceremony id, or "" if unknown */
+	char	ceremony[KR_MEDIA_ID_MAX + 1];	/* from the marker, or "" */
+	int	in_use;			/* locked: a ceremony is running */
+	char	files[1024];		/* staged files, ", "-separated */
+};
+
+/*
+ * Lists the leftovers in directory dir.  *lp malloc()ed (free()), *np
+ * entries; none is success.
+ */
+int	kr_media_leftovers(const char *dir, struct kr_media_leftover **lp,
+	    size_t *np);
+
+/*
+ * Rolls a staging directory of dir forward: links every staged file to
+ * its final name (a name that exists already is fine only with the same
+ * bytes: never an overwrite), syncs, then removes the staging directory.
+ * Idempotent, so an interrupted publication can be run again.  Refuses a
+ * staging directory another process holds locked.
+ */
+int	kr_media_publish_staging(const char *dir, const char *id);
+
+/*
+ * Rolls a staging directory of dir back: removes it and everything in it,
+ * then syncs dir.  Refuses one that is locked (in use).
+ */
+int	kr_media_remove_staging(const char *dir, const char *id);
+
+/* Removes the stray temporary file dir/name (a KR_MEDIA_TEMP_PREFIX one). */
+int	kr_media_remove_temp(const char *dir, const char *name);
 
 #endif /* KR_MEDIA_H */

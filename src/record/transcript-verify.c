@@ -12,8 +12,15 @@
  * are hashed and compared before its fields are parsed, so that any change
  * to a record reads "chain value does not match" rather than a puzzling
  * complaint about a field.  A transcript that is intact but ends before the
- * seal is reported as unsealed (an interrupted ceremony), distinct from a
- * damaged one.  The format is in docs/transcript-format.md.
+ * seal, or inside it (a seal whose write was cut short), is reported as
+ * unsealed (an interrupted ceremony), distinct from a damaged one.
+ *
+ * A co-signature counts only if its card's key is bound inside the chain:
+ * a "custodian-key-bound" record (card, serial, key-id) written when the
+ * card took part.  Anyone can append a validly signed cosignature line made
+ * with a fresh key; only the chain, which the seal covers, says which keys
+ * belong to the ceremony's cards.  The format is in
+ * docs/transcript-format.md.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,6 +37,15 @@
 #include "transcript.h"
 
 #define CHAIN_TAIL	71	/* " chain=" and 64 hex digits */
+#define MAX_BOUND	1024	/* custodian-key-bound records, at most */
+#define BOUND_EVENT	"custodian-key-bound"
+
+/* A card key bound in the chain, as its record states it (encoded). */
+struct bound {
+	char	label[3 * KR_TRANSCRIPT_LABEL_MAX + 1];
+	char	serial[3 * KR_TRANSCRIPT_SERIAL_MAX + 1];
+	uint8_t	key_id[32];
+};
 
 struct reader {
 	const char	*text;
@@ -41,6 +57,10 @@ struct reader {
 	size_t		 n;		/* its length, newline excluded */
 	unsigned long	 lineno;	/* 1-based */
 	int		 complete;	/* it ends with a newline */
+	/* Card keys bound by custodian-key-bound records so far. */
+	struct bound	*bound;
+	size_t		 nbound;
+	uint8_t		 pre_seal[32];	/* chain value before the seal */
 };
 
 /* What the sealed record says the signature block must hold. */
@@ -358,6 +378,59 @@ record_fields(const struct reader *rd, unsigned long k, size_t n,
 	return 0;
 }
 
+/* The value (still encoded) of fact key in record line s[0..n), or NULL. */
+static const char *
+fact(const char *s, size_t n, const char *key, size_t *vnp)
+{
+	const char *t;
+	size_t off = 0, tn, kl = strlen(key);
+
+	while (token(s, n, &off, &t, &tn))
+		if (tn > kl && memcmp(t, key, kl) == 0 && t[kl] == '=') {
+			*vnp = tn - kl - 1;
+			return t + kl + 1;
+		}
+	return NULL;
+}
+
+/*
+ * Remembers the card key a custodian-key-bound record binds: card=<label>
+ * serial=<serial> key-id=<64 hex>.  A malformed one binds nothing.
+ */
+static int
+note_binding(struct reader *rd, const char *s, size_t n)
+{
+	const char *ev, *label, *serial, *kid;
+	size_t off = 0, tn, ln, sn, kn;
+	struct bound *b, *tmp;
+
+	(void)token(s, n, &off, &ev, &tn);	/* sequence */
+	(void)token(s, n, &off, &ev, &tn);	/* time */
+	if (!token(s, n, &off, &ev, &tn) || tn != strlen(BOUND_EVENT) ||
+	    memcmp(ev, BOUND_EVENT, tn) != 0)
+		return 0;
+	if ((label = fact(s, n, "card", &ln)) == NULL ||
+	    (serial = fact(s, n, "serial", &sn)) == NULL ||
+	    (kid = fact(s, n, "key-id", &kn)) == NULL ||
+	    ln == 0 || ln >= sizeof(b->label) || sn == 0 ||
+	    sn >= sizeof(b->serial) || rd->nbound == MAX_BOUND)
+		return 0;
+	if (rd->nbound % 16 == 0) {
+		if ((tmp = reallocarray(rd->bound, rd->nbound + 16,
+		    sizeof(*tmp))) == NULL)
+			return kr_err_set(KR_ERR_NOMEM, "transcript %s",
+			    rd->source);
+		rd->bound = tmp;
+	}
+	b = &rd->bound[rd->nbound];
+	if (hex32(kid, kn, b->key_id) != 0)
+		return 0;
+	copy(b->label, sizeof(b->label), label, ln);
+	copy(b->serial, sizeof(b->serial), serial, sn);
+	rd->nbound++;
+	return 0;
+}
+
 /*
  * Checks the line just read as record k: chain (in: the previous value;
  * out: this record's) and, if it is the sealed record, seal.
@@ -389,7 +462,8 @@ read_record(struct reader *rd, unsigned long k, uint8_t chain[32],
 		return fail(rd, KR_ERR_TRANSCRIPT_CHAIN, where, rd->lineno,
 		    "chain value does not match: this record (or its chain "
 		    "value) was altered");
-	if ((r = record_fields(rd, k, n, sum, seal, sealedp)) != 0)
+	if ((r = record_fields(rd, k, n, sum, seal, sealedp)) != 0 ||
+	    (r = note_binding(rd, s, n)) != 0)
 		return r;
 	memcpy(chain, got, 32);
 	return 0;
@@ -570,6 +644,19 @@ read_cosignature(struct reader *rd, const char *v, size_t n,
 	copy(c->serial, sizeof(c->serial), t[2], tn[2]);
 	if ((r = kr_transcript_sha256(spki, spkilen, c->key_id)) != 0)
 		goto out;
+	for (i = 0; i < rd->nbound; i++)
+		if (strcmp(rd->bound[i].label, c->label) == 0 &&
+		    strcmp(rd->bound[i].serial, c->serial) == 0 &&
+		    memcmp(rd->bound[i].key_id, c->key_id, 32) == 0)
+			break;
+	if (i == rd->nbound) {
+		kr_hex_encode(c->key_id, 32, hex, sizeof(hex));
+		r = SIG_FAIL("card %s (serial %s) co-signed with key %s, which "
+		    "no %s record in the sealed chain binds to that card: a "
+		    "co-signature added after the ceremony, or by another "
+		    "card", c->label, c->serial, hex, BOUND_EVENT);
+		goto out;
+	}
 	r = 0;
  out:
 	EVP_PKEY_free(key);
@@ -614,6 +701,28 @@ read_cosignatures(struct reader *rd, struct kr_transcript_summary *sum)
 	return 0;
 }
 
+/*
+ * Whether the text after the sealed record is a beginning of the
+ * signature block that ends early: the file stops (or stops mid-line)
+ * before the blank line and the four lines of the seal are all there.
+ * The seal goes out in one write, so this is an interrupted write, not an
+ * alteration; a block that is all there but wrong is checked as usual.
+ */
+static int
+seal_cut(const struct reader *rd)
+{
+	const char *p = rd->text + rd->off, *end = rd->text + rd->len, *nl;
+	int lines = 0;
+
+	while (p < end && lines < 5) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return 1;	/* a last line without its newline */
+		lines++;
+		p = nl + 1;
+	}
+	return lines < 5;
+}
+
 /* The blank line, the seal and any co-signatures, up to the end. */
 static int
 read_signatures(struct reader *rd, const struct seal *seal,
@@ -624,6 +733,19 @@ read_signatures(struct reader *rd, const struct seal *seal,
 	size_t msglen;
 	int r;
 
+	if (seal_cut(rd)) {
+		sum->seal_cut = 1;
+		sum->sealed = 0;
+		sum->algorithm[0] = '\0';
+		memset(sum->signer_key_id, 0, 32);
+		memcpy(sum->chain, rd->pre_seal, 32);
+		sum->records--;		/* the sealed record does not count */
+		return kr_err_set(KR_ERR_TRANSCRIPT_UNSEALED, "transcript %s: "
+		    "unsealed: the seal after record %lu was cut short (the "
+		    "ceremony was interrupted while sealing, e.g. the medium "
+		    "filled up); records 1-%lu are intact", rd->source,
+		    sum->records, sum->records);
+	}
 	if (!next_line(rd))
 		return fail(rd, KR_ERR_TRANSCRIPT_SIGNATURE, "signature block",
 		    rd->lineno + 1, "missing: the file ends after the sealed "
@@ -671,10 +793,13 @@ read_records(struct reader *rd, struct kr_transcript_summary *sum,
 			    rd->lineno, "a blank line instead of a record: "
 			    "only the sealed record is followed by one");
 		}
+		memcpy(rd->pre_seal, sum->chain, 32);
 		if ((r = read_record(rd, k, sum->chain, sum, seal,
 		    &sealed)) != 0)
 			return r;
 		sum->records = k;
+		if (!sealed)
+			sum->intact_len = rd->off;
 	}
 	sum->sealed = 1;
 	return 0;
@@ -700,6 +825,7 @@ kr_transcript_verify(const char *text, size_t len, const char *source,
 		return kr_err_set(KR_ERR_NOMEM, "transcript %s", source);
 	if ((r = read_header(&rd, &s->header, s->chain)) != 0)
 		goto out;
+	s->intact_len = rd.off;
 	if ((r = read_records(&rd, s, &seal)) != 0)
 		goto out;
 	copy(s->algorithm, sizeof(s->algorithm), kr_key_alg_name(seal.alg),
@@ -713,6 +839,7 @@ kr_transcript_verify(const char *text, size_t len, const char *source,
 	if (r == 0 || r == KR_ERR_TRANSCRIPT_UNSEALED)
 		*sum = *s;
 	free(s);
+	free(rd.bound);
 	return r;
 }
 

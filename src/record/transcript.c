@@ -7,10 +7,15 @@
  * the engine moves on, so that a crash, a power cut or SIGKILL leaves every
  * event up to the last one on the medium and nothing half-written (lines
  * are far below the size at which a regular-file write could be split).
- * The seal record and its signature block go out in one write too, so a
- * transcript is either unsealed or sealed with its signature.  If a write
- * or sync ever fails, the transcript refuses further records: what follows
- * on the medium is unknown, and the engine must stop the ceremony.
+ * The header is written to a temporary file beside the transcript, synced,
+ * and only then linked to the transcript's name, so the name never shows
+ * an empty or half-written file.  The seal record and its signature block
+ * go out in one write too; should that write fail part-way (a full
+ * medium), the file is cut back to the record before, so a transcript is
+ * either unsealed or sealed with its signature (and a reader that still
+ * finds a cut seal calls it unsealed).  If a write or sync ever fails, the
+ * transcript refuses further records: what follows on the medium is
+ * unknown, and the engine must stop the ceremony.
  *
  * The canonical bytes are ASCII only (everything else percent-encoded) so
  * that the file prints and fits in QR codes exactly; the format is in
@@ -45,6 +50,7 @@ struct kr_transcript {
 	char		 id[KR_TRANSCRIPT_ID_BYTES];
 	uint8_t		 chain[32];
 	unsigned long	 seq;		/* records written */
+	off_t		 size;		/* bytes written and synced */
 	int		 sealed;
 	int		 broken;	/* a write or sync failed */
 };
@@ -361,17 +367,26 @@ sync_dir(const char *path)
 	return r;
 }
 
-/* Writes text to t's file and syncs it; a failure breaks t for good. */
+/*
+ * Writes text to t's file and syncs it; a failure breaks t for good and
+ * cuts the file back to what was synced before (best effort: a medium
+ * that is gone cannot be cut), so a half-written line does not stay.
+ */
 static int
 commit(struct kr_transcript *t, const char *text, size_t len,
     const char *what)
 {
 	if (write_all(t->fd, text, len) != 0 || fsync(t->fd) != 0) {
-		t->broken = 1;
-		return kr_err_errno(KR_ERR_IO, "transcript %s: writing %s "
+		int r = kr_err_errno(KR_ERR_IO, "transcript %s: writing %s "
 		    "(the medium may be full or removed; the transcript is "
 		    "complete up to the record before)", t->path, what);
+
+		t->broken = 1;
+		if (ftruncate(t->fd, t->size) == 0)
+			(void)fsync(t->fd);
+		return r;
 	}
+	t->size += (off_t)len;
 	return 0;
 }
 
@@ -426,54 +441,124 @@ header_text(const struct kr_transcript_header *h, struct kr_buf *b,
 	return b->failed ? kr_err_set(KR_ERR_NOMEM, "transcript header") : 0;
 }
 
+/*
+ * The header goes to dir/.keyrite-tmp-<id>-transcript first (a name the
+ * cleaner recognises by its ceremony id), is synced, then linked to path:
+ * a kill at any point leaves either no transcript or one with its whole
+ * header, never an empty file under the transcript's name.
+ */
 int
 kr_transcript_create(const char *path, const struct kr_transcript_header *h,
     struct kr_transcript **tp)
 {
 	struct kr_transcript *t = NULL;
 	struct kr_buf b = { 0 };
-	int r, created = 0;
+	char tmp[4200], *copy = NULL;
+	int r, linked = 0;
 
 	*tp = NULL;
 	if ((r = check_header(h)) != 0)
 		return r;
-	if ((t = calloc(1, sizeof(*t))) == NULL ||
-	    (t->path = strdup(path)) == NULL) {
+	if ((t = calloc(1, sizeof(*t))) != NULL)
+		t->fd = -1;
+	if (t == NULL || (t->path = strdup(path)) == NULL ||
+	    (copy = strdup(path)) == NULL) {
 		r = kr_err_set(KR_ERR_NOMEM, "transcript %s", path);
 		goto out;
 	}
-	t->fd = -1;
+	snprintf(tmp, sizeof(tmp), "%s/%s%s-transcript", dirname(copy),
+	    KR_MEDIA_TEMP_PREFIX, h->ceremony_id);
 	memcpy(t->id, h->ceremony_id, sizeof(t->id));
 	if ((r = header_text(h, &b, t->chain)) != 0)
 		goto out;
-	t->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC |
+	t->fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC |
 	    O_NOFOLLOW, 0644);
 	if (t->fd == -1) {
+		r = kr_err_errno(KR_ERR_IO, "creating transcript %s (as %s)",
+		    path, tmp);
+		goto out;
+	}
+	if ((r = commit(t, b.data, b.len, "the header")) != 0)
+		goto out;
+	if (link(tmp, path) != 0) {
 		r = kr_err_errno(errno == EEXIST ? KR_ERR_EXISTS : KR_ERR_IO,
 		    "creating transcript %s%s", path, errno == EEXIST ?
 		    " (a transcript is never overwritten; use a new name or "
 		    "medium)" : "");
 		goto out;
 	}
-	created = 1;
-	if ((r = commit(t, b.data, b.len, "the header")) != 0 ||
-	    (r = sync_dir(path)) != 0)
+	linked = 1;
+	if (unlink(tmp) != 0) {
+		r = kr_err_errno(KR_ERR_IO, "removing %s", tmp);
+		goto out;
+	}
+	if ((r = sync_dir(path)) != 0)
 		goto out;
 	*tp = t;
 	t = NULL;
 	r = 0;
  out:
-	if (t != NULL && created)
-		(void)unlink(path);
+	if (t != NULL && t->fd != -1) {
+		(void)unlink(tmp);
+		if (linked)
+			(void)unlink(path);
+	}
 	kr_transcript_close(t);
 	kr_buf_free(&b);
+	free(copy);
 	return r;
 }
 
-/*
- * Appends record seq's line, newline included, to b, and its chain value
- * (from prev) to chain.
- */
+int
+kr_transcript_reopen(const char *path, struct kr_transcript **tp,
+    struct kr_transcript_summary *sum)
+{
+	struct kr_transcript *t = NULL;
+	struct stat st;
+	int r;
+
+	*tp = NULL;
+	r = kr_transcript_verify_file(path, NULL, 0, sum);
+	if (r == 0)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "transcript %s is "
+		    "sealed; nothing can be added to it", path);
+	if (r != KR_ERR_TRANSCRIPT_UNSEALED)
+		return r;
+	if ((t = calloc(1, sizeof(*t))) != NULL)
+		t->fd = -1;
+	if (t == NULL || (t->path = strdup(path)) == NULL) {
+		r = kr_err_set(KR_ERR_NOMEM, "transcript %s", path);
+		goto out;
+	}
+	if ((t->fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC |
+	    O_NOFOLLOW)) == -1) {
+		r = kr_err_errno(KR_ERR_IO, "opening transcript %s", path);
+		goto out;
+	}
+	if (fstat(t->fd, &st) != 0) {
+		r = kr_err_errno(KR_ERR_IO, "transcript %s", path);
+		goto out;
+	}
+	/* A line cut off by the interruption is not a record: drop it. */
+	if ((off_t)sum->intact_len < st.st_size &&
+	    (ftruncate(t->fd, (off_t)sum->intact_len) != 0 ||
+	    fsync(t->fd) != 0)) {
+		r = kr_err_errno(KR_ERR_IO, "transcript %s: cutting the "
+		    "unfinished last line", path);
+		goto out;
+	}
+	t->size = (off_t)sum->intact_len;
+	memcpy(t->id, sum->header.ceremony_id, sizeof(t->id));
+	memcpy(t->chain, sum->chain, sizeof(t->chain));
+	t->seq = sum->records;
+	*tp = t;
+	t = NULL;
+	r = 0;
+ out:
+	kr_transcript_close(t);
+	return r;
+}
+
 static int
 record_text(unsigned long seq, const uint8_t prev[32], const char *event,
     const char *actor, const struct kr_fact *facts, size_t nfacts,

@@ -66,6 +66,8 @@ struct kr_transcript_summary {
 	uint8_t		chain[32];	/* chain value of the last record */
 	int		sealed;
 	int		incomplete_tail;/* unsealed: a cut-off line ignored */
+	int		seal_cut;	/* unsealed: the seal itself was cut */
+	size_t		intact_len;	/* bytes up to the last intact record */
 	char		algorithm[16];	/* of the seal */
 	uint8_t		signer_key_id[32];
 	int		cert_checked;	/* the signer is the certificate's key */
@@ -83,8 +85,9 @@ int	kr_transcript_id_new(char out[KR_TRANSCRIPT_ID_BYTES]);
 
 /*
  * Creates the transcript file at path (never overwriting: KR_ERR_EXISTS if
- * it exists), writes the header with the current time and keyrite's
- * version, and fsync()s the file and its directory.  h's ceremony_id must
+ * it exists) with the header (current time, keyrite's version) written to
+ * a temporary file beside it, fsync()ed, then linked to path, and the
+ * directory fsync()ed: the name never shows an empty file.  h's ceremony_id must
  * come from kr_transcript_id_new() and ceremony must be a word.  *tp set
  * only on success; on failure no file is left behind.
  */
@@ -151,6 +154,17 @@ size_t	kr_transcript_cosign_message(const char *ceremony_id,
 int	kr_transcript_cosign(struct kr_transcript *t, const char *label,
 	    const char *serial, const uint8_t *spki, size_t spkilen,
 	    const uint8_t *sig, size_t siglen);
+
+/*
+ * Opens the unsealed transcript at path to append records (the cleaning of
+ * a failed ceremony's leftovers is recorded in that ceremony's own
+ * transcript).  The file must verify as KR_ERR_TRANSCRIPT_UNSEALED: every
+ * record intact; a last line cut off mid-way is removed first.  *sum
+ * receives what kr_transcript_verify() found.  A sealed transcript is
+ * KR_ERR_ENGINE_STATE; a bad one its verification error.
+ */
+int	kr_transcript_reopen(const char *path, struct kr_transcript **tp,
+	    struct kr_transcript_summary *sum);
 
 /* Closes and frees t; NULL-safe.  Everything written is already synced. */
 void	kr_transcript_close(struct kr_transcript *t);

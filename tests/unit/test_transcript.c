@@ -4,7 +4,8 @@
  * A transcript of 20 records with awkward values (spaces, '=', '%',
  * UTF-8, newlines, bytes that are not text) is sealed by each of
  * ecdsa-p384, rsa-3072 and ed25519 and co-signed by a P-256 card key, and
- * must verify.  Then every byte of it is altered, one at a time and three
+ * must verify (the card's key bound in the chain by a custodian-key-bound
+ * record, as the engine writes one).  Then every byte of it is altered, one at a time and three
  * ways (XOR 0x01, a printable letter, another hex digit), and each copy
  * must fail naming the place the byte is in: the header, record K, or the
  * signature block.  Cut short after every line and inside every line, it
@@ -147,8 +148,8 @@ make(struct made *m, const char *alg, int cosign)
 	struct kr_transcript_header h;
 	struct kr_transcript *t = NULL;
 	struct kr_fact f[4];
-	uint8_t c[32], *spki = NULL, *sig = NULL;
-	char num[24], msg[KR_TRANSCRIPT_COSIGN_MSG_MAX];
+	uint8_t c[32], *spki = NULL, *sig = NULL, cid[32];
+	char num[24], msg[KR_TRANSCRIPT_COSIGN_MSG_MAX], cidhex[65];
 	size_t n, spkilen = 0, siglen = 0, msglen;
 	unsigned long k;
 
@@ -160,8 +161,25 @@ make(struct made *m, const char *alg, int cosign)
 	cr_assert_eq(kr_transcript_create(m->path, &h, &t), 0, "create: %s",
 	    kr_err_detail());
 	kr_transcript_chain(t, m->after[0]);
+	if (alg != NULL && cosign) {
+		cr_assert_eq(kr_key_generate(kr_key_alg_find("ecdsa-p256"),
+		    &m->card), 0, "card key: %s", kr_err_detail());
+		cr_assert_eq(kr_key_id(m->card, cid), 0, "card key id");
+		kr_hex_encode(cid, 32, cidhex, sizeof(cidhex));
+	}
 	for (k = 1; k <= NRECORDS; k++) {
 		n = facts_for(k, f, num, sizeof(num));
+		if (k == NRECORDS && m->card != NULL) {
+			/* The card's key, bound in the chain. */
+			f[0] = (struct kr_fact){ "card", "Custodian 2 \xc3\xa9" };
+			f[1] = (struct kr_fact){ "serial", "0000abcd00001002" };
+			f[2] = (struct kr_fact){ "key-id", cidhex };
+			cr_assert_eq(kr_transcript_append(t,
+			    "custodian-key-bound", "engine", f, 3, c), 0,
+			    "bind: %s", kr_err_detail());
+			kr_transcript_chain(t, m->after[k]);
+			continue;
+		}
 		cr_assert_eq(kr_transcript_append(t, event_for(k),
 		    k % 3 ? "administrator" : "custodian:2", f, n, c), 0,
 		    "append %lu: %s", k, kr_err_detail());
@@ -176,8 +194,6 @@ make(struct made *m, const char *alg, int cosign)
 		    kr_err_detail());
 	}
 	if (alg != NULL && cosign) {
-		cr_assert_eq(kr_key_generate(kr_key_alg_find("ecdsa-p256"),
-		    &m->card), 0, "card key: %s", kr_err_detail());
 		kr_transcript_chain(t, c);
 		msglen = kr_transcript_cosign_message(kr_transcript_id(t), c,
 		    "Custodian 2 \xc3\xa9", "0000abcd00001002", msg);
@@ -466,7 +482,26 @@ Test(transcript, cut_short_anywhere)
 			    "(header line %lu): %d %s", p, line, r, d);
 			cr_assert_not_null(strstr(d, ": header (line "),
 			    "cut at %zu: %s", p, d);
-		} else if (line <= NHEADER + NRECORDS + 1) {
+		} else if (line <= NHEADER + NRECORDS + 1 ||
+		    (p < seal_end && line <= NHEADER + NRECORDS + 6)) {
+			/* Inside the seal: the write of the seal was cut. */
+			int in_seal = line > NHEADER + NRECORDS + 1;
+
+			if (in_seal) {
+				cr_assert_eq(r, KR_ERR_TRANSCRIPT_UNSEALED,
+				    "cut at %zu (seal, line %lu): %d %s", p,
+				    line, r, d);
+				cr_assert(s.seal_cut, "cut at %zu: seal_cut", p);
+				cr_assert_eq(s.records, NRECORDS, "cut at %zu: "
+				    "%lu records", p, s.records);
+				cr_assert_eq(memcmp(s.chain, m.after[NRECORDS],
+				    32), 0, "cut at %zu: chain before the "
+				    "seal", p);
+				cr_assert_not_null(strstr(d, "unsealed: the "
+				    "seal after record 20 was cut short"),
+				    "cut at %zu: %s", p, d);
+				continue;
+			}
 			/* Records 1..k complete, maybe a cut-off line. */
 			k = line - NHEADER - 1;
 			cr_assert_eq(r, KR_ERR_TRANSCRIPT_UNSEALED, "cut at "
@@ -490,6 +525,78 @@ Test(transcript, cut_short_anywhere)
 	cr_assert_eq(kr_transcript_verify(m.text, m.len, "t", NULL, 0, &s),
 	    0, "whole: %s", kr_err_detail());
 	unmake(&m);
+}
+
+/*
+ * A co-signature line made with a fresh key, appended to a sealed
+ * transcript, verifies as a signature but binds nothing: BAD.  So is one
+ * whose key is bound to another card, or with another serial.
+ */
+Test(transcript, unbound_cosignature_is_bad)
+{
+	struct kr_transcript_summary s;
+	struct made m;
+	const char *cases[][2] = {
+		{ "Custodian 2 \xc3\xa9", "0000abcd00001002" },	/* fresh key */
+		{ "custodian-9", "0000abcd00001002" },	/* bound key, */
+		{ "Custodian 2 \xc3\xa9", "0000abcd00009999" },	/* other card */
+	};
+	size_t i;
+	int r;
+
+	for (i = 0; i < 3; i++) {
+		char msg[KR_TRANSCRIPT_COSIGN_MSG_MAX];
+		uint8_t c[32], *spki = NULL, *sig = NULL;
+		size_t spkilen = 0, siglen = 0, msglen;
+		EVP_PKEY *k = NULL;
+
+		make(&m, "ecdsa-p384", 1);
+		cr_assert_eq(kr_transcript_verify(m.text, m.len, "t", NULL, 0,
+		    &s), 0, "as made: %s", kr_err_detail());
+		/* Reopen the sealed file for one more cosignature line. */
+		free(m.text);
+		if (i == 0)
+			cr_assert_eq(kr_key_generate(kr_key_alg_find(
+			    "ecdsa-p256"), &k), 0, "fresh key");
+		else
+			k = m.card;
+		cr_assert_eq(kr_key_to_spki(k, &spki, &spkilen), 0, "spki");
+		memcpy(c, s.chain, 32);
+		msglen = kr_transcript_cosign_message(s.header.ceremony_id, c,
+		    cases[i][0], cases[i][1], msg);
+		cr_assert_eq(kr_key_sign(k, (const uint8_t *)msg, msglen,
+		    &sig, &siglen), 0, "sign");
+		{
+			FILE *f = fopen(m.path, "a");
+			char *s64 = NULL, *k64 = NULL, lab[128], ser[64];
+
+			cr_assert_not_null(f, "append");
+			cr_assert_eq(kr_base64_encode(spki, spkilen, &k64), 0,
+			    "b64");
+			cr_assert_eq(kr_base64_encode(sig, siglen, &s64), 0,
+			    "b64");
+			snprintf(lab, sizeof(lab), "%s", i == 1 ?
+			    "custodian-9" : "Custodian%202%20%C3%A9");
+			snprintf(ser, sizeof(ser), "%s", cases[i][1]);
+			fprintf(f, "cosignature: ecdsa-p256 %s %s %s %s\n",
+			    lab, ser, k64, s64);
+			fclose(f);
+			free(s64);
+			free(k64);
+		}
+		read_all(m.path, &m.text, &m.len);
+		r = kr_transcript_verify(m.text, m.len, "t", NULL, 0, &s);
+		cr_assert_eq(r, KR_ERR_TRANSCRIPT_SIGNATURE, "case %zu: %d %s",
+		    i, r, kr_err_detail());
+		cr_assert_not_null(strstr(kr_err_detail(), "which no "
+		    "custodian-key-bound record in the sealed chain binds to "
+		    "that card"), "case %zu: %s", i, kr_err_detail());
+		if (k != m.card)
+			EVP_PKEY_free(k);
+		free(spki);
+		free(sig);
+		unmake(&m);
+	}
 }
 
 Test(transcript, unsealed_file_from_the_writer)
