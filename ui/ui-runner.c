@@ -225,6 +225,9 @@ fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 		ops = &kr_ui_pin_ops;
 	else if (p->kind == KR_PROMPT_CONFIRM && is_fingerprint(p))
 		ops = &kr_ui_fingerprint_ops;
+	else if (p->kind == KR_PROMPT_CONFIRM &&
+	    strncmp(p->id, "roll-call.", 10) == 0)
+		ops = &kr_ui_review_ops;
 	r = kr_ui_screen_run(ui, ops, &st);
 	run->in_ask = 0;
 	if (r == KR_SCREEN_DONE && st.no_more)
@@ -308,6 +311,8 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 	fe.ask = fe_ask;
 	fe.event = fe_event;
 	fe.ctx = ui;
+	/* The engine loads the PKCS#11 module itself; one user at a time. */
+	kr_lobby_release(ui->lobby);
 	if ((r = kr_engine_new(&cfg, &fe, &run->engine)) != 0) {
 		snprintf(pp->message, sizeof(pp->message), "Not started: %s: "
 		    "%s", kr_strerror(r), kr_err_detail());
@@ -315,7 +320,6 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 		return 1;
 	}
 	run_init(run, pp->script);
-	kr_lobby_release(ui->lobby);
 	ui->run = run;
 	repaint_working(ui);
 	r = kr_engine_run(run->engine);

@@ -1,11 +1,15 @@
 /*
  * token-object.c: share objects on custodian cards.
  *
- * A share is a private token data object (CKO_DATA, CKA_TOKEN, CKA_PRIVATE)
- * with CKA_APPLICATION "keyrite" and CKA_LABEL
- * "keyrite-share:<32 hex digits of the short key id>:<x>", so that
- * pkcs11-tool finds it with --type data --application-label keyrite
- * --label ....  Its value is the 80-byte encoded share (share.h).
+ * A share is a private token data object (CKO_DATA, CKA_TOKEN, CKA_PRIVATE,
+ * CKA_MODIFIABLE false: written once, never rewritten in place) with
+ * CKA_APPLICATION "keyrite" and CKA_LABEL
+ * "keyrite-share:<32 hex digits of the short key id>:<x>:<ceremony id>",
+ * so that pkcs11-tool finds it with --type data --application-label
+ * keyrite --label ....  The ceremony id names the ceremony that wrote it:
+ * the share counts only once that ceremony's transcript is sealed, and a
+ * share left by a ceremony that failed is recognisable and removed by
+ * keyrite clean.  Its value is the 80-byte encoded share (share.h).
  *
  * Writing refuses a second share of the same key on one card, then reads
  * the object back through the same search a later ceremony will use and
@@ -32,9 +36,10 @@
 /* A share object found on the card, before its value is read. */
 struct found {
 	CK_OBJECT_HANDLE	h;
-	char			label[64];
+	char			label[KR_TOKEN_SHARE_LABEL_MAX + 1];
 	uint8_t			key_id[KR_SHARE_ID_BYTES];
 	uint8_t			x;
+	char			ceremony[KR_TOKEN_CEREMONY_MAX + 1];
 };
 
 int
@@ -161,14 +166,33 @@ kr_token_get_attr(struct kr_token_session *s, CK_OBJECT_HANDLE o,
 	return r;
 }
 
-/* Parses "keyrite-share:<32 hex>:<x>" (x 1..255, no leading zero). */
+/* A ceremony id as labels carry it: 1..KR_TOKEN_CEREMONY_MAX of [a-z0-9-]. */
+static int
+ceremony_ok(const char *p, size_t n)
+{
+	size_t i;
+
+	if (n == 0 || n > KR_TOKEN_CEREMONY_MAX)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') ||
+		    (p[i] >= '0' && p[i] <= '9') || p[i] == '-'))
+			return 0;
+	return 1;
+}
+
+/*
+ * Parses "keyrite-share:<32 hex>:<x>:<ceremony id>" (x 1..255, no leading
+ * zero).  Labels written before ceremony ids were added end after <x>;
+ * their ceremony is "".
+ */
 static int
 parse_label(const char *label, uint8_t key_id[KR_SHARE_ID_BYTES],
-    uint8_t *xp)
+    uint8_t *xp, char ceremony[KR_TOKEN_CEREMONY_MAX + 1])
 {
 	const size_t pl = sizeof(KR_TOKEN_SHARE_PREFIX) - 1;
 	char hex[2 * KR_SHARE_ID_BYTES + 1];
-	const char *p;
+	const char *p, *end;
 	unsigned int x = 0;
 
 	if (strncmp(label, KR_TOKEN_SHARE_PREFIX, pl) != 0)
@@ -181,27 +205,36 @@ parse_label(const char *label, uint8_t key_id[KR_SHARE_ID_BYTES],
 	if (kr_hex_decode(hex, key_id, KR_SHARE_ID_BYTES) != 0)
 		return -1;
 	p += sizeof(hex);
-	if (*p < '1' || *p > '9' || strlen(p) > 3)
+	if ((end = strchr(p, ':')) == NULL)
+		end = p + strlen(p);
+	if (*p < '1' || *p > '9' || end - p > 3)
 		return -1;
-	for (; *p != '\0'; p++) {
+	for (; p < end; p++) {
 		if (*p < '0' || *p > '9')
 			return -1;
 		x = 10 * x + (unsigned int)(*p - '0');
 	}
 	if (x > 255)
 		return -1;
+	ceremony[0] = '\0';
+	if (*end == ':') {
+		if (!ceremony_ok(end + 1, strlen(end + 1)))
+			return -1;
+		snprintf(ceremony, KR_TOKEN_CEREMONY_MAX + 1, "%s", end + 1);
+	}
 	*xp = (uint8_t)x;
 	return 0;
 }
 
 static void
-share_label(const uint8_t key_id[KR_SHARE_ID_BYTES], uint8_t x, char *out,
-    size_t outlen)
+share_label(const uint8_t key_id[KR_SHARE_ID_BYTES], uint8_t x,
+    const char *ceremony, char *out, size_t outlen)
 {
 	char hex[2 * KR_SHARE_ID_BYTES + 1];
 
 	kr_hex_encode(key_id, KR_SHARE_ID_BYTES, hex, sizeof(hex));
-	snprintf(out, outlen, "%s%s:%u", KR_TOKEN_SHARE_PREFIX, hex, x);
+	snprintf(out, outlen, "%s%s:%u:%s", KR_TOKEN_SHARE_PREFIX, hex, x,
+	    ceremony);
 }
 
 static int
@@ -251,7 +284,8 @@ find_shares(struct kr_token_session *s, const uint8_t *key_id,
 		    &len)) != 0)
 			goto out;
 		if (len < sizeof(f[k].label) && strlen((char *)label) == len &&
-		    parse_label((char *)label, f[k].key_id, &f[k].x) == 0 &&
+		    parse_label((char *)label, f[k].key_id, &f[k].x,
+		    f[k].ceremony) == 0 &&
 		    (key_id == NULL || memcmp(key_id, f[k].key_id,
 		    KR_SHARE_ID_BYTES) == 0)) {
 			memcpy(f[k].label, label, len + 1);
@@ -321,6 +355,7 @@ kr_token_read_shares(struct kr_token_session *s, const uint8_t *key_id,
 		memcpy(sh[i].label, f[i].label, sizeof(sh[i].label));
 		memcpy(sh[i].key_id, f[i].key_id, sizeof(sh[i].key_id));
 		sh[i].x = f[i].x;
+		memcpy(sh[i].ceremony, f[i].ceremony, sizeof(sh[i].ceremony));
 		if ((r = get_bool(s, f[i].h, CKA_PRIVATE,
 		    &sh[i].is_private)) != 0)
 			goto out;
@@ -431,15 +466,16 @@ undo_write(struct kr_token_session *s, CK_OBJECT_HANDLE o)
 int
 kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
     uint8_t x, const uint8_t *share, size_t len,
-    const uint8_t commitment[32])
+    const uint8_t commitment[32], const char *ceremony)
 {
 	CK_OBJECT_CLASS cls = CKO_DATA;
-	CK_BBOOL yes = CK_TRUE;
-	char app[] = KR_TOKEN_APPLICATION, label[64];
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	char app[] = KR_TOKEN_APPLICATION, label[KR_TOKEN_SHARE_LABEL_MAX + 1];
 	CK_ATTRIBUTE tmpl[] = {
 		{ CKA_CLASS, &cls, sizeof(cls) },
 		{ CKA_TOKEN, &yes, sizeof(yes) },
 		{ CKA_PRIVATE, &yes, sizeof(yes) },
+		{ CKA_MODIFIABLE, &no, sizeof(no) },
 		{ CKA_APPLICATION, app, sizeof(app) - 1 },
 		{ CKA_LABEL, label, 0 },
 		{ CKA_VALUE, (void *)(uintptr_t)share, len },
@@ -452,6 +488,11 @@ kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
 
 	if ((r = need_login(s, "writing a share")) != 0)
 		goto out;
+	if (ceremony == NULL || !ceremony_ok(ceremony, strlen(ceremony))) {
+		r = kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: a share is "
+		    "written by a ceremony, named by its id", s->name);
+		goto out;
+	}
 	if ((r = check_share(s, key_id, x, share, len, commitment)) != 0) {
 		r = kr_token_err_append(r, "; nothing was written");
 		goto out;
@@ -470,8 +511,8 @@ kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
 		    f[0].x, f[0].label + sizeof(KR_TOKEN_SHARE_PREFIX) - 1);
 		goto out;
 	}
-	share_label(key_id, x, label, sizeof(label));
-	tmpl[4].ulValueLen = strlen(label);
+	share_label(key_id, x, ceremony, label, sizeof(label));
+	tmpl[5].ulValueLen = strlen(label);
 	rv = KR_P11(s)->C_CreateObject(s->h, tmpl, NELEM(tmpl), &o);
 	if (rv != CKR_OK) {
 		o = CK_INVALID_HANDLE;

@@ -22,6 +22,8 @@
 #define KR_TOKEN_MODULE_ENV	"KEYRITE_PKCS11_MODULE"
 #define KR_TOKEN_APPLICATION	"keyrite"
 #define KR_TOKEN_SHARE_PREFIX	"keyrite-share:"
+#define KR_TOKEN_SHARE_LABEL_MAX 128	/* a share object's label, at most */
+#define KR_TOKEN_CEREMONY_MAX	64	/* a ceremony id in a label */
 #define KR_TOKEN_CUSTODIAN_LABEL "keyrite-custodian"
 #define KR_TOKEN_PIN_ATTEMPTS	3	/* default bound per card per ceremony */
 #define KR_TOKEN_PIN_MAX	64
@@ -141,9 +143,12 @@ int	kr_token_login(struct kr_token_session *s, const char *pin,
 
 /* A share object as read from a card. */
 struct kr_token_share {
-	char	 label[64];		/* keyrite-share:<32 hex>:<x> */
+	char	 label[KR_TOKEN_SHARE_LABEL_MAX + 1];
+					/* keyrite-share:<32 hex>:<x>:<id> */
 	uint8_t	 key_id[16];		/* from the label */
 	uint8_t	 x;			/* from the label */
+	char	 ceremony[KR_TOKEN_CEREMONY_MAX + 1];	/* from the label:
+					   the ceremony that wrote it */
 	uint8_t	*value;			/* kr_secmem memory */
 	size_t	 len;
 	int	 is_private;		/* CKA_PRIVATE; 0 is a badly made card */
@@ -154,8 +159,10 @@ void	kr_token_shares_free(struct kr_token_share *shares, size_t n);
 
 /*
  * Writes an encoded share (KR_SHARE_BYTES, secret) as a private token data
- * object: CKO_DATA, CKA_TOKEN, CKA_PRIVATE, CKA_APPLICATION "keyrite",
- * CKA_LABEL "keyrite-share:<hex of key_id[16]>:<x>".  Refuses with
+ * object: CKO_DATA, CKA_TOKEN, CKA_PRIVATE, CKA_MODIFIABLE false,
+ * CKA_APPLICATION "keyrite", CKA_LABEL "keyrite-share:<hex of
+ * key_id[16]>:<x>:<ceremony>" (ceremony: the id of the ceremony writing
+ * it, [a-z0-9-], at most KR_TOKEN_CEREMONY_MAX bytes).  Refuses with
  * KR_ERR_TOKEN_EXISTS when the card already holds a share of key_id.
  * Reads the object back and compares byte for byte, then decodes it and
  * checks it against commitment; any difference is KR_ERR_TOKEN_READBACK
@@ -163,7 +170,7 @@ void	kr_token_shares_free(struct kr_token_share *shares, size_t n);
  */
 int	kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
 	    uint8_t x, const uint8_t *share, size_t len,
-	    const uint8_t commitment[32]);
+	    const uint8_t commitment[32], const char *ceremony);
 
 /*
  * Reads the keyrite share objects on the card: of key_id when non-NULL,

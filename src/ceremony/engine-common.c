@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/err.h"
 #include "base/hex.h"
+#include "base/text.h"
 #include "base/secmem.h"
 #include "crypto/selftest.h"
 #include "crypto/x509.h"
@@ -100,10 +102,204 @@ custodians_needed(const struct kr_engine *e)
 	return 0;
 }
 
+/*
+ * Who has been named so far in this roll call, other than the entry
+ * being asked: the same person may not hold two roles or two shares.
+ */
+static const char *
+named_already(const struct kr_engine *e, const char *name, size_t upto)
+{
+	size_t i;
+
+	if (strcasecmp(name, e->operator_name) == 0)
+		return "the administrator";
+	for (i = 0; i < e->nwitnesses; i++)
+		if (strcasecmp(name, e->witnesses[i]) == 0)
+			return "a witness";
+	for (i = 0; i < upto; i++)
+		if (strcasecmp(name, e->custodians[i].name) == 0)
+			return "a custodian";
+	return NULL;
+}
+
+/* Asks for custodian i's name and card, refusing repeats on the spot. */
+static int
+roll_one_custodian(struct kr_engine *e, size_t i, size_t n)
+{
+	struct kr_engine_custodian *c = &e->custodians[i];
+	char id[64], text[256], refused[256];
+	const char *who;
+	size_t j, tries;
+	int r;
+
+	refused[0] = '\0';
+	snprintf(id, sizeof(id), "custodian.%zu.name", i + 1);
+	snprintf(text, sizeof(text), "Name of custodian %zu of %zu.", i + 1,
+	    n);
+	for (tries = 0;; tries++) {
+		if (tries == ENGINE_ANSWER_TRIES)
+			return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: %s",
+			    id, refused);
+		if ((r = kr_engine_ask_text_again(e, id, "administrator",
+		    "Roll call", text, 1, refused[0] ? refused : NULL,
+		    c->name, sizeof(c->name))) != 0)
+			return r;
+		if ((who = named_already(e, c->name, i)) == NULL)
+			break;
+		snprintf(refused, sizeof(refused), "%s is %s already: one "
+		    "person holds one role and one share", c->name, who);
+		kr_engine_notice(e, "%s", refused);
+	}
+	refused[0] = '\0';
+	snprintf(id, sizeof(id), "custodian.%zu.card", i + 1);
+	snprintf(text, sizeof(text), "Label of %s's card.", c->name);
+	for (tries = 0;; tries++) {
+		if (tries == ENGINE_ANSWER_TRIES)
+			return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: %s",
+			    id, refused);
+		if ((r = kr_engine_ask_text_again(e, id, "administrator",
+		    "Roll call", text, 1, refused[0] ? refused : NULL,
+		    c->card, sizeof(c->card))) != 0)
+			return r;
+		for (j = 0; j < i; j++)
+			if (strcmp(c->card, e->custodians[j].card) == 0)
+				break;
+		if (j == i)
+			return 0;
+		snprintf(refused, sizeof(refused), "card %s is %s's already: "
+		    "each custodian brings a card of their own", c->card,
+		    e->custodians[j].name);
+		kr_engine_notice(e, "%s", refused);
+	}
+}
+
+/*
+ * Every card named is in a reader, and no two names are one card (a label
+ * and a serial of the same token).  Fills each custodian's serial; writes
+ * what is wrong into problems (empty when nothing is).
+ */
+static int
+check_cards(struct kr_engine *e, char *problems, size_t plen)
+{
+	struct kr_token_info info;
+	size_t i, j, used = 0;
+	int r;
+
+	problems[0] = '\0';
+	if (e->mod == NULL)
+		return 0;
+	if ((r = kr_token_module_reload(e->mod)) != 0)
+		return r;
+	for (i = 0; i < e->ncustodians; i++) {
+		struct kr_engine_custodian *c = &e->custodians[i];
+		char label[4 * KR_ESCROW_LABEL_MAX + 1];
+
+		c->serial[0] = '\0';
+		kr_printable(c->card, label, sizeof(label));
+		r = kr_token_find(e->mod, c->card, &info);
+		if (r == KR_ERR_TOKEN_NOT_PRESENT) {
+			used += (size_t)snprintf(problems + used, plen - used,
+			    "%scard %s (%s's) is not in a reader",
+			    used ? "; " : "", label, c->name);
+			continue;
+		}
+		if (r != 0)
+			return r;
+		snprintf(c->serial, sizeof(c->serial), "%s", info.serial);
+		for (j = 0; j < i; j++)
+			if (strcmp(e->custodians[j].serial, c->serial) == 0)
+				used += (size_t)snprintf(problems + used,
+				    plen - used, "%s%s's card and %s's card are "
+				    "the same card (serial %s)", used ? "; " :
+				    "", e->custodians[j].name, c->name,
+				    c->serial);
+		if (used >= plen)
+			break;
+	}
+	return 0;
+}
+
+static void
+roll_call_text(const struct kr_engine *e, const char *problems, char *out,
+    size_t outlen)
+{
+	size_t i, used;
+
+	used = (size_t)snprintf(out, outlen, "Administrator: %s\n",
+	    e->operator_name);
+	for (i = 0; i < e->nwitnesses && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used,
+		    "Witness %zu: %s\n", i + 1, e->witnesses[i]);
+	for (i = 0; i < e->ncustodians && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used,
+		    "Custodian %zu: %s, card %s%s%s\n", i + 1,
+		    e->custodians[i].name, e->custodians[i].card,
+		    e->custodians[i].serial[0] ? " serial " : " (not in a "
+		    "reader)", e->custodians[i].serial);
+	if (used < outlen)
+		snprintf(out + used, outlen - used, problems[0] ? "\nTo "
+		    "correct: %s.\nInsert the cards and answer yes to check "
+		    "again, or no to correct the roll call." : "\nIs this "
+		    "right? yes: go on; no: correct the roll call.", problems);
+}
+
+/*
+ * The roll call, shown whole for review before anything irreversible:
+ * every card must be in a reader and distinct.  No corrects it (the
+ * custodians are asked again); cards put in meanwhile are checked again.
+ */
+static int
+review_roll_call(struct kr_engine *e)
+{
+	char problems[1024], text[4096], refused[1100];
+	struct kr_prompt p;
+	struct kr_answer a;
+	size_t i, tries = 0;
+	int r, yes;
+
+	refused[0] = '\0';
+	for (;;) {
+		if ((r = check_cards(e, problems, sizeof(problems))) != 0)
+			return r;
+		roll_call_text(e, problems, text, sizeof(text));
+		memset(&p, 0, sizeof(p));
+		p.kind = KR_PROMPT_CONFIRM;
+		p.id = problems[0] ? "roll-call.check" : "roll-call.confirm";
+		p.role = "administrator";
+		p.title = "Roll call";
+		p.text = text;
+		p.refused = refused[0] ? refused : NULL;
+		if ((r = kr_engine_ask(e, &p, &a)) != 0)
+			return r;
+		yes = a.yes || (a.text != NULL && strcasecmp(a.text,
+		    "yes") == 0);
+		kr_engine_answer_free(&p, &a);
+		if (yes && problems[0] == '\0')
+			return 0;
+		if (yes) {
+			snprintf(refused, sizeof(refused), "still to correct: "
+			    "%s", problems);
+			if (++tries == ENGINE_ANSWER_TRIES)
+				return kr_err_set(KR_ERR_TOKEN_NOT_PRESENT,
+				    "roll call: %s: insert the cards named, or "
+				    "correct the roll call", problems);
+			continue;
+		}
+		refused[0] = '\0';
+		kr_engine_notice(e, "the roll call is corrected: the "
+		    "custodians are asked again");
+		for (i = 0; i < e->ncustodians; i++)
+			memset(&e->custodians[i], 0, sizeof(e->custodians[i]));
+		for (i = 0; i < e->ncustodians; i++)
+			if ((r = roll_one_custodian(e, i,
+			    e->ncustodians)) != 0)
+				return r;
+	}
+}
+
 static int
 roll_custodians(struct kr_engine *e)
 {
-	char id[64], text[256];
 	size_t i, n = custodians_needed(e);
 	int r;
 
@@ -111,22 +307,21 @@ roll_custodians(struct kr_engine *e)
 		return 0;
 	if ((e->custodians = calloc(n, sizeof(*e->custodians))) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "roll call");
-	for (i = 0; i < n; i++) {
-		struct kr_engine_custodian *c = &e->custodians[i];
+	e->ncustodians = n;
+	for (i = 0; i < n; i++)
+		if ((r = roll_one_custodian(e, i, n)) != 0)
+			return r;
+	return 0;
+}
 
-		snprintf(id, sizeof(id), "custodian.%zu.name", i + 1);
-		snprintf(text, sizeof(text), "Name of custodian %zu of %zu.",
-		    i + 1, n);
-		if ((r = kr_engine_ask_text(e, id, "administrator",
-		    "Roll call", text, 1, c->name, sizeof(c->name))) != 0)
-			return r;
-		snprintf(id, sizeof(id), "custodian.%zu.card", i + 1);
-		snprintf(text, sizeof(text), "Label of %s's card.", c->name);
-		if ((r = kr_engine_ask_text(e, id, "administrator",
-		    "Roll call", text, 1, c->card, sizeof(c->card))) != 0)
-			return r;
-		e->ncustodians++;
-	}
+static int
+named_witness(const struct kr_engine *e, size_t j)
+{
+	size_t i;
+
+	for (i = 0; i < j; i++)
+		if (strcasecmp(e->witnesses[i], e->witnesses[j]) == 0)
+			return 1;
 	return 0;
 }
 
@@ -149,6 +344,11 @@ roll_witnesses(struct kr_engine *e)
 			return r;
 		if (e->witnesses[j][0] == '\0')
 			break;
+		if (strcasecmp(e->witnesses[j], e->operator_name) == 0 ||
+		    named_witness(e, j))
+			return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: %s is "
+			    "named already in this roll call: a witness is a "
+			    "person of their own", id, e->witnesses[j]);
 		e->nwitnesses++;
 	}
 	return 0;
@@ -212,7 +412,8 @@ verb_roll_call(struct kr_engine *e, const struct kr_script_step *st)
 		snprintf(reason, sizeof(reason), "rehearsal");
 	if (auth[0] == '\0')
 		snprintf(auth, sizeof(auth), "rehearsal");
-	if ((r = roll_custodians(e)) != 0)
+	if ((r = roll_custodians(e)) != 0 ||
+	    (r = review_roll_call(e)) != 0)
 		return r;
 	return record_roll_call(e, reason, auth);
 }

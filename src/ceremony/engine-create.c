@@ -18,6 +18,7 @@
 #include "crypto/shamir.h"
 #include "crypto/share.h"
 #include "crypto/x509.h"
+#include "host/media.h"
 #include "engine-int.h"
 
 
@@ -175,6 +176,35 @@ kr_engine_verb_split(struct kr_engine *e, const struct kr_script_step *st)
 	}
 }
 
+/*
+ * A card presented for a share may still hold one written by a ceremony
+ * that failed (its transcript on these media unsealed): that share never
+ * counted, and it is deleted now, recorded in both transcripts.
+ */
+static int
+clean_card(struct kr_engine *e, struct kr_token_session *s,
+    const struct kr_token_info *info)
+{
+	struct kr_clean_report rep;
+	const char *dirs[KR_MEDIA_MAX_DIRS];
+	size_t i, n = kr_media_count(e->media);
+	int r;
+
+	for (i = 0; i < n; i++)
+		dirs[i] = kr_media_dir(e->media, i);
+	memset(&rep, 0, sizeof(rep));
+	r = kr_clean_card(s, info, dirs, n, e->header.ceremony_id, &rep);
+	for (i = 0; r == 0 && i < rep.n; i++) {
+		struct kr_fact f[] = { { "ceremony", rep.a[i].id },
+		    { "state", kr_clean_state_name(rep.a[i].state) },
+		    { "action", rep.a[i].done }, { "what", rep.a[i].what } };
+
+		r = kr_engine_record(e, "leftovers-cleaned", "engine", f, 4);
+	}
+	kr_clean_report_free(&rep);
+	return r;
+}
+
 static int
 write_one_share(struct kr_engine *e, size_t i)
 {
@@ -185,11 +215,13 @@ write_one_share(struct kr_engine *e, size_t i)
 
 	snprintf(id, sizeof(id), "custodian.%zu.card", i + 1);
 	if ((r = kr_engine_card(e, id, e->custodians[i].name,
-	    e->custodians[i].card, &s, &info)) != 0)
+	    e->custodians[i].card, NULL, 0, &s, &info)) != 0)
 		return r;
-	r = kr_token_write_share(s, e->escrow->key_id, (uint8_t)(i + 1),
-	    e->shares + i * KR_SHARE_BYTES, KR_SHARE_BYTES,
-	    e->escrow->roster[i].commitment);
+	if ((r = clean_card(e, s, &info)) == 0)
+		r = kr_token_write_share(s, e->escrow->key_id,
+		    (uint8_t)(i + 1), e->shares + i * KR_SHARE_BYTES,
+		    KR_SHARE_BYTES, e->escrow->roster[i].commitment,
+		    e->header.ceremony_id);
 	kr_token_close(s);
 	if (r != 0)
 		return r;
@@ -202,9 +234,10 @@ write_one_share(struct kr_engine *e, size_t i)
 		struct kr_fact f[] = { { "custodian", e->custodians[i].name },
 		    { "card", info.label }, { "serial", info.serial },
 		    { "x", x }, { "commitment", commit },
-		    { "read-back", "identical" } };
+		    { "read-back", "identical" },
+		    { "state", "pending until the seal" } };
 
-		return kr_engine_record(e, "share-written", "custodian", f, 6);
+		return kr_engine_record(e, "share-written", "custodian", f, 7);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include <openssl/x509.h>
 
 #include "card/token.h"
+#include "clean.h"
 #include "crypto/escrow.h"
 #include "engine.h"
 #include "policy.h"
@@ -23,10 +24,14 @@
 #define ENGINE_MAX_WITNESSES	16
 #define ENGINE_MAX_OUTPUTS	16
 #define ENGINE_CARD_TRIES	3	/* wrong card presented, then stop */
+#define ENGINE_ANSWER_TRIES	3	/* a refused answer asked again */
+/* Room a ceremony needs on each medium besides its outputs' estimates. */
+#define ENGINE_TRANSCRIPT_RESERVE	(2u << 20)
 
 struct kr_engine_custodian {
 	char	name[ENGINE_NAME_MAX + 1];
 	char	card[KR_ESCROW_LABEL_MAX + 1];
+	char	serial[17];		/* found at the roll-call check */
 };
 
 struct kr_engine {
@@ -38,6 +43,7 @@ struct kr_engine {
 	struct kr_media			*media;
 	struct kr_transcript		*tr;
 	struct kr_token_module		*mod;
+	struct kr_clean_report		 cleaned;	/* at the start */
 	char				 transcript_name[128];
 	char				 transcript_path[4096];
 	struct kr_transcript_header	 header;
@@ -67,8 +73,18 @@ struct kr_engine {
 	}				 budgets[64];
 	size_t				 nbudgets;
 
+	/* Outputs: staged, then published at the commit (the seal). */
+	char				 staged[ENGINE_MAX_OUTPUTS][129];
+	size_t				 nstaged;
 	char				 outputs[ENGINE_MAX_OUTPUTS][4096];
 	size_t				 noutputs;
+
+	/* Inputs read and checked before the first card (load-escrow). */
+	uint8_t				 escrow_sha256[32];
+	uint8_t				 cert_sha256[32];
+	char				 escrow_name[129];
+	char				 cert_name[129];
+	char				 escrow_creation[4400];	/* transcript */
 };
 
 /* engine.c */
@@ -81,15 +97,28 @@ void	kr_engine_answer_free(const struct kr_prompt *p, struct kr_answer *a);
 int	kr_engine_ask_text(struct kr_engine *e, const char *id,
 	    const char *role, const char *title, const char *text,
 	    int required, char *out, size_t outlen);
+/* The same, with the reason the previous answer was refused (or NULL). */
+int	kr_engine_ask_text_again(struct kr_engine *e, const char *id,
+	    const char *role, const char *title, const char *text,
+	    int required, const char *refused, char *out, size_t outlen);
 void	kr_engine_notice(struct kr_engine *e, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	kr_engine_progress(struct kr_engine *e, const char *what,
 	    uint64_t done, uint64_t total);
+/* Stages an output on every medium; published when the ceremony commits. */
 int	kr_engine_output_file(struct kr_engine *e, const char *name,
 	    const void *data, size_t len, const char *kind);
+/*
+ * Asks for a card (want: its label or serial, or NULL for any) until one
+ * is presented that is not among the nused serials in used, opens it and
+ * logs in with the custodian's PIN.  *sp and *info set only on success.
+ */
 int	kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
-	    const char *want, struct kr_token_session **sp,
-	    struct kr_token_info *info);
+	    const char *want, const char (*used)[17], size_t nused,
+	    struct kr_token_session **sp, struct kr_token_info *info);
+/* Records that a card was refused, and why ("card-refused"). */
+int	kr_engine_card_refused(struct kr_engine *e,
+	    const struct kr_token_info *info, const char *why);
 int	kr_engine_check_window(struct kr_engine *e);
 void	kr_engine_wipe_kek(struct kr_engine *e);	/* KEK and shares */
 void	kr_engine_wipe_secrets(struct kr_engine *e);	/* and the key */
@@ -119,6 +148,14 @@ int	kr_engine_verb_write_escrow(struct kr_engine *,
 	    const struct kr_script_step *);
 
 /* engine-recover.c */
+/*
+ * Reads, parses and checks the escrow package (and certificate) a
+ * load-escrow step names, before anything is touched: the package must
+ * come from a committed ceremony (its creation transcript sealed and
+ * vouching for these bytes).
+ */
+int	kr_engine_preflight_escrow(struct kr_engine *e,
+	    const struct kr_script_step *st);
 int	kr_engine_verb_load_escrow(struct kr_engine *,
 	    const struct kr_script_step *);
 int	kr_engine_verb_recover(struct kr_engine *,

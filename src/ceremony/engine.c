@@ -1,13 +1,22 @@
 /*
  * engine.c: the ceremony state machine.
  *
- * kr_engine_new() does everything that can refuse a ceremony without
- * touching a card or a file: parse the script, apply overrides, check the
- * policy (listing every violation), check that no output exists.
- * kr_engine_run() then opens the transcript and runs the steps in order,
- * one verb function each (engine-create.c, engine-recover.c).  Every
- * failure, abort or expired recovery window goes through one path:
- * record why, wipe every secret, leave the transcript unsealed.
+ * kr_engine_new() does everything that can refuse a ceremony before the
+ * first irreversible act: parse the script, apply overrides, check the
+ * policy (listing every violation) and the certificate subject as the
+ * certificate code will, open the media (distinct, writable, with room),
+ * finish or undo what interrupted ceremonies left on them, check that
+ * every output name is distinct and absent, load the PKCS#11 module, and
+ * read and check every input file.
+ *
+ * kr_engine_run() then opens the staging directories and the transcript
+ * and runs the steps in order, one verb function each (engine-common.c,
+ * engine-create.c, engine-recover.c).  Outputs are staged, not published.
+ * The seal of the transcript is the commit point: only after it are the
+ * staged outputs published, and shares count only once it exists
+ * (docs/architecture.md, "The commit point").  Every failure, abort or
+ * expired recovery window goes through one path: record why, wipe every
+ * secret, discard the staged outputs, leave the transcript unsealed.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -22,6 +31,7 @@
 #include "base/secmem.h"
 #include "base/version.h"
 #include "crypto/selftest.h"
+#include "crypto/x509.h"
 #include "engine-int.h"
 #include "host/media.h"
 
@@ -95,6 +105,15 @@ kr_engine_ask_text(struct kr_engine *e, const char *id, const char *role,
     const char *title, const char *text, int required, char *out,
     size_t outlen)
 {
+	return kr_engine_ask_text_again(e, id, role, title, text, required,
+	    NULL, out, outlen);
+}
+
+int
+kr_engine_ask_text_again(struct kr_engine *e, const char *id,
+    const char *role, const char *title, const char *text, int required,
+    const char *refused, char *out, size_t outlen)
+{
 	struct kr_prompt p;
 	struct kr_answer a;
 	int r;
@@ -107,6 +126,7 @@ kr_engine_ask_text(struct kr_engine *e, const char *id, const char *role,
 	p.text = text;
 	p.optional = !required;
 	p.max_len = outlen - 1;
+	p.refused = refused;
 	if ((r = kr_engine_ask(e, &p, &a)) != 0)
 		return r;
 	if (a.text == NULL || a.len == 0 || a.len >= outlen) {
@@ -148,35 +168,67 @@ int
 kr_engine_output_file(struct kr_engine *e, const char *name,
     const void *data, size_t len, const char *kind)
 {
-	struct kr_event ev;
 	uint8_t h[32];
-	char hex[65];
-	size_t i;
+	char hex[65], copies[16];
 	int r;
 
-	if ((r = kr_media_write(e->media, name, data, len, h)) != 0)
+	if (e->nstaged == ENGINE_MAX_OUTPUTS)
+		return kr_err_set(KR_ERR_INTERNAL, "more than %d outputs",
+		    ENGINE_MAX_OUTPUTS);
+	if ((r = kr_media_stage(e->media, name, data, len, h)) != 0)
 		return r;
+	snprintf(e->staged[e->nstaged++], sizeof(e->staged[0]), "%s", name);
 	kr_hex_encode(h, sizeof(h), hex, sizeof(hex));
-	for (i = 0; i < kr_media_count(e->media); i++) {
-		if (e->noutputs < ENGINE_MAX_OUTPUTS)
-			kr_media_path(e->media, i, name,
-			    e->outputs[e->noutputs++], sizeof(e->outputs[0]));
-		memset(&ev, 0, sizeof(ev));
-		ev.kind = KR_EVENT_OUTPUT;
-		ev.step = e->step;
-		ev.text = e->outputs[e->noutputs - 1];
-		if (e->fe.event != NULL)
-			e->fe.event(e->fe.ctx, &ev);
-	}
+	snprintf(copies, sizeof(copies), "%zu", kr_media_count(e->media));
+	kr_engine_notice(e, "%s staged on %s medi%s; it is published when the "
+	    "transcript is sealed", name, copies,
+	    kr_media_count(e->media) == 1 ? "um" : "a");
 	{
-		char copies[16];
 		struct kr_fact f[] = { { "kind", kind }, { "name", name },
 		    { "sha256", hex }, { "copies", copies } };
 
-		snprintf(copies, sizeof(copies), "%zu",
-		    kr_media_count(e->media));
-		return kr_engine_record(e, "output-written", "engine", f, 4);
+		return kr_engine_record(e, "output-staged", "engine", f, 4);
 	}
+}
+
+/* After the seal: every medium gets the transcript and the outputs. */
+static int
+publish(struct kr_engine *e)
+{
+	struct kr_event ev;
+	char *text = NULL;
+	size_t len = 0, i, j;
+	int r;
+
+	if (kr_media_count(e->media) > 1) {
+		if ((r = kr_media_read(e->transcript_path,
+		    KR_TRANSCRIPT_FILE_MAX, &text, &len, NULL)) != 0)
+			return r;
+		for (i = 1; i < kr_media_count(e->media); i++)
+			if ((r = kr_media_stage_on(e->media, i,
+			    e->transcript_name, text, len, NULL)) != 0)
+				break;
+		free(text);
+		if (r != 0)
+			return kr_err_set(r, "%s; the ceremony is complete: run "
+			    "keyrite clean with every medium to finish "
+			    "publishing", kr_err_detail());
+	}
+	if ((r = kr_media_publish(e->media)) != 0)
+		return r;
+	for (i = 0; i < e->nstaged; i++)
+		for (j = 0; j < kr_media_count(e->media) &&
+		    e->noutputs < ENGINE_MAX_OUTPUTS; j++) {
+			kr_media_path(e->media, j, e->staged[i],
+			    e->outputs[e->noutputs], sizeof(e->outputs[0]));
+			memset(&ev, 0, sizeof(ev));
+			ev.kind = KR_EVENT_OUTPUT;
+			ev.step = e->step;
+			ev.text = e->outputs[e->noutputs++];
+			if (e->fe.event != NULL)
+				e->fe.event(e->fe.ctx, &ev);
+		}
+	return 0;
 }
 
 /* --- cards --------------------------------------------------------------- */
@@ -243,10 +295,37 @@ find_card(struct kr_engine *e, const char *which, struct kr_token_info *info)
 	return r;
 }
 
-/* Asks for a card until the wanted one (want may be NULL) is presented. */
+int
+kr_engine_card_refused(struct kr_engine *e, const struct kr_token_info *info,
+    const char *why)
+{
+	struct kr_fact f[] = { { "card", info->label },
+	    { "serial", info->serial }, { "reason", why } };
+
+	return kr_engine_record(e, "card-refused", "engine", f, 3);
+}
+
+/* Whether serial is one of the n serials in used. */
+static int
+serial_in(const char *serial, const char (*used)[17], size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(serial, used[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Asks for a card until the wanted one (want may be NULL) is presented;
+ * a card whose serial is in used (already presented) is refused like a
+ * wrong card, before any PIN is asked.
+ */
 static int
 present_card(struct kr_engine *e, const char *id, const char *actor,
-    const char *want, struct kr_token_info *info)
+    const char *want, const char (*used)[17], size_t nused,
+    struct kr_token_info *info)
 {
 	struct kr_prompt p;
 	struct kr_answer a;
@@ -283,6 +362,14 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 		    strcmp(info->serial, want) != 0) {
 			kr_engine_notice(e, "wrong card: %s is not %s; take it "
 			    "out and insert %s", name, want, want);
+			(void)kr_engine_card_refused(e, info, "wrong card");
+			continue;
+		}
+		if (serial_in(info->serial, used, nused)) {
+			kr_engine_notice(e, "%s was presented already in this "
+			    "step; take it back and present another custodian's "
+			    "card", name);
+			(void)kr_engine_card_refused(e, info, "presented already");
 			continue;
 		}
 		return 0;
@@ -347,13 +434,14 @@ login(struct kr_engine *e, struct kr_token_session *s,
 
 int
 kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
-    const char *want, struct kr_token_session **sp, struct kr_token_info *info)
+    const char *want, const char (*used)[17], size_t nused,
+    struct kr_token_session **sp, struct kr_token_info *info)
 {
 	struct kr_token_session *s = NULL;
 	int r;
 
 	*sp = NULL;
-	if ((r = present_card(e, id, actor, want, info)) != 0)
+	if ((r = present_card(e, id, actor, want, used, nused, info)) != 0)
 		return r;
 	if ((r = kr_token_open(e->mod, info, &s)) != 0)
 		return r;
@@ -479,22 +567,147 @@ check_policy(struct kr_engine *e)
 	    e->script->name, e->policy->name, n, n == 1 ? "" : "s", msg);
 }
 
-/* Every file a step will write must be absent before anything starts. */
+/* The most bytes a step's output may take, for the free-space check. */
+static uint64_t
+output_estimate(const char *verb)
+{
+	if (strcmp(verb, "write-certificate") == 0)
+		return 64u << 10;
+	if (strcmp(verb, "write-escrow") == 0)
+		return 256u << 10;
+	return 1u << 20;
+}
+
+/*
+ * Every file the steps will write has a name of its own, none exists on
+ * any medium, and every medium has room for all of them, the transcript
+ * and its seal.
+ */
 static int
 check_outputs(struct kr_engine *e)
 {
 	const char *names[ENGINE_MAX_OUTPUTS];
-	size_t i, n = 0;
+	size_t steps[ENGINE_MAX_OUTPUTS];
+	uint64_t need = ENGINE_TRANSCRIPT_RESERVE;
+	size_t i, j, n = 0;
+	int r;
 
-	for (i = 0; i < e->script->nsteps && n < ENGINE_MAX_OUTPUTS - 1; i++) {
+	for (i = 0; i < e->script->nsteps; i++) {
 		const struct kr_script_step *st = &e->script->steps[i];
 		const char *name = kr_script_arg(st, "name");
 
-		if (strncmp(st->verb, "write-", 6) == 0 && name != NULL)
-			names[n++] = name;
+		if (strncmp(st->verb, "write-", 6) != 0 || name == NULL)
+			continue;
+		if (n == ENGINE_MAX_OUTPUTS - 1)
+			return kr_err_set(KR_ERR_SCRIPT_SYNTAX, "%s: more than "
+			    "%d outputs", e->script->source,
+			    ENGINE_MAX_OUTPUTS - 1);
+		if (!kr_media_name_ok(name))
+			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s:%zu: step %zu "
+			    "(%s) names its output '%s': give a plain file "
+			    "name of letters, digits, '.', '_' and '-'",
+			    e->script->source, st->line, i + 1, st->verb, name);
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j], name) == 0)
+				return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s: step "
+				    "%zu (%s) and step %zu (%s) would both write "
+				    "%s: give each output a name of its own "
+				    "(--set)", e->script->source, steps[j] + 1,
+				    e->script->steps[steps[j]].verb, i + 1,
+				    st->verb, name);
+		steps[n] = i;
+		names[n++] = name;
+		need += output_estimate(st->verb);
 	}
+	for (j = 0; j < n; j++)
+		if (strcmp(names[j], e->transcript_name) == 0)
+			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s: an output "
+			    "may not be called %s, the transcript's name",
+			    e->script->source, names[j]);
 	names[n++] = e->transcript_name;
-	return kr_media_check_absent(e->media, names, n);
+	if ((r = kr_media_check_absent(e->media, names, n)) != 0)
+		return r;
+	return kr_media_check_space(e->media, need);
+}
+
+/* Each self-sign subject, checked now exactly as the certificate will be. */
+static int
+check_subjects(struct kr_engine *e)
+{
+	X509_NAME *name = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < e->script->nsteps; i++) {
+		const struct kr_script_step *st = &e->script->steps[i];
+		const char *subject = kr_script_arg(st, "subject");
+
+		if (strcmp(st->verb, "self-sign") != 0 || subject == NULL)
+			continue;
+		r = kr_x509_subject_parse(subject, e->cfg.rehearsal, &name);
+		X509_NAME_free(name);
+		name = NULL;
+		if (r != 0)
+			return kr_err_set(r, "%s:%zu: step %zu (self-sign): "
+			    "subject \"%s\": %s", e->script->source, st->line,
+			    i + 1, subject, kr_err_detail());
+	}
+	return 0;
+}
+
+static int
+uses_verb(const struct kr_script *s, const char *verb)
+{
+	size_t i;
+
+	for (i = 0; i < s->nsteps; i++)
+		if (strcmp(s->steps[i].verb, verb) == 0)
+			return 1;
+	return 0;
+}
+
+/* The module is loaded now: a wrong path is found before any key exists. */
+static int
+open_module(struct kr_engine *e)
+{
+	if (!uses_verb(e->script, "write-shares") &&
+	    !uses_verb(e->script, "recover"))
+		return 0;
+	return kr_token_module_open(e->cfg.module, &e->mod);
+}
+
+static int
+check_inputs(struct kr_engine *e)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; i < e->script->nsteps; i++)
+		if (strcmp(e->script->steps[i].verb, "load-escrow") == 0 &&
+		    (r = kr_engine_preflight_escrow(e,
+		    &e->script->steps[i])) != 0)
+			return r;
+	return 0;
+}
+
+/*
+ * What interrupted ceremonies left on these media is finished (their
+ * transcript sealed) or removed (not sealed) now, recorded in their own
+ * transcripts; this ceremony's transcript lists it once it exists.  What
+ * cannot be judged is left and listed too, but does not stop this
+ * ceremony: it touches nothing of it.
+ */
+static int
+clean_media(struct kr_engine *e)
+{
+	const char *dirs[KR_MEDIA_MAX_DIRS];
+	size_t i;
+	int r;
+
+	for (i = 0; i < kr_media_count(e->media); i++)
+		dirs[i] = kr_media_dir(e->media, i);
+	r = kr_clean_media(dirs, i, e->header.ceremony_id, &e->cleaned);
+	return r == KR_ERR_MEDIA ? 0 : r;
 }
 
 static int
@@ -508,7 +721,8 @@ prepare(struct kr_engine *e)
 		return r;
 	policy_path(&e->cfg, path, sizeof(path));
 	if ((r = kr_policy_load(path, &e->policy)) != 0 ||
-	    (r = check_policy(e)) != 0)
+	    (r = check_policy(e)) != 0 ||
+	    (r = check_subjects(e)) != 0)
 		return r;
 	if ((r = kr_media_open(e->cfg.media_dirs, e->cfg.nmedia,
 	    &e->media)) != 0)
@@ -531,7 +745,11 @@ prepare(struct kr_engine *e)
 			return r;
 		e->header.has_previous = 1;
 	}
-	return check_outputs(e);
+	if ((r = clean_media(e)) != 0 ||
+	    (r = check_outputs(e)) != 0 ||
+	    (r = open_module(e)) != 0)
+		return r;
+	return check_inputs(e);
 }
 
 int
@@ -623,18 +841,76 @@ run_step(struct kr_engine *e, const struct kr_script_step *st)
 	return v->run(e, st);
 }
 
+/* The roll-call cards a share was written to, ", "-separated. */
 static void
-record_failure(struct kr_engine *e, int r)
+pending_cards(const struct kr_engine *e, char *out, size_t outlen)
 {
-	char code[16], detail[1024];
-	struct kr_fact f[] = { { "error", kr_strerror(r) }, { "code", code },
-	    { "detail", detail } };
+	size_t i, used = 0;
 
+	out[0] = '\0';
+	if (e->escrow == NULL || e->kek == NULL)
+		return;
+	for (i = 0; i < e->escrow->n && used < outlen; i++)
+		if (e->escrow->roster[i].serial[0] != '\0')
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "%s%s", used ? ", " : "", e->escrow->roster[i].card);
+}
+
+/*
+ * Records why the ceremony stopped and what it leaves: the outputs it
+ * staged are discarded (next), the shares it wrote stay on their cards
+ * but never count, because this transcript will never be sealed; keyrite
+ * clean deletes them when the cards are presented.
+ */
+static void
+record_failure(struct kr_engine *e, int r, const char *pending)
+{
+	char code[16], detail[1024], staged[1100] = "";
+	struct kr_fact f[5];
+	size_t i, n = 0, used = 0;
+
+	for (i = 0; i < e->nstaged && used < sizeof(staged); i++)
+		used += (size_t)snprintf(staged + used, sizeof(staged) - used,
+		    "%s%s", used ? ", " : "", e->staged[i]);
 	snprintf(code, sizeof(code), "%d", r);
 	snprintf(detail, sizeof(detail), "%s", kr_err_detail());
+	f[n++] = (struct kr_fact){ "error", kr_strerror(r) };
+	f[n++] = (struct kr_fact){ "code", code };
+	f[n++] = (struct kr_fact){ "detail", detail };
+	f[n++] = (struct kr_fact){ "outputs-discarded", used ? staged :
+	    "none" };
+	f[n++] = (struct kr_fact){ "uncommitted-shares", pending[0] ?
+	    pending : "none" };
 	(void)kr_engine_record(e, r == KR_ERR_ABORTED ? "ceremony-aborted" :
-	    "ceremony-failed", "engine", f, 3);
+	    "ceremony-failed", "engine", f, n);
 	kr_err_set(r, "%s", detail);
+}
+
+/* Lists in this transcript what was cleaned from the media at the start. */
+static int
+record_cleaned(struct kr_engine *e)
+{
+	const struct kr_clean_action *a;
+	size_t i;
+	int r;
+
+	for (i = 0; i < e->cleaned.n; i++) {
+		a = &e->cleaned.a[i];
+		{
+			struct kr_fact f[] = { { "ceremony", a->id },
+			    { "state", kr_clean_state_name(a->state) },
+			    { "action", a->done }, { "medium", a->dir },
+			    { "what", a->what }, { "why", a->why } };
+
+			if ((r = kr_engine_record(e, "leftovers-cleaned",
+			    "engine", f, a->why[0] ? 6 : 5)) != 0)
+				return r;
+		}
+		if (strcmp(a->done, "left") == 0)
+			kr_engine_notice(e, "left on %s: %s (%s)", a->dir,
+			    a->what, a->why);
+	}
+	return 0;
 }
 
 /*
@@ -667,15 +943,22 @@ preflight(struct kr_engine *e)
 int
 kr_engine_run(struct kr_engine *e)
 {
+	char pending[1024];
 	size_t i;
 	int r;
 
 	if (e->tr != NULL)
 		return kr_err_set(KR_ERR_ENGINE_STATE, "ceremony already run");
-	if ((r = kr_transcript_create(e->transcript_path, &e->header,
-	    &e->tr)) != 0)
+	if ((r = kr_media_stage_open(e->media, e->header.ceremony_id,
+	    e->script->name)) != 0)
 		return r;
-	if ((r = record_start(e)) != 0 || (r = preflight(e)) != 0)
+	if ((r = kr_transcript_create(e->transcript_path, &e->header,
+	    &e->tr)) != 0) {
+		(void)kr_media_discard(e->media);
+		return r;
+	}
+	if ((r = record_start(e)) != 0 || (r = record_cleaned(e)) != 0 ||
+	    (r = preflight(e)) != 0)
 		goto fail;
 	for (i = 0; i < e->script->nsteps; i++) {
 		e->step = i + 1;
@@ -683,11 +966,35 @@ kr_engine_run(struct kr_engine *e)
 		    (r = run_step(e, &e->script->steps[i])) != 0)
 			goto fail;
 	}
+	if (!kr_transcript_sealed(e->tr)) {
+		r = kr_err_set(KR_ERR_ENGINE_STATE, "%s ended without "
+		    "sealing its transcript, so the ceremony did not commit: "
+		    "its last step must be seal-transcript", e->script->source);
+		goto fail;
+	}
 	kr_engine_wipe_secrets(e);
-	return 0;
+	/* Committed: from here on, outputs are only ever published. */
+	return publish(e);
  fail:
+	pending_cards(e, pending, sizeof(pending));
 	kr_engine_wipe_secrets(e);
-	record_failure(e, r);
+	if (kr_transcript_sealed(e->tr)) {
+		int rp = publish(e);
+
+		return rp != 0 ? rp : r;
+	}
+	record_failure(e, r, pending);
+	{
+		char detail[1024];
+
+		snprintf(detail, sizeof(detail), "%s", kr_err_detail());
+		if (kr_media_discard(e->media) != 0)
+			snprintf(detail + strlen(detail), sizeof(detail) -
+			    strlen(detail), "; the staged outputs could not "
+			    "all be removed (%s): keyrite clean removes them",
+			    kr_err_detail());
+		kr_err_set(r, "%s", detail);
+	}
 	return r;
 }
 

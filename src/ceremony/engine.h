@@ -53,6 +53,12 @@ struct kr_prompt {
 	int			 final_try;	/* PIN: the card says so */
 	int			 irreversible;	/* CONFIRM: cannot be undone */
 	/*
+	 * Set when this prompt is asked again because the previous answer
+	 * was refused: why, in plain words ("custodian-2 is named twice").
+	 * A frontend that cannot ask a person (batch) fails with it.
+	 */
+	const char		*refused;
+	/*
 	 * CARD prompts: lists the cards present now.  A frontend may call it
 	 * while it waits (every ~250 ms) to react to insertion and removal
 	 * and to answer on its own when the wanted card appears.  Returns 0

@@ -82,6 +82,18 @@ batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 	char card[128];
 	size_t i;
 
+	/* A person could correct a refused answer; a file cannot. */
+	if (p->refused != NULL) {
+		unsigned int line = kr_answers_line(b->answers, p->id);
+
+		if (line > 0)
+			return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s line %u: "
+			    "the answer to '%s' was refused: %s",
+			    kr_answers_path(b->answers), line, p->id,
+			    p->refused);
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "prompt '%s' was "
+		    "refused: %s", p->id, p->refused);
+	}
 	switch (p->kind) {
 	case KR_PROMPT_INFO:
 		return 0;
@@ -239,12 +251,11 @@ cmd_run(int argc, char **argv)
 	fe.ask = batch_ask;
 	fe.event = batch_event;
 	fe.ctx = &b;
+	/* Nothing irreversible happens before kr_engine_new() succeeds. */
 	if ((r = kr_engine_new(&ra.cfg, &fe, &e)) != 0) {
-		kr_cmd_perror("run", r);
+		kr_cmd_perror("run: refused before any work", r);
 		kr_answers_free(b.answers);
-		return r == KR_ERR_EXISTS || r == KR_ERR_POLICY_VIOLATION ||
-		    r == KR_ERR_SCRIPT_SYNTAX ? KR_EXIT_REFUSED :
-		    KR_EXIT_FAILURE;
+		return KR_EXIT_REFUSED;
 	}
 	r = kr_engine_run(e);
 	if (r != 0)

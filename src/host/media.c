@@ -800,6 +800,42 @@ kr_media_remove_staging(const char *dir, const char *id)
 }
 
 int
+kr_media_stage_into(const char *dir, const char *id, const char *name,
+    const void *data, size_t len)
+{
+	char spath[4096], path[4400], cer[KR_MEDIA_ID_MAX + 1];
+	uint8_t want[32];
+	struct stat st;
+	int r;
+
+	if (!id_ok(id) || !kr_media_name_ok(name) ||
+	    strcmp(name, KR_MEDIA_MARKER) == 0)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "staging %s for "
+		    "%s: bad name", name, id);
+	if ((r = staging_path(dir, id, spath, sizeof(spath))) != 0)
+		return r;
+	if (staging_locked(spath, cer, sizeof(cer)))
+		return kr_err_set(KR_ERR_MEDIA, "%s is in use by a running "
+		    "ceremony", spath);
+	if ((r = sha256(data, len, want)) != 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/%s", spath, name);
+	if (lstat(path, &st) == 0) {
+		char *back = NULL;
+		uint8_t got[32];
+		size_t blen = 0;
+
+		r = kr_media_read(path, len, &back, &blen, got);
+		free(back);
+		if (r == 0 && blen == len && memcmp(got, want, 32) == 0)
+			return 0;
+		return kr_err_set(KR_ERR_EXISTS, "%s is staged already with "
+		    "other bytes; it was not overwritten", path);
+	}
+	return write_checked(spath, ".tmp-", path, data, len, want);
+}
+
+int
 kr_media_remove_temp(const char *dir, const char *name)
 {
 	char path[4400];

@@ -160,6 +160,15 @@ int	kr_media_publish_staging(const char *dir, const char *id);
  */
 int	kr_media_remove_staging(const char *dir, const char *id);
 
+/*
+ * Writes data as name into the existing staging directory of ceremony id
+ * in dir (temp name, fsync, link, read back), for a cleaner that adds the
+ * committed transcript to a medium before publishing it there.  A file of
+ * that name already staged with the same bytes is fine.
+ */
+int	kr_media_stage_into(const char *dir, const char *id, const char *name,
+	    const void *data, size_t len);
+
 /* Removes the stray temporary file dir/name (a KR_MEDIA_TEMP_PREFIX one). */
 int	kr_media_remove_temp(const char *dir, const char *name);
 

@@ -663,6 +663,12 @@ kr_transcript_id(const struct kr_transcript *t)
 	return t->id;
 }
 
+int
+kr_transcript_sealed(const struct kr_transcript *t)
+{
+	return t != NULL && t->sealed;
+}
+
 /* Signs the seal message of final with key, checking the signature. */
 static int
 seal_sign(const char *id, const uint8_t final[32], const EVP_PKEY *key,

@@ -114,6 +114,9 @@ void	kr_transcript_chain(const struct kr_transcript *t, uint8_t out[32]);
 /* The ceremony id. */
 const char	*kr_transcript_id(const struct kr_transcript *t);
 
+/* Whether t has been sealed (the ceremony's commit point passed). */
+int		 kr_transcript_sealed(const struct kr_transcript *t);
+
 /*
  * Appends the "sealed" record, then the signature block with key's
  * signature (kr_key_sign) over the seal message of the final chain value,

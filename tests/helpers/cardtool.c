@@ -116,7 +116,7 @@ op_write(struct ctx *c, const char *arg)
 	if ((r = kr_share_encode(sh, enc)) != 0 ||
 	    (r = kr_share_commitment(sh->set_id, sh->x, sh->y, commit)) != 0 ||
 	    (r = kr_token_write_share(c->s, sh->key_id, sh->x, enc,
-	    KR_SHARE_BYTES, commit)) != 0)
+	    KR_SHARE_BYTES, commit, "cardtool")) != 0)
 		goto out;
 	r = save(p + 1, enc, KR_SHARE_BYTES);
  out:
@@ -147,7 +147,8 @@ op_put(struct ctx *c, const char *path)
 	if ((r = kr_share_decode(enc, n, path, sh)) != 0 ||
 	    (r = kr_share_commitment(sh->set_id, sh->x, sh->y, commit)) != 0)
 		goto out;
-	r = kr_token_write_share(c->s, sh->key_id, sh->x, enc, n, commit);
+	r = kr_token_write_share(c->s, sh->key_id, sh->x, enc, n, commit,
+	    "cardtool");
  out:
 	if (f != NULL)
 		fclose(f);

@@ -108,10 +108,27 @@ write_pem(const char *dir, const char *name, EVP_PKEY *key, int priv)
 	return 0;
 }
 
+/* Binds the card's key in the chain, as the engine does when it enrolls. */
 static int
-cosign(struct kr_transcript *t)
+bind(struct kr_transcript *t, EVP_PKEY *card)
 {
-	EVP_PKEY *card = NULL;
+	uint8_t id[32];
+	char hex[65];
+	struct kr_fact f[] = { { "card", "custodian 2 \xc3\xa9" },
+	    { "serial", "0000abcd00001002" }, { "key-id", hex } };
+
+	if (kr_key_id(card, id) != 0)
+		return die("card key id");
+	kr_hex_encode(id, sizeof(id), hex, sizeof(hex));
+	if (kr_transcript_append(t, "custodian-key-bound", "engine", f, 3,
+	    NULL) != 0)
+		return die("binding the card key");
+	return 0;
+}
+
+static int
+cosign(struct kr_transcript *t, EVP_PKEY *card)
+{
 	uint8_t c[32], *spki = NULL, *sig = NULL;
 	char msg[KR_TRANSCRIPT_COSIGN_MSG_MAX];
 	size_t spkilen = 0, siglen = 0, msglen;
@@ -120,8 +137,7 @@ cosign(struct kr_transcript *t)
 	kr_transcript_chain(t, c);
 	msglen = kr_transcript_cosign_message(kr_transcript_id(t), c,
 	    "custodian 2 \xc3\xa9", "0000abcd00001002", msg);
-	if (kr_key_generate(kr_key_alg_find("ecdsa-p256"), &card) != 0 ||
-	    kr_key_to_spki(card, &spki, &spkilen) != 0 ||
+	if (kr_key_to_spki(card, &spki, &spkilen) != 0 ||
 	    kr_key_sign(card, (const uint8_t *)msg, msglen, &sig,
 	    &siglen) != 0 ||
 	    kr_transcript_cosign(t, "custodian 2 \xc3\xa9", "0000abcd00001002",
@@ -129,7 +145,6 @@ cosign(struct kr_transcript *t)
 		r = die("co-signing");
 	else
 		r = 0;
-	EVP_PKEY_free(card);
 	free(spki);
 	free(sig);
 	return r;
@@ -139,7 +154,7 @@ static int
 seal(int argc, char **argv)
 {
 	struct kr_transcript *t = NULL;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY *key = NULL, *card = NULL;
 	const char *previous = NULL;
 	unsigned long k;
 
@@ -156,12 +171,17 @@ seal(int argc, char **argv)
 	for (k = 1; k <= 20; k++)
 		if (append(t, k, 0) != 0)
 			return 1;
+	if (kr_key_generate(kr_key_alg_find("ecdsa-p256"), &card) != 0)
+		return die("card key");
+	if (bind(t, card) != 0)
+		return 1;
 	if (kr_transcript_seal(t, key) != 0)
 		return die("seal");
-	if (cosign(t) != 0)
+	if (cosign(t, card) != 0)
 		return 1;
 	kr_transcript_close(t);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(card);
 	return 0;
 }
 

@@ -48,12 +48,12 @@ echo "== keyrite writes, pkcs11-tool reads the same bytes"
 "$CT" --module "$M" --card custodian-1 login:pin-1 put:"$T/share-1.bin" ||
     fail "cardtool put"
 p11 --token-label custodian-1 --login --pin pin-1 --read-object --type data \
-    --label "keyrite-share:$K:1" --application-label keyrite -o "$T/p1.bin" ||
+    --label "keyrite-share:$K:1:cardtool" --application-label keyrite -o "$T/p1.bin" ||
     fail "pkcs11-tool --read-object"
 cmp "$T/share-1.bin" "$T/p1.bin" || fail "pkcs11-tool read other bytes than keyrite wrote"
 echo "pkcs11-tool read $(wc -c < "$T/p1.bin") bytes, identical"
 p11 --token-label custodian-1 --read-object --type data \
-    --label "keyrite-share:$K:1" --application-label keyrite \
+    --label "keyrite-share:$K:1:cardtool" --application-label keyrite \
     -o "$T/nologin.bin" 2>/dev/null && fail "a share is readable without the PIN"
 p11 --token-label custodian-1 --login --pin pin-1 --list-objects --type data |
     grep -q 'flags: .*private' || fail "pkcs11-tool does not see a private object"

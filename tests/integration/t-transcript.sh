@@ -38,7 +38,7 @@ do
 	out=$("$KEYRITE" verify "$D/t.transcript"); rc=$?
 	echo "$out"
 	[ $rc = 0 ] || fail "$alg: verify exit $rc"
-	echo "$out" | grep -q "^  records *21, sealed$" || fail "$alg: records"
+	echo "$out" | grep -q "^  records *22, sealed$" || fail "$alg: records"
 	echo "$out" | grep -q "^  signer *$alg$" || fail "$alg: signer"
 	echo "$out" | grep -q "card custodian%202%20%C3%A9 (serial 0000abcd00001002), ecdsa-p256" ||
 	    fail "$alg: cosigner not listed"
@@ -50,7 +50,7 @@ do
 	echo "$hand"
 	[ $rc = 0 ] || fail "$alg: the by-hand check failed"
 	[ "$(echo "$hand" | tail -1)" = OK ] || fail "$alg: by hand: no OK"
-	echo "$hand" | grep -q "^records: 21$" || fail "$alg: by hand: records"
+	echo "$hand" | grep -q "^records: 22$" || fail "$alg: by hand: records"
 	echo "$hand" | grep -q "^final chain value: $final$" ||
 	    fail "$alg: by hand the final chain value is not keyrite's"
 	kid=$(openssl pkey -pubin -in "$D/signer-pub.pem" -outform DER |
@@ -129,7 +129,7 @@ out=$(byhand "$T/cos" 2>&1); rc=$?
 
 # A sample of every 41st byte, each flipped: exit 5 and the right place
 # (the unit tests flip every byte).
-size=$(wc -c < "$P"); nhdr=11; last=$((nhdr + 21)); n=0
+size=$(wc -c < "$P"); nhdr=11; last=$((nhdr + 22)); n=0
 off=0
 while [ $off -lt "$size" ]; do
 	cp "$P" "$T/f"
@@ -204,6 +204,32 @@ got=$(echo "$out" | sed -n 's/^  records *\([0-9]*\) intact, NOT SEALED$/\1/p')
 [ "$(awk '/^$/ { b++; next } b == 1' "$T/s.transcript" | wc -l)" = "$got" ] ||
     fail "record lines in the file differ from the intact count"
 echo "$out" | grep -q "cut-off line" && fail "a half-written line was left"
+
+# A co-signature made afterwards with a fresh key verifies as a signature
+# but binds nothing: keyrite verify and the by-hand check both say BAD.
+cp "$T/ecdsa-p384/t.transcript" "$T/u.transcript"
+id=$(sed -n 's/^ceremony-id: //p' "$T/u.transcript")
+fin=$(awk '/^$/ { b++; next } b == 1' "$T/u.transcript" | tail -1 |
+    sed 's/.* chain=//')
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+    -out "$T/fresh.pem" 2>/dev/null || fail "openssl genpkey"
+printf 'keyrite-transcript-cosign %s %s %s %s\n' "$id" "$fin" intruder \
+    0000abcd00009999 > "$T/u.msg"
+openssl dgst -sha256 -sign "$T/fresh.pem" -out "$T/u.sig" "$T/u.msg" ||
+    fail "openssl dgst -sign"
+printf 'cosignature: ecdsa-p256 intruder 0000abcd00009999 %s %s\n' \
+    "$(openssl pkey -in "$T/fresh.pem" -pubout -outform DER | base64 -w0)" \
+    "$(base64 -w0 < "$T/u.sig")" >> "$T/u.transcript"
+out=$("$KEYRITE" verify "$T/u.transcript" 2>&1); rc=$?
+echo "$out"
+[ $rc = 5 ] || fail "unbound co-signature: exit $rc, want 5"
+echo "$out" | grep -q "card intruder (serial 0000abcd00009999) co-signed with key [0-9a-f]*, which no custodian-key-bound record in the sealed chain binds to that card" ||
+    fail "unbound co-signature not named"
+hand=$(byhand "$T/u.transcript" 2>&1); rc=$?
+echo "$hand"
+[ $rc != 0 ] || fail "by hand: unbound co-signature accepted"
+[ "$(echo "$hand" | tail -1)" = "BAD: co-signature of card intruder: its key is not bound to it in the chain" ] ||
+    fail "by hand: unbound co-signature not named"
 
 # Unreadable, not a transcript, usage.
 "$KEYRITE" verify "$T/missing" 2>"$T/err"; rc=$?

@@ -73,6 +73,7 @@ for i in 1 2 3 4 5; do
 	    answer "Label of Carol $i's card" "custodian-$i" ||
 	    fail "custodian $i"
 done
+review_yes || fail "roll call review"
 ack 4 && ack 5 && ack 6 && fingerprint && ack 7 && ack 8 ||
     fail "steps 4-8"
 
@@ -125,8 +126,13 @@ wait_for "CEREMONY ABORTED" "aborted at prompt custodian.3.card" ||
     fail "no aborted summary"
 snap aborted
 TR=$(ls "$T"/media/transcript-*.txt) || fail "no transcript"
+# Nothing is published before the seal: the certificate staged at step 7
+# is discarded with the rest, and no staging directory is left.
 [ -e "$T/media/root-ca.escrow" ] && fail "escrow package written"
-[ -e "$T/media/root-ca.pem" ] || fail "certificate written before is gone"
+[ -e "$T/media/root-ca.pem" ] && fail "the aborted ceremony's certificate was published"
+ls -a "$T/media" | grep -q '^\.keyrite' && fail "staging left: $(ls -a "$T/media")"
+grep -q " ceremony-aborted engine .* outputs-discarded=root-ca.pem uncommitted-shares=custodian-1,%20custodian-2 " "$TR" ||
+    fail "what the abort discarded and left is not recorded"
 grep -q " ceremony-started engine .* key_type=ecdsa-p521 .* threshold=3 shares=5 " \
     "$TR" || fail "the edited parameters were not used"
 grep -q " ceremony-aborted engine error=aborted " "$TR" ||
@@ -140,8 +146,10 @@ grep -qi unsealed "$T/verify.out" || fail "not reported unsealed"
 "$KEYRITE" verify --allow-unsealed "$TR" > /dev/null 2>&1 ||
     fail "the aborted transcript's chain is broken"
 
-# The same ceremony again into the same media: refused on the Parameters
-# screen, naming the existing output, before anything starts.
+# The same ceremony again into media that hold a root-ca.pem (of some
+# earlier ceremony): refused on the Parameters screen, naming the
+# existing output, before anything starts.
+echo "an earlier certificate" > "$T/media/root-ca.pem"
 leave_summary || fail "back to Home"
 home_choose root-ca-create || fail "home again"
 send End Enter

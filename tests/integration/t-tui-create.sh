@@ -40,6 +40,7 @@ for i in 1 2 3 4 5; do
 	answer "Label of $(name $i)'s card" "custodian-$i" ||
 	    fail "custodian $i card"
 done
+review_yes || fail "roll call review"
 ack 4 || fail "step 4"
 ack 5 || fail "step 5"
 ack 6 || fail "step 6"

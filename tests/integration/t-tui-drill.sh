@@ -38,6 +38,7 @@ drill_start() { # roll call, load the package: up to the first card
 	    answer "Name of witness 3" "" &&
 	    answer "Why is" "Recovery drill" &&
 	    answer "What authorizes" "DRILL-7" || fail "drill roll call"
+	review_yes || fail "drill roll call review"
 	ack 4 && ack 5 || fail "drill steps 4-5"
 }
 

@@ -16,7 +16,8 @@
 #   screen, screen_all          the pane now (with its scrollback)
 #   snap NAME                   keep the pane in $T/NAME.txt
 #   golden NAME [GOLDEN]        compare a snap, masked, with a golden file
-#   home_choose, ack, answer, fingerprint, card, pin, leave_summary:
+#   home_choose, ack, answer, review_yes, fingerprint, card, pin,
+#   leave_summary:
 #                               one screen of a ceremony each (below)
 
 # The server's socket goes under $T too, so that nothing is left behind.
@@ -128,6 +129,13 @@ answer() {
 	wait_for "$1" "record the answer" || return 1
 	[ -z "$2" ] || type "$2"
 	send Enter
+}
+
+# review_yes: the roll call is shown whole for review; confirm it.
+review_yes() {
+	wait_for "Roll call" "y +yes, go on" || return 1
+	send y
+	wait_gone "y +yes, go on"
 }
 
 # leave_summary: from the Summary screen back to Home.

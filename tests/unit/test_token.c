@@ -21,6 +21,9 @@
 #include "base/err.h"
 #include "base/secmem.h"
 #include "card/token.h"
+
+/* The ceremony id shares written here carry in their label. */
+#define CER	"20261206-120000-0a0b0c0d"
 #include "crypto/share.h"
 
 #define SOFTHSM		"/usr/lib/softhsm/libsofthsm2.so"
@@ -270,11 +273,11 @@ Test(token, write_read_list_delete_on_five_cards)
 		s = open_card(i, 1);
 		make_share(key_a, (uint8_t)i, a[i], c);
 		r = kr_token_write_share(s, key_a, (uint8_t)i, a[i],
-		    KR_SHARE_BYTES, c);
+		    KR_SHARE_BYTES, c, CER);
 		cr_assert_eq(r, 0, "write A on %d: %s", i, kr_err_detail());
 		make_share(key_b, (uint8_t)i, b, c);
 		r = kr_token_write_share(s, key_b, (uint8_t)i, b,
-		    KR_SHARE_BYTES, c);
+		    KR_SHARE_BYTES, c, CER);
 		cr_assert_eq(r, 0, "write B on %d: %s", i, kr_err_detail());
 
 		r = kr_token_read_shares(s, key_a, &sh, &n);
@@ -288,6 +291,8 @@ Test(token, write_read_list_delete_on_five_cards)
 		cr_assert(sh[0].is_private, "written as a private object");
 		cr_assert(strncmp(sh[0].label, "keyrite-share:00112233445566"
 		    "778899aabbccddeeff:", 47) == 0, "label %s", sh[0].label);
+		cr_assert_str_eq(sh[0].ceremony, CER, "the writing ceremony "
+		    "from the label %s", sh[0].label);
 		kr_token_shares_free(sh, n);
 
 		r = kr_token_read_shares(s, NULL, &sh, &n);
@@ -340,12 +345,12 @@ Test(token, refuses_second_share_of_a_key)
 	s = open_card(2, 1);
 	make_share(key_a, 1, a1, c1);
 	make_share(key_a, 2, a2, c2);
-	r = kr_token_write_share(s, key_a, 1, a1, KR_SHARE_BYTES, c1);
+	r = kr_token_write_share(s, key_a, 1, a1, KR_SHARE_BYTES, c1, CER);
 	cr_assert_eq(r, 0, "first write: %s", kr_err_detail());
-	r = kr_token_write_share(s, key_a, 2, a2, KR_SHARE_BYTES, c2);
+	r = kr_token_write_share(s, key_a, 2, a2, KR_SHARE_BYTES, c2, CER);
 	cr_assert_eq(r, KR_ERR_TOKEN_EXISTS, "second share of A: %d", r);
 	assert_names_card(2, kr_token_session_info(s));
-	r = kr_token_write_share(s, key_a, 1, a1, KR_SHARE_BYTES, c1);
+	r = kr_token_write_share(s, key_a, 1, a1, KR_SHARE_BYTES, c1, CER);
 	cr_assert_eq(r, KR_ERR_TOKEN_EXISTS, "same share again: %d", r);
 	r = kr_token_read_shares(s, key_a, &sh, &n);
 	cr_assert_eq(r == 0 && n == 1 && sh[0].x == 1 &&
@@ -366,7 +371,7 @@ Test(token, shares_need_a_login)
 	open_module();
 	s = open_card(1, 0);
 	make_share(key_a, 1, a, c);
-	r = kr_token_write_share(s, key_a, 1, a, KR_SHARE_BYTES, c);
+	r = kr_token_write_share(s, key_a, 1, a, KR_SHARE_BYTES, c, CER);
 	cr_assert_eq(r, KR_ERR_TOKEN_NOT_LOGGED_IN, "write: %d", r);
 	r = kr_token_read_shares(s, NULL, &sh, &n);
 	cr_assert_eq(r, KR_ERR_TOKEN_NOT_LOGGED_IN,
@@ -387,17 +392,17 @@ Test(token, refuses_a_share_that_fails_its_commitment)
 	s = open_card(1, 1);
 	make_share(key_a, 1, a, c);
 	c[0] ^= 1;
-	r = kr_token_write_share(s, key_a, 1, a, KR_SHARE_BYTES, c);
+	r = kr_token_write_share(s, key_a, 1, a, KR_SHARE_BYTES, c, CER);
 	cr_assert_eq(r, KR_ERR_SHARE_COMMITMENT, "commitment: %d", r);
 	cr_assert_not_null(strstr(kr_err_detail(), "nothing was written"),
 	    "detail: %s", kr_err_detail());
 	c[0] ^= 1;
-	r = kr_token_write_share(s, key_b, 1, a, KR_SHARE_BYTES, c);
+	r = kr_token_write_share(s, key_b, 1, a, KR_SHARE_BYTES, c, CER);
 	cr_assert_eq(r, KR_ERR_INVALID_ARGUMENT, "key id differs: %d", r);
-	r = kr_token_write_share(s, key_a, 2, a, KR_SHARE_BYTES, c);
+	r = kr_token_write_share(s, key_a, 2, a, KR_SHARE_BYTES, c, CER);
 	cr_assert_eq(r, KR_ERR_INVALID_ARGUMENT, "x differs: %d", r);
 	a[75] ^= 0x40;
-	r = kr_token_write_share(s, key_a, 1, a, KR_SHARE_BYTES, c);
+	r = kr_token_write_share(s, key_a, 1, a, KR_SHARE_BYTES, c, CER);
 	cr_assert_eq(r, KR_ERR_SHARE_CHECKSUM, "damaged share: %d", r);
 	r = kr_token_read_shares(s, NULL, &sh, &n);
 	cr_assert_eq(r == 0 && n == 0, 1, "nothing written: %zu", n);
@@ -468,7 +473,7 @@ Test(token, pulled_card_is_named_never_success)
 	s = open_card(3, 1);
 	t = *kr_token_session_info(s);
 	make_share(key_a, 3, a, c);
-	r = kr_token_write_share(s, key_a, 3, a, KR_SHARE_BYTES, c);
+	r = kr_token_write_share(s, key_a, 3, a, KR_SHARE_BYTES, c, CER);
 	cr_assert_eq(r, 0, "write: %s", kr_err_detail());
 	pull_card(3);
 
@@ -479,7 +484,7 @@ Test(token, pulled_card_is_named_never_success)
 	r = kr_token_read_shares(s, NULL, &sh, &n);
 	cr_assert_eq(r, KR_ERR_TOKEN_REMOVED, "read all: %d", r);
 	make_share(key_b, 3, a, c);
-	r = kr_token_write_share(s, key_b, 3, a, KR_SHARE_BYTES, c);
+	r = kr_token_write_share(s, key_b, 3, a, KR_SHARE_BYTES, c, CER);
 	cr_assert_eq(r, KR_ERR_TOKEN_REMOVED, "write: %d", r);
 	assert_names_card(3, &t);
 	r = kr_token_delete_share(s, key_a);
@@ -522,7 +527,7 @@ faulty_write(const char *mode, const char *want)
 	cr_assert_eq(r, 0, "shim: %s", kr_err_detail());
 	s = open_card(1, 1);
 	make_share(key_a, 1, a, c);
-	r = kr_token_write_share(s, key_a, 1, a, KR_SHARE_BYTES, c);
+	r = kr_token_write_share(s, key_a, 1, a, KR_SHARE_BYTES, c, CER);
 	cr_assert_eq(r, KR_ERR_TOKEN_READBACK, "%s: a failed read-back must "
 	    "fail the write: %d %s", mode, r, kr_err_detail());
 	cr_assert_not_null(strstr(kr_err_detail(), want), "%s: detail: %s",
