@@ -21,7 +21,7 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	openssl libssl-dev libncurses-dev libqrencode-dev libusb-1.0-0-dev \
 	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
-	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils \
+	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
 	python3
 
 PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
@@ -77,7 +77,7 @@ BENCH_SRCS = $(wildcard tests/bench/bench_*.c)
 BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps check check-asan test layers unit integration demo bench \
-	install clean help
+	install clean help killsweep
 .DEFAULT_GOAL := all
 
 all: $(KEYRITE)
@@ -88,6 +88,7 @@ help:
 	@echo "make check      deps, then unit and integration tests"
 	@echo "make check-asan the same tests built with ASan and UBSan"
 	@echo "make demo       a rehearsal in the TUI with five virtual cards"
+	@echo "make killsweep  kill a ceremony at every syscall, check each (~6 min)"
 	@echo "make bench      benchmarks against peer implementations"
 	@echo "make fuzz       run every parser's libFuzzer harness (FUZZ_SECONDS each)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX))"
@@ -186,6 +187,13 @@ unit: $(UNIT_BINS)
 integration: $(KEYRITE) $(HELPER_BINS) $(TEST_EXTRA)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) KEYRITE=$(abspath $(KEYRITE)) \
 	    tests/integration/run.sh
+
+# Every kill point of a root-ca-create and a drill (make check runs a
+# sample in tests/integration/t-killsweep.sh); about 6 minutes here.
+killsweep: deps
+	$(Q)$(MAKE) --no-print-directory $(KEYRITE)
+	$(Q)KEYRITE=$(abspath $(KEYRITE)) KR_TOP=$(CURDIR) \
+	    sh tests/integration/killsweep.sh full both
 
 # --- demo, bench, install ---------------------------------------------------
 

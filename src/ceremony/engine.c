@@ -175,9 +175,10 @@ kr_engine_output_file(struct kr_engine *e, const char *name,
 	if (e->nstaged == ENGINE_MAX_OUTPUTS)
 		return kr_err_set(KR_ERR_INTERNAL, "more than %d outputs",
 		    ENGINE_MAX_OUTPUTS);
+	/* Listed first: a copy staged before a failure is discarded too. */
+	snprintf(e->staged[e->nstaged++], sizeof(e->staged[0]), "%s", name);
 	if ((r = kr_media_stage(e->media, name, data, len, h)) != 0)
 		return r;
-	snprintf(e->staged[e->nstaged++], sizeof(e->staged[0]), "%s", name);
 	kr_hex_encode(h, sizeof(h), hex, sizeof(hex));
 	snprintf(copies, sizeof(copies), "%zu", kr_media_count(e->media));
 	kr_engine_notice(e, "%s staged on %s medi%s; it is published when the "
@@ -353,11 +354,24 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 			return r;
 		r = find_card(e, a.text, info);
 		free(a.text);
+		/*
+		 * Any custodian's card will do (a recovery): a card that
+		 * cannot be used is out, and the next custodian's is asked
+		 * for; only a named custodian's card is asked for again.
+		 */
+		if (r != 0 && want == NULL)
+			return r;
 		if (r != 0) {
 			kr_engine_notice(e, "%s", kr_err_detail());
 			continue;
 		}
 		kr_token_name(info, name, sizeof(name));
+		if (serial_in(info->serial, used, nused)) {
+			(void)kr_engine_card_refused(e, info, "presented already");
+			return kr_err_set(KR_ERR_TOKEN_EXISTS, "%s was presented "
+			    "already in this step: each card counts once",
+			    name);
+		}
 		if (want != NULL && strcmp(info->label, want) != 0 &&
 		    strcmp(info->serial, want) != 0) {
 			kr_engine_notice(e, "wrong card: %s is not %s; take it "
@@ -365,19 +379,11 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 			(void)kr_engine_card_refused(e, info, "wrong card");
 			continue;
 		}
-		if (serial_in(info->serial, used, nused)) {
-			kr_engine_notice(e, "%s was presented already in this "
-			    "step; take it back and present another custodian's "
-			    "card", name);
-			(void)kr_engine_card_refused(e, info, "presented already");
-			continue;
-		}
 		return 0;
 	}
 	return kr_err_set(KR_ERR_TOKEN_NOT_PRESENT, "%s was not presented "
 	    "after %d tries: check that it is in the reader and that its label "
-	    "is the one given at the roll call", want ? want : "a card",
-	    ENGINE_CARD_TRIES);
+	    "is the one given at the roll call", want, ENGINE_CARD_TRIES);
 }
 
 static int
@@ -420,7 +426,6 @@ login(struct kr_engine *e, struct kr_token_session *s,
 			return 0;
 		if (r != KR_ERR_TOKEN_PIN_INCORRECT)
 			return r;
-		kr_engine_notice(e, "%s", kr_err_detail());
 		{
 			struct kr_fact f[] = { { "card", info->label },
 			    { "serial", info->serial } };
@@ -429,6 +434,12 @@ login(struct kr_engine *e, struct kr_token_session *s,
 			    "custodian", f, 2)) != 0)
 				return r;
 		}
+		if (b->failed >= b->limit)
+			return kr_err_set(KR_ERR_TOKEN_ATTEMPTS, "%s: %u wrong "
+			    "PINs, as many as keyrite allows on one card in one "
+			    "ceremony; the card is not used again in this "
+			    "ceremony", name, b->failed);
+		kr_engine_notice(e, "%s", kr_err_detail());
 	}
 }
 
@@ -949,15 +960,16 @@ kr_engine_run(struct kr_engine *e)
 
 	if (e->tr != NULL)
 		return kr_err_set(KR_ERR_ENGINE_STATE, "ceremony already run");
-	if ((r = kr_media_stage_open(e->media, e->header.ceremony_id,
-	    e->script->name)) != 0)
-		return r;
+	/*
+	 * The transcript first: every staging directory then has a
+	 * transcript that judges it, whenever the process is killed.
+	 */
 	if ((r = kr_transcript_create(e->transcript_path, &e->header,
-	    &e->tr)) != 0) {
-		(void)kr_media_discard(e->media);
+	    &e->tr)) != 0)
 		return r;
-	}
-	if ((r = record_start(e)) != 0 || (r = record_cleaned(e)) != 0 ||
+	if ((r = kr_media_stage_open(e->media, e->header.ceremony_id,
+	    e->script->name)) != 0 ||
+	    (r = record_start(e)) != 0 || (r = record_cleaned(e)) != 0 ||
 	    (r = preflight(e)) != 0)
 		goto fail;
 	for (i = 0; i < e->script->nsteps; i++) {

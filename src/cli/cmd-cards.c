@@ -231,55 +231,51 @@ read_pin(const char *prompt, char *pin, size_t *lenp)
 
 /* The PIN for t from the PIN file: pin.<label>, else pin.<serial>. */
 static const char *
-file_pin(const struct opts *o, const struct kr_token_info *t)
+file_pin(const struct kr_answers *pins, const struct kr_token_info *t)
 {
 	char key[64];
 	const char *v;
 
-	if (o->pins == NULL)
+	if (pins == NULL)
 		return NULL;
 	snprintf(key, sizeof(key), "pin.%s", t->label);
-	if ((v = kr_answers_get(o->pins, key)) != NULL)
+	if ((v = kr_answers_get(pins, key)) != NULL)
 		return v;
 	snprintf(key, sizeof(key), "pin.%s", t->serial);
-	return kr_answers_get(o->pins, key);
+	return kr_answers_get(pins, key);
 }
 
-/*
- * Logs in to s with the PIN from the file, or asked for.  Returns 0,
- * KR_ERR_NOT_FOUND when no PIN was given (the card is only listed), or
- * an error that has been printed.
- */
-static int
-login(const struct opts *o, struct kr_token_session *s, const char *name)
+int
+kr_cmd_card_login(const struct kr_answers *pins, int ask,
+    struct kr_token_session *s, const char *name, const char *context)
 {
 	struct kr_token_pin_budget budget = { KR_TOKEN_PIN_ATTEMPTS, 0 };
-	const char *fpin = file_pin(o, kr_token_session_info(s));
+	const char *fpin = file_pin(pins, kr_token_session_info(s));
 	char *pin = NULL, prompt[KR_TOKEN_NAME_MAX + 64];
 	size_t len = 0;
 	int r = KR_ERR_INTERNAL;
 
-	if (fpin == NULL && !o->ask) {
+	if (fpin == NULL && !ask) {
 		r = KR_ERR_NOT_FOUND;
 		goto out;
 	}
 	if (fpin != NULL) {
 		if (kr_token_session_info(s)->pin_final_try) {
-			fprintf(stderr, "keyrite: cards: %s is on its LAST "
+			fprintf(stderr, "keyrite: %s: %s is on its LAST "
 			    "PIN attempt: a wrong PIN would lock it for good. "
 			    "keyrite will not try a PIN from a file; use "
 			    "--ask-pin, and only if the custodian is sure of "
-			    "the PIN.\n", name);
+			    "the PIN.\n", context, name);
 			r = KR_ERR_TOKEN_PIN_LOCKED;
 			goto out;
 		}
 		if ((r = kr_token_login(s, fpin, strlen(fpin), &budget)) != 0)
-			kr_cmd_perror("cards", r);
+			kr_cmd_perror(context, r);
 		goto out;
 	}
 	if ((pin = kr_secmem_alloc(PIN_BUF)) == NULL) {
 		r = KR_ERR_SECMEM_MMAP;
-		kr_cmd_perror("cards", r);
+		kr_cmd_perror(context, r);
 		goto out;
 	}
 	while (budget.failed < budget.limit) {
@@ -292,7 +288,7 @@ login(const struct opts *o, struct kr_token_session *s, const char *name)
 		snprintf(prompt, sizeof(prompt), "PIN for %s (Enter to skip): ",
 		    name);
 		if ((r = read_pin(prompt, pin, &len)) != 0) {
-			kr_cmd_perror("cards", r);
+			kr_cmd_perror(context, r);
 			goto out;
 		}
 		if (len == 0) {
@@ -303,7 +299,7 @@ login(const struct opts *o, struct kr_token_session *s, const char *name)
 		explicit_bzero(pin, PIN_BUF);
 		if (r == 0)
 			goto out;
-		kr_cmd_perror("cards", r);
+		kr_cmd_perror(context, r);
 		if (r != KR_ERR_TOKEN_PIN_INCORRECT)
 			goto out;
 	}
@@ -398,7 +394,7 @@ show_card(const struct opts *o, struct kr_token_module *m,
 		kr_cmd_perror("cards", r);
 		return KR_EXIT_FAILURE;
 	}
-	if ((r = login(o, s, name)) != 0) {
+	if ((r = kr_cmd_card_login(o->pins, o->ask, s, name, "cards")) != 0) {
 		if (r != KR_ERR_NOT_FOUND)
 			rc = KR_EXIT_FAILURE;
 		goto out;

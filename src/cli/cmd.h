@@ -41,6 +41,20 @@ extern const struct kr_cmd_entry kr_cmd_rehearsal_cards_entry;
 extern const struct kr_cmd_entry kr_cmd_version_entry;
 extern const struct kr_cmd_entry kr_cmd_cards_entry;
 extern const struct kr_cmd_entry kr_cmd_tui_entry;
+extern const struct kr_cmd_entry kr_cmd_clean_entry;
+
+struct kr_answers;
+struct kr_token_session;
+
+/*
+ * Logs in to the open card s (named name in messages, context the
+ * command) with its PIN from pins (pin.<label> or pin.<serial>), or typed
+ * at the terminal without echo when ask is set.  Never tries a PIN from a
+ * file on a card at its last attempt.  Returns 0, KR_ERR_NOT_FOUND when no
+ * PIN was given (the card is skipped), or an error already printed.
+ */
+int	kr_cmd_card_login(const struct kr_answers *pins, int ask,
+	    struct kr_token_session *s, const char *name, const char *context);
 
 /*
  * Prints "keyrite: <context>: <kr_strerror(r)>[: <detail>]" to stderr.
