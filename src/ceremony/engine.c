@@ -409,6 +409,7 @@ login(struct kr_engine *e, struct kr_token_session *s,
 		p.role = "custodian";
 		p.actor = actor;
 		p.card = info->label;
+		p.card_serial = info->serial;
 		p.attempts_left = b->failed < b->limit ? b->limit - b->failed :
 		    0;
 		p.final_try = now != NULL && now->pin_final_try;
@@ -458,6 +459,14 @@ kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
 		return r;
 	if ((r = login(e, s, info, actor)) != 0) {
 		kr_token_close(s);
+		/* No PIN for this card (skipped): the card is out, not all. */
+		if (r == KR_ERR_ANSWER_MISSING) {
+			char name[KR_TOKEN_NAME_MAX];
+
+			kr_token_name(info, name, sizeof(name));
+			r = kr_err_set(KR_ERR_TOKEN_NOT_LOGGED_IN, "no PIN was "
+			    "given for %s: the card is skipped", name);
+		}
 		return r;
 	}
 	*sp = s;

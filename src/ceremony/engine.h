@@ -49,6 +49,7 @@ struct kr_prompt {
 						   bytes the engine takes;
 						   0: no limit */
 	const char		*card;		/* PIN/CARD: the card wanted */
+	const char		*card_serial;	/* PIN: that card's serial */
 	unsigned int		 attempts_left;	/* PIN: keyrite's budget */
 	int			 final_try;	/* PIN: the card says so */
 	int			 irreversible;	/* CONFIRM: cannot be undone */

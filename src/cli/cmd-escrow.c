@@ -10,6 +10,7 @@
 
 #include "base/err.h"
 #include "base/hex.h"
+#include "base/text.h"
 #include "cmd.h"
 #include "crypto/escrow.h"
 
@@ -25,31 +26,46 @@ print_grouped(const char *label, const uint8_t *p, size_t len)
 		printf("%.4s%s", hex + i, i + 4 < 2 * len ? " " : "\n");
 }
 
+/* Every text field of the package is untrusted: escaped as printed. */
+static const char *
+safe(const char *s)
+{
+	static char buf[8][4 * 1024 + 1];
+	static unsigned int k;
+
+	k = (k + 1) % 8;
+	return kr_printable(s, buf[k], sizeof(buf[k]));
+}
+
 static void
 print_package(const char *path, const struct kr_escrow *e)
 {
 	char hex[2 * 32 + 1];
 	unsigned int i;
 
-	printf("escrow package %s\n", path);
+	printf("escrow package %s\n", safe(path));
 	printf("  %-14skeyrite-escrow %d\n", "format", KR_ESCROW_VERSION);
 	print_grouped("key id", e->key_id, sizeof(e->key_id));
 	kr_hex_encode(e->key_id, KR_KEY_ID_SHORT_BYTES, hex, sizeof(hex));
 	printf("  %-14s%s (on cards and in share labels)\n", "short id", hex);
-	printf("  %-14s%s\n", "key class", e->key_class);
+	printf("  %-14s%s\n", "key class", safe(e->key_class));
 	printf("  %-14s%s (public key %zu bytes DER)\n", "algorithm",
-	    e->algorithm, e->spki_len);
-	printf("  %-14s%s\n", "created", e->created);
+	    safe(e->algorithm), e->spki_len);
+	printf("  %-14s%s\n", "created", safe(e->created));
 	printf("  %-14s%u of %u custodians\n", "quorum", e->m, e->n);
 	kr_hex_encode(e->set_id, sizeof(e->set_id), hex, sizeof(hex));
 	printf("  %-14s%s\n", "share set", hex);
 	kr_hex_encode(e->policy_hash, sizeof(e->policy_hash), hex,
 	    sizeof(hex));
-	printf("  %-14s%s (sha256 %s)\n", "policy", e->policy_name, hex);
+	printf("  %-14s%s (sha256 %s)\n", "policy", safe(e->policy_name),
+	    hex);
 	if (e->has_transcript) {
 		kr_hex_encode(e->transcript_hash, 32, hex, sizeof(hex));
-		printf("  %-14s%s (sha256 %s)\n", "transcript",
-		    e->transcript_id, hex);
+		printf("  %-14s%s\n", "made by", safe(e->transcript_id));
+		printf("  %-14s%s (the chain value of the creation "
+		    "transcript's record before the package was staged, not a "
+		    "file hash: docs/transcript-format.md)\n",
+		    "transcript-hash", hex);
 	} else
 		printf("  %-14snone recorded\n", "transcript");
 	printf("  %-14s%zu bytes, AES-256-GCM\n", "sealed key",
@@ -58,8 +74,8 @@ print_package(const char *path, const struct kr_escrow *e)
 	for (i = 0; i < e->n; i++) {
 		kr_hex_encode(e->roster[i].commitment, 32, hex, sizeof(hex));
 		printf("    %3u  %s\n         card %s, serial %s\n"
-		    "         commitment %s\n", i + 1, e->roster[i].name,
-		    e->roster[i].card, e->roster[i].serial, hex);
+		    "         commitment %s\n", i + 1, safe(e->roster[i].name),
+		    safe(e->roster[i].card), safe(e->roster[i].serial), hex);
 	}
 	printf("structure: ok (key id matches the public key; integrity is "
 	    "checked only when a quorum opens the package)\n");

@@ -12,6 +12,7 @@
 
 #include "base/err.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "ceremony/answers.h"
 #include "ceremony/engine.h"
 #include "cmd.h"
@@ -79,7 +80,7 @@ batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 {
 	struct batch *b = ctx;
 	const char *v = kr_answers_get(b->answers, p->id);
-	char card[128];
+	char card[128], buf[4 * 128 + 1];
 	size_t i;
 
 	/* A person could correct a refused answer; a file cannot. */
@@ -107,6 +108,12 @@ batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 		a->yes = strcmp(v, "yes") == 0 && p->expect == NULL;
 		return answer_text(v, a);
 	case KR_PROMPT_PIN:
+		if (v == NULL && p->card_serial != NULL) {
+			char key[64];
+
+			snprintf(key, sizeof(key), "pin.%s", p->card_serial);
+			v = kr_answers_get(b->answers, key);
+		}
 		if (v == NULL)
 			return missing(b, p);
 		a->len = strlen(v);
@@ -120,7 +127,8 @@ batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 			v = card;
 		if (v == NULL)
 			return missing(b, p);
-		printf("  card: %s presented for %s\n", v, p->id);
+		printf("  card: %s presented for %s\n", kr_printable(v, buf,
+		    sizeof(buf)), p->id);
 		return answer_text(v, a);
 	case KR_PROMPT_CHOICE:
 		if (v == NULL)
@@ -144,6 +152,8 @@ batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 static void
 batch_event(void *ctx, const struct kr_event *ev)
 {
+	char text[4 * 1024 + 1];
+
 	(void)ctx;
 	switch (ev->kind) {
 	case KR_EVENT_STEP:
@@ -151,7 +161,9 @@ batch_event(void *ctx, const struct kr_event *ev)
 		    ev->role ? ev->role : "-", ev->verb);
 		break;
 	case KR_EVENT_NOTICE:
-		printf("  notice: %s\n", ev->text);
+		/* Notices quote names from the answers file and cards. */
+		printf("  notice: %s\n", kr_printable(ev->text, text,
+		    sizeof(text)));
 		break;
 	case KR_EVENT_PROGRESS:
 	case KR_EVENT_RECORD:
@@ -209,13 +221,15 @@ static int
 report(struct kr_engine *e, int r)
 {
 	const char *t = kr_engine_transcript_path(e);
+	char buf[4 * 4096 + 1];
 	size_t i;
 
 	for (i = 0; r == 0 && i < kr_engine_outputs(e); i++)
-		printf("output: %s\n", kr_engine_output(e, i));
+		printf("output: %s\n", kr_printable(kr_engine_output(e, i),
+		    buf, sizeof(buf)));
 	if (t != NULL)
-		printf("transcript: %s%s\n", t, r ? " (unsealed: the ceremony "
-		    "did not complete)" : "");
+		printf("transcript: %s%s\n", kr_printable(t, buf, sizeof(buf)),
+		    r ? " (unsealed: the ceremony did not complete)" : "");
 	return r;
 }
 

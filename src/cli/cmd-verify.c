@@ -14,6 +14,7 @@
 
 #include "base/err.h"
 #include "base/hex.h"
+#include "base/text.h"
 #include "cmd.h"
 #include "crypto/key.h"
 #include "crypto/x509.h"
@@ -128,6 +129,7 @@ cmd_verify(int argc, char **argv)
 	uint8_t *spki = NULL;
 	size_t spkilen = 0;
 	int i, allow = 0, r, rc = KR_EXIT_FAILURE;
+	static char buf[4 * 1024 + 1];
 
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--help") == 0) {
@@ -168,7 +170,7 @@ cmd_verify(int argc, char **argv)
 		    s->records);
 		if (allow) {
 			fprintf(stderr, "keyrite: warning: %s\n",
-			    kr_err_detail());
+			    kr_printable(kr_err_detail(), buf, sizeof(buf)));
 			rc = KR_EXIT_OK;
 		} else {
 			kr_cmd_perror("verify", r);
@@ -180,7 +182,7 @@ cmd_verify(int argc, char **argv)
 	case KR_ERR_TRANSCRIPT_SIGNATURE:
 		kr_cmd_perror("verify", r);
 		printf("transcript %s\nresult: BAD: %s\n", path,
-		    kr_err_detail());
+		    kr_printable(kr_err_detail(), buf, sizeof(buf)));
 		rc = KR_EXIT_INTEGRITY;
 		break;
 	default:

@@ -11,6 +11,7 @@
 
 #include "base/err.h"
 #include "base/harden.h"
+#include "base/text.h"
 #include "base/version.h"
 #include "cmd.h"
 
@@ -42,8 +43,10 @@ usage(FILE *f)
 void
 kr_cmd_perror(const char *context, int r)
 {
-	const char *d = kr_err_detail();
+	/* A detail may quote bytes of a file, a card or an answer. */
+	static char d[4 * 1024 + 1];
 
+	kr_printable_lines(kr_err_detail(), d, sizeof(d));
 	fprintf(stderr, "keyrite: %s%s%s%s%s\n", context ? context : "",
 	    context ? ": " : "", kr_strerror(r), *d ? ": " : "", d);
 }
