@@ -88,7 +88,7 @@ help:
 	@echo "make check      deps, then unit and integration tests"
 	@echo "make check-asan the same tests built with ASan and UBSan"
 	@echo "make demo       a rehearsal in the TUI with five virtual cards"
-	@echo "make killsweep  kill a ceremony at every syscall, check each (~6 min)"
+	@echo "make killsweep  kill a ceremony at every syscall, check each (~11 min)"
 	@echo "make bench      benchmarks against peer implementations"
 	@echo "make fuzz       run every parser's libFuzzer harness (FUZZ_SECONDS each)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX))"
@@ -189,7 +189,7 @@ integration: $(KEYRITE) $(HELPER_BINS) $(TEST_EXTRA)
 	    tests/integration/run.sh
 
 # Every kill point of a root-ca-create and a drill (make check runs a
-# sample in tests/integration/t-killsweep.sh); about 6 minutes here.
+# sample in tests/integration/t-killsweep.sh); about 11 minutes here.
 killsweep: deps
 	$(Q)$(MAKE) --no-print-directory $(KEYRITE)
 	$(Q)KEYRITE=$(abspath $(KEYRITE)) KR_TOP=$(CURDIR) \
