@@ -161,9 +161,12 @@ static const struct kr_kat kats[] = {
 /*
  * Pairwise-consistency tests: a fresh key of each kind keyrite may
  * generate in a ceremony signs a message, the signature verifies under the
- * public half, and does not verify over a changed message.  RSA uses a
- * fixed, published 2048-bit test key (tests/vectors/selftest-rsa2048.pem):
- * generating an RSA key takes 0.1 to 2 s, which would make every ceremony's
+ * public half, and does not verify over a changed message: one row for
+ * every algorithm the policy may allow (ceremony-scripts/policy.conf;
+ * test_selftest.c checks the two stay in step).  RSA uses fixed test keys
+ * published with keyrite (tests/vectors/selftest-rsa{2048,3072,4096}.pem,
+ * made once with `openssl genpkey`): generating an RSA key takes 0.1 to 2 s
+ * (seconds more for 4096 bits), which would make every ceremony's
  * preflight slow and its duration random; a signature self-test with a
  * fixed key exercises the same RSA-PSS code (FIPS 140-3 allows a
  * known-key signature test in place of a pairwise test here).
@@ -198,6 +201,102 @@ static const char rsa_test_key[] =
 	"RTq7im6cIFM1FIZ20br5eIY=\n"
 	"-----END PRIVATE KEY-----\n";
 
+static const char rsa3072_test_key[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIIG/QIBADANBgkqhkiG9w0BAQEFAASCBucwggbjAgEAAoIBgQCka/JMtom1z3ZV\n"
+	"m78TQRX7bv9EUXEummkI990Tw9svEXFNCb1Inhvwr8N44i67BYvNaR2Y5yJDAkCn\n"
+	"pYvUNaseqFmqRm9s9kpXyxMe1ZntQ9ABDlmhK2OQtLqz95e/LbJPKeux6TUNeFse\n"
+	"3IOUfq84WO2xwHESthkgMjoQ7XCRqutB8LKaQpBfKanhNqJlb3gW7YfbYy8uPrfe\n"
+	"qsUgNpA9TvK1LoFehO1gLAWHnmObSpNvTUdjMSi95tukvmgy6JC9U4dwO8bSixgw\n"
+	"0DULfoaXjYpWuOGYlbi8lGNc7/wC6HWtxpexnrdNMs6d0wOTctVBgYgcQ2n9xCF4\n"
+	"syrp9AlnAFY+Fe5NbG2Peafcz6/fcQbr/zYLR2SCGfmHcwjQ2g/L93w5fMNKmPTh\n"
+	"KT1qvXr8dhnmgv9mEbWuLj/3jL1ofcEKe+bNSR9Id8rvU/3m5nZwZ746QBFh9n1S\n"
+	"xgcrl2ME4Z/Z0clgpdypjmGC+rZ8h3FVZdO5LR4KgXFnsloDGFMCAwEAAQKCAYA7\n"
+	"rdCzJnhCjQxTE2Zdyzx62DWAKx1tQG+KaUkNsQPACFE7GKNjFbxndqx5FoPGr0Mo\n"
+	"qhQrmQ1XDBzCnPRtcJNtW8a75rfv8U9XoWaNxRMLSxdXIsnGlZScg/TWeLJUGnaD\n"
+	"hGA/4bk3a+2K/Jgn0Hmx9plD8Ok51O22wXRRC5XV0Zd1hjOViT6Uw+8cxzNXpQeO\n"
+	"LuYma9BGtU4Q3KQTRqrBDgRLXhdn4tC0HRZevM9DoOR1vDOCnee/Uel8WP5CKCY4\n"
+	"GKlUXFEDTn80xXuCDQ7/GgJc4Xhc8l1s2iDZezkeYsU0DUuapI0eQzPRw3T0lKJK\n"
+	"81BzbYePzGFn11dxqRP7qE9togSKB1mtlHsbSo4REgWAbn9WquFsNTc9aWpr8AVe\n"
+	"jfvOvq14gI29EsVYSrh+hZJbM06/i40rnfQw+8aAoDVcHXcH+ilfCDzl35mERPqC\n"
+	"+5iDphFxq7B5gk7sI3fC5DDz46guN4IfiqwZ2cc/N+7K9gfhWN5YhVVilXP8aGkC\n"
+	"gcEAzyr65NkhX2YFfm4Q0W4Ie8EaVuZ4IKrmTgwB1CAgl1T8hYI7By8POtiJ30Xz\n"
+	"09Qm9jOmxqYXhJ+kUXSSktXpTptG7d3/yEoblOp9xTIWfmJqCleH3UNy3XclfIuC\n"
+	"TCs9WxHk2ndeGwKSWz6x3zU5qRmu5btLGyULJi2d8unVbG1OkyH8tm3i0yPhL7y3\n"
+	"w7Fv8BAYHtzSocoXLkVPUT07tEsjGCnG+iZS57AdJTE0sVYUsmmZrnQuH1xN9uAi\n"
+	"KOR5AoHBAMstjdoQfaq5jjr7mp5kXCnljQfmi4PHpd6bbtBBICfYzmN1MrM/n4SX\n"
+	"uqs4Nj++zn+XC+J02hjjYzsSHOPQWODSf0lmv++6Hun9T58joUsPBsCw7smQ+9bP\n"
+	"6oMef9NwgyxKfHE6/4xNKc5l2eAREv+JEhW4mbT0Esvw/LAxaoiY0qGuDL+wF9az\n"
+	"Zjbvhe+Q4YuSQiyZvL5isQWqsMcL4KigY9d4NvwSOavyxb2uzjhDZ3beV60eHRZw\n"
+	"QKTnx2x4KwKBwQDF6Llmhkdra3s0HNHUQNm53+/ZtLJuAtWhGbdlfoukBnx2zsK1\n"
+	"Si+yd8q+kYUtiC7wZMeeXm15NUk0x7h+rfwELDLGap5AKQvQZ3NfP0pd0oaa+qPA\n"
+	"rP6+s2QMZvpC6cvjhGSsj/xGsV4/7NTf92juMqryrMpDVFAiWNHbjadlvcaiqIVT\n"
+	"ggZ+zngBsrebK5dULwvb7/kItpcOjQgJBAZVZrJQExkTQClTTNuK/EbqYuHCzz8R\n"
+	"ecvWCcgxYE1B44ECgcBmyxxaeD9sEccA1mzKuBHc7JNmrOBnAqpLrq3o1Ro0rr70\n"
+	"mMXW5FiLV8yMdbsUky+cY8oSf3YcY2a/6xEMvUtKK5VUiJSQ78RWM9+Frxwagnaz\n"
+	"JJEbD6wqaTTHs7WOPv1OejzteKDz1dJR5zvM3jaTbEDnFmdForqjzb+6ULYKd+8Q\n"
+	"96LhlHDrIgaTwqkrpExINe4e7IUOeZYAPPSFL+Aw0DzTNbHz5DCjawdaSUdyNb/x\n"
+	"5tnK71JeGNrL06wUl9MCgcBl8IPu/u2WSFJ6g1KTRqFfpvWrmB06E6w+NqP7nlLA\n"
+	"YVmyevD9YpOGvYEwq3rq72q5C83I8HQWT77tUH0XWiaiWWX0cpv7k2ydHMQUX33t\n"
+	"ay+dt3YUi8y/6uWoKVF6J40Y1YrYb5RH7VfOyHk4W2V4AhP43564zUBm2HVNeCOa\n"
+	"bz5eDik7grB72Aw5Zb/Ze+e7FwgsNmS6VAKS6f429AqqGpsZyeGnaX/xWr9HNjAW\n"
+	"SY3ZEVtMWgIFpIULbqb4BqA=\n"
+	"-----END PRIVATE KEY-----\n";
+
+static const char rsa4096_test_key[] =
+	"-----BEGIN PRIVATE KEY-----\n"
+	"MIIJQwIBADANBgkqhkiG9w0BAQEFAASCCS0wggkpAgEAAoICAQCVsTiE3RxFYwuw\n"
+	"ucNevJERwQZGgEFgo0b6hF0lOrnRDvqp/8l9Gx5iajerusdaTbakr3sQq/4uAcmk\n"
+	"i+BGeF3wF7pGVD7R53AbdB2lo4/y3Hpw1JUoJddfDewM9mVderRW2B8ddVajNNbt\n"
+	"9+dWWl1qalAj9BkVXcl9wP9JZeLc79vJpa9odNLlQ19Jp1jrdI28M1fIvWa6FE2V\n"
+	"CfC8QuOO6kjWKInOGMVSMPbllmXEGC9HOEoouFTmO6QJ8tavVTyVULb9jSJ4xkKC\n"
+	"N+aNWwRNYs9KRwLwJTyTAuvQvsW10xqo/DBXOFXdPvqoup3tZxwC519nzQCcnzJC\n"
+	"DjpqTHg3LKwJxw0VTTvq4qQMYPn+ClwKB77k85XH1uyYy9LGVcrHXpf86hsQAR9G\n"
+	"nrTHArtoeC4zdlXyAGAsM1tYbBk2j0tzA8nOon81YUz9ZBD0nDKWISr6g4VW6ARZ\n"
+	"p/FH0FmzUgRFJzgDcq1gQpKr1I8N9B+HFtGCvrhmeQ9AibPrfqpM5Mgk1OHWHzEY\n"
+	"+PDRwVFyjE7c3BWXWll6YbJXAUrQVpH30Pa0Og+mJDz0mpCseWab90bvx4E1Um5I\n"
+	"ydadDhl6MyyyAtccrNQz6kvwOx1feHta4Co3QMC4qrjTckxW8C6fBPJ9g6s14eHU\n"
+	"uMGN2aoRNV7uhbL+TMiLhUmJ/wYHaQIDAQABAoICAArAP8nT4y5pyfkNqaYs6Kxi\n"
+	"Qe2fuevs/iS+JSR1EcuduRh39wQsH1c8WR0IqddNNcNt/2qeN7MdMyeR8wmMpo6F\n"
+	"kPE984V6Cx3lp1ilcfa+EAssSwqNoTWOyrfQA7RRiXc9R9ecfRyOp6scS9PY/KGV\n"
+	"p7jVVLt2N3Aq0HFe+gqzk9EC1dTGPMlbhXhepqIoH+/dR74/bPI+kad7hcjRP9Lp\n"
+	"XIU8Q+pDjC4P6moCqCXYnAV2jP9csdHkhOHab46hknU7TVE4XDpZXuut6row4cYf\n"
+	"Ee08D85CL/xzafVdmW/EJpBUpuVbKSUq20mk0Y5JHASdxa178A6ccZ/qseMljj90\n"
+	"44+yvqC4WZbeHHjmUpHZ6dIQWz8YqmjDjK29upCmT2z2CiVJIbBCUFAdtNF47mk0\n"
+	"iokYILNb1imEz9KSFA3VSnyj8VIyCSQVXAgJ51Zj4/BFz8RjLqUcte6HgP5AGujZ\n"
+	"UWtLl1wuMUcdvfRSr/sbOKWxC1F0/0saLt1/NWYSZ+Fn5MWNwUuiSUBAu03ODsEl\n"
+	"VZGyaH5qR/t7bCnOBgJqA6DNwU10hxKyk4m5BlpM78k7GHD3D+sJvwO3glEeFB6N\n"
+	"7c++ql2qXSsC+2K8/MouTw36vXxbcRGOGUy20EWG2YW1UvQGSIAod9t0qCSl8GAx\n"
+	"NuY+jAYHCXp6WutVeQ0zAoIBAQDEwLlFrSOfRFcD0NCISLG2PrFR16u1cx1I/t0y\n"
+	"Zp/nIwjMOpLrX8PoGVEUd2bNW9HBG5Sd2/AqEcRn9Is2ktDNBssyDVgLqZRFrw8Q\n"
+	"JlgwJ2ea0wiCr9Txg/ZBWY4fJlFVW4wIzmzlqgmNTvWBdy1SvqYD224oPQNdqbzs\n"
+	"G+VMZcJI6oHMs7/VKRY0dcQEkYIel0ME5hb9vOsTtrgMtutULhkXCNKGygy4P2SP\n"
+	"cwkNT61jt8VCT2N6wB7+Z12NPf2tjcjWERGs/YOyqpD+zj+8srFqZ6xWRcnQYJzY\n"
+	"PQkMiiG8ru09R0ersGUWNsqAWHVNtZ8hHpwA3r1TQ0aId767AoIBAQDCxLGvmnZY\n"
+	"NQvXB3TuwQzoSTpq5VVdwEEpwm9Rw//KbmpThNgZjqwWYawi9yrNTs7XSOBTWzEI\n"
+	"gWb8TiMyZBEnz1gGUiHVOgjPVivVY5If9Vowu/nqAASP9gL1JJ15xTjNfAVMwlRY\n"
+	"u13EPp+VJGMYxiY+2LoeGgxsoIxXRSSdjntLZkusD1u6R0+oN6uKmyPQsS0N8E5z\n"
+	"dzPW86bMg7p0ZuHVMDJYc+5n/bLdYzGxCcyHxlsh3ykSglxpmsdqE9unvYcEKUzA\n"
+	"zQOWGPGGbCLo7fkRf0JT8WsAU4vLeOb65tcCbRNSSgSIyUgDKEmXRszkmCW+y46J\n"
+	"vzldmFRE/horAoIBAH/O4YtNaTJwZkXoQ04ESsyj9PPBMZ1w5bkhNfcjiwPOUky4\n"
+	"T+/uCYifyXeOCI2l85+JlwTkdiId4IPW6wfMXy6QFzawTF1nDxYlHZfUEL1XG4oL\n"
+	"RCAAsEci/bh9wECj13mnOlQOI9ccmY/dlsU+8YYqqhUfWXNyDtmtBTgq9syl3YsY\n"
+	"KrEaoqaJRg9V4LtG+kt83uAzxwOU0O/BZdV8jWnleA7qgDdm0NRu+Zfllh+7flqk\n"
+	"adMlVu3KF1gTNUYm2r7+t1O3StAg7ogFHKMov2aIfY8tQVnZg7uExt4A5/vpTvkO\n"
+	"eLWxs/DnaQMBHJI65BhSvsf45kX6aunHbe4AOzkCggEBAK7DvASr/wELKEKcSEps\n"
+	"I17TRn3gpobnGhGUjDq8Omu0Q+gJTbcxFC1JGyKM0nVC/8qhc9iX/Rl6s6Q1oNN4\n"
+	"gwRLwtp5HC6uUnVpBxAEtnvCtlkAczGLLozW3LSHVF6Nn3iSjlbgELtF9M9AugUj\n"
+	"j2ANfQfrhKW6Defy77rnKgHOdcekVMZhSZeOoWV5/ozyxGJgeOMG+/4TugpouwTM\n"
+	"NqR4JLAc/S/tZsEdHkAU3+PRvRsf22o7Sil3m+COp90BUJnlMJ+FR3/A9jTa0O4j\n"
+	"XffQgSs4G5YjDDZQwSGkrO358HgW072E+SicI+fhYJdDSlrcQxI+qPnlAl5/by4x\n"
+	"K90CggEBAIBBACbBByAPvbTLbbDq2XZWI6mDW+Zsu2No31GRAaisHB4RFINoHULX\n"
+	"Q6/cpuZTmsamnhKCNbOIysta3Fj7QRwyNXwQUqIZa+TnFZmfcwFdOWAx3fcLi2iM\n"
+	"vzMMCB3UwS1VYddaB53rX0/nN/2NKdpp2/N3rTJGKqgUhZm2iUNxmcNMXfWrf9Ho\n"
+	"1SMXlHtoVIKYGbsvWD8emwUbB2bBZwIYdF2omGZB5EiSY09DukaRAwr/HFj9t5O4\n"
+	"iFf9Yf/MwETyp6xPLTA0IRxdoZ+qY/iAYP0x3WdbaXf8r0T2wxE02XzEoT5WNtbr\n"
+	"l8zG6akY/Ycgd+qKHZogyLEsJJ5xyP4=\n"
+	"-----END PRIVATE KEY-----\n";
+
 struct pct {
 	const char	*name;
 	const char	*alg;		/* EVP_PKEY type name */
@@ -211,10 +310,27 @@ struct pct {
 static const struct pct pcts[] = {
 	{ "ECDSA P-256 sign/verify", "EC", "P-256", 0, NULL, "SHA256", 0 },
 	{ "ECDSA P-384 sign/verify", "EC", "P-384", 0, NULL, "SHA384", 0 },
+	{ "ECDSA P-521 sign/verify", "EC", "P-521", 0, NULL, "SHA512", 0 },
 	{ "Ed25519 sign/verify", "ED25519", NULL, 0, NULL, NULL, 0 },
+	{ "Ed448 sign/verify", "ED448", NULL, 0, NULL, NULL, 0 },
 	{ "RSA-2048-PSS sign/verify", "RSA", NULL, 2048, rsa_test_key,
 	    "SHA256", 1 },
+	{ "RSA-3072-PSS sign/verify", "RSA", NULL, 3072, rsa3072_test_key,
+	    "SHA256", 1 },
+	{ "RSA-4096-PSS sign/verify", "RSA", NULL, 4096, rsa4096_test_key,
+	    "SHA256", 1 },
 };
+
+const char *
+kr_selftest_fixed_key(unsigned int bits)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		if (pcts[i].bits == bits && pcts[i].fixed_pem != NULL)
+			return pcts[i].fixed_pem;
+	return NULL;
+}
 
 static const uint8_t pct_msg[] = "keyrite pairwise consistency test";
 

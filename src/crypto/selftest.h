@@ -108,4 +108,10 @@ int	kr_selftest_rng_blocks(const uint8_t *buf, size_t nblocks,
  */
 int	kr_selftest_run(struct kr_selftest_result *res, size_t max, size_t *n);
 
+/*
+ * The fixed, published RSA test key (PEM) the RSA-<bits>-PSS row signs
+ * with, or NULL; test_selftest.c checks it against tests/vectors/.
+ */
+const char	*kr_selftest_fixed_key(unsigned int bits);
+
 #endif /* KR_SELFTEST_H */

@@ -49,7 +49,9 @@ for name in "SHA-256 KAT" "SHA-384 KAT" "HMAC-SHA-256 KAT 1" \
     "HMAC-SHA-256 KAT 2" "AES-256-GCM encrypt KAT" \
     "AES-256-GCM decrypt KAT" "AES-256-GCM tamper check" \
     "ECDSA P-256 sign/verify" "ECDSA P-384 sign/verify" \
-    "Ed25519 sign/verify" "RSA-2048-PSS sign/verify" \
+    "ECDSA P-521 sign/verify" "Ed25519 sign/verify" "Ed448 sign/verify" \
+    "RSA-2048-PSS sign/verify" "RSA-3072-PSS sign/verify" \
+    "RSA-4096-PSS sign/verify" \
     "DRBG seeded (RAND_status)" "DRBG health (RAND_bytes)" \
     "getrandom(2) health" "OpenSSL secure heap active" \
     "process hardened" "OpenSSL version"; do

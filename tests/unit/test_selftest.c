@@ -16,6 +16,7 @@
 #include "base/err.h"
 #include "base/harden.h"
 #include "base/hex.h"
+#include "ceremony/policy.h"
 #include "crypto/selftest.h"
 
 #define ALL_KINDS	((1u << KR_KAT_SHA256) | (1u << KR_KAT_SHA384) | \
@@ -254,7 +255,9 @@ Test(selftest, run_passes_when_hardened)
 		"HMAC-SHA-256 KAT 2", "AES-256-GCM encrypt KAT",
 		"AES-256-GCM decrypt KAT", "AES-256-GCM tamper check",
 		"ECDSA P-256 sign/verify", "ECDSA P-384 sign/verify",
-		"Ed25519 sign/verify", "RSA-2048-PSS sign/verify",
+		"ECDSA P-521 sign/verify", "Ed25519 sign/verify",
+		"Ed448 sign/verify", "RSA-2048-PSS sign/verify",
+		"RSA-3072-PSS sign/verify", "RSA-4096-PSS sign/verify",
 		"DRBG seeded (RAND_status)", "DRBG health (RAND_bytes)",
 		"getrandom(2) health", "OpenSSL secure heap active",
 		"process hardened", "OpenSSL version",
@@ -447,4 +450,74 @@ Test(selftest, embedded_vectors_match_vectors_file)
 			    k[i].name, fields[f]);
 		}
 	}
+}
+
+/* The RSA rows sign with exactly the keys published in tests/vectors/. */
+Test(selftest, fixed_keys_are_the_published_ones)
+{
+	static const unsigned int bits[] = { 2048, 3072, 4096 };
+	char path[128], *text;
+	FILE *f;
+	size_t i, n;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "tests/vectors/selftest-rsa%u.pem",
+		    bits[i]);
+		cr_assert_not_null(f = fopen(path, "r"), "open %s", path);
+		cr_assert_not_null(text = calloc(1, 8192), "calloc");
+		n = fread(text, 1, 8191, f);
+		fclose(f);
+		cr_assert_gt(n, 0, "%s is empty", path);
+		cr_assert_not_null(kr_selftest_fixed_key(bits[i]), "no key for "
+		    "RSA-%u", bits[i]);
+		cr_assert_str_eq(kr_selftest_fixed_key(bits[i]), text,
+		    "the RSA-%u key in selftest.c differs from %s", bits[i],
+		    path);
+		free(text);
+	}
+}
+
+/*
+ * Every algorithm the shipped policy allows in any class has a passing
+ * pairwise row, so a ceremony never uses an algorithm the power-on tests
+ * did not exercise.
+ */
+Test(selftest, every_policy_algorithm_is_tested)
+{
+	static const struct { const char *alg, *row; } map[] = {
+		{ "ecdsa-p256", "ECDSA P-256 sign/verify" },
+		{ "ecdsa-p384", "ECDSA P-384 sign/verify" },
+		{ "ecdsa-p521", "ECDSA P-521 sign/verify" },
+		{ "ed25519", "Ed25519 sign/verify" },
+		{ "ed448", "Ed448 sign/verify" },
+		{ "rsa-2048", "RSA-2048-PSS sign/verify" },
+		{ "rsa-3072", "RSA-3072-PSS sign/verify" },
+		{ "rsa-4096", "RSA-4096-PSS sign/verify" },
+	};
+	struct kr_selftest_result res[KR_SELFTEST_MAX_RESULTS];
+	struct kr_policy *p = NULL;
+	const struct kr_selftest_result *row;
+	const struct kr_policy_class *c;
+	size_t i, j, k, n = 0;
+
+	cr_assert_eq(kr_harden_process(NULL), 0, "harden");
+	(void)kr_selftest_run(res, KR_SELFTEST_MAX_RESULTS, &n);
+	cr_assert_eq(kr_policy_load("ceremony-scripts/policy.conf", &p), 0,
+	    "policy: %s", kr_err_detail());
+	for (i = 0; kr_policy_class_name_at(i) != NULL; i++) {
+		c = kr_policy_class(p, kr_policy_class_name_at(i));
+		for (j = 0; j < c->nalgorithms; j++) {
+			for (k = 0; k < sizeof(map) / sizeof(map[0]); k++)
+				if (strcmp(map[k].alg, c->algorithms[j]) == 0)
+					break;
+			cr_assert_lt(k, sizeof(map) / sizeof(map[0]), "class "
+			    "%s allows %s, which no self-test row covers",
+			    c->name, c->algorithms[j]);
+			row = find_row(res, n, map[k].row);
+			cr_assert_not_null(row, "no row '%s'", map[k].row);
+			cr_assert(row->ok, "row '%s' failed: %s", map[k].row,
+			    row->detail);
+		}
+	}
+	kr_policy_free(p);
 }
