@@ -24,6 +24,7 @@
 #include "crypto/selftest.h"
 #include "engine-int.h"
 #include "host/media.h"
+#include "reviewed.h"
 
 /* --- frontend helpers ---------------------------------------------------- */
 
@@ -243,6 +244,28 @@ find_card(struct kr_engine *e, const char *which, struct kr_token_info *info)
 	return r;
 }
 
+/* A real ceremony takes hardware cards only (reviewed.h); recorded. */
+static int
+check_card(struct kr_engine *e, const struct kr_token_info *info)
+{
+	char why[1024];
+	int r;
+
+	if ((r = kr_reviewed_token_ok(e->policy, info, e->cfg.rehearsal, why,
+	    sizeof(why))) == 0)
+		return 0;
+	{
+		struct kr_fact f[] = { { "card", info->label },
+		    { "serial", info->serial },
+		    { "manufacturer", info->manufacturer },
+		    { "model", info->model },
+		    { "hw-slot", info->hw_slot ? "yes" : "no" } };
+
+		(void)kr_engine_record(e, "card-refused", "engine", f, 5);
+	}
+	return kr_err_set(r, "%s", why);
+}
+
 /* Asks for a card until the wanted one (want may be NULL) is presented. */
 static int
 present_card(struct kr_engine *e, const char *id, const char *actor,
@@ -285,7 +308,7 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 			    "out and insert %s", name, want, want);
 			continue;
 		}
-		return 0;
+		return check_card(e, info);
 	}
 	return kr_err_set(KR_ERR_TOKEN_NOT_PRESENT, "%s was not presented "
 	    "after %d tries: check that it is in the reader and that its label "
@@ -497,17 +520,42 @@ check_outputs(struct kr_engine *e)
 	return kr_media_check_absent(e->media, names, n);
 }
 
+/*
+ * Whether the script and policy parsed are the installed, reviewed ones
+ * (reviewed.h): a real ceremony refuses anything else; a rehearsal records
+ * the answer.
+ */
+static int
+check_reviewed(struct kr_engine *e, const char *policy)
+{
+	int r;
+
+	r = kr_reviewed_check(NULL, e->cfg.script_path, policy,
+	    e->script->sha256, kr_policy_sha256(e->policy));
+	e->script_reviewed = r == 0;
+	if (r != 0 && e->cfg.rehearsal) {
+		kr_err_clear();
+		r = 0;
+	}
+	return r;
+}
+
 static int
 prepare(struct kr_engine *e)
 {
 	char path[4096];
 	int r;
 
+	policy_path(&e->cfg, path, sizeof(path));
+	/* Real: nothing unreviewed is even read; hashes follow the load. */
+	if (!e->cfg.rehearsal && (r = kr_reviewed_check(NULL,
+	    e->cfg.script_path, path, NULL, NULL)) != 0)
+		return r;
 	if ((r = kr_script_load(e->cfg.script_path, &e->script)) != 0 ||
 	    (r = apply_sets(e)) != 0)
 		return r;
-	policy_path(&e->cfg, path, sizeof(path));
 	if ((r = kr_policy_load(path, &e->policy)) != 0 ||
+	    (r = check_reviewed(e, path)) != 0 ||
 	    (r = check_policy(e)) != 0)
 		return r;
 	if ((r = kr_media_open(e->cfg.media_dirs, e->cfg.nmedia,
@@ -562,7 +610,7 @@ kr_engine_new(const struct kr_engine_config *cfg, const struct kr_frontend *fe,
 static int
 record_start(struct kr_engine *e)
 {
-	struct kr_fact f[KR_SCRIPT_MAX_PARAMS + 4];
+	struct kr_fact f[KR_SCRIPT_MAX_PARAMS + 5];
 	char hex[65];
 	size_t i, n = 0;
 
@@ -572,6 +620,8 @@ record_start(struct kr_engine *e)
 	f[n++] = (struct kr_fact){ "policy", e->policy->name };
 	f[n++] = (struct kr_fact){ "mode", e->cfg.rehearsal ? "rehearsal" :
 	    "real" };
+	f[n++] = (struct kr_fact){ "script-reviewed", e->script_reviewed ?
+	    "yes" : "no" };
 	for (i = 0; i < e->script->nparams && n < sizeof(f) / sizeof(f[0]);
 	    i++)
 		f[n++] = (struct kr_fact){ e->script->params[i].name,
@@ -682,6 +732,14 @@ kr_engine_run(struct kr_engine *e)
 		if ((r = kr_engine_check_window(e)) != 0 ||
 		    (r = run_step(e, &e->script->steps[i])) != 0)
 			goto fail;
+	}
+	/* Exit 0 means sealed: steps that end unsealed did not complete. */
+	if (!kr_transcript_sealed(e->tr)) {
+		r = kr_err_set(KR_ERR_ENGINE_STATE, "the steps of %s ended "
+		    "without sealing the transcript, so the ceremony did not "
+		    "complete: end the script with seal-transcript",
+		    e->script->source);
+		goto fail;
 	}
 	kr_engine_wipe_secrets(e);
 	return 0;

@@ -243,7 +243,8 @@ cmd_run(int argc, char **argv)
 		kr_cmd_perror("run", r);
 		kr_answers_free(b.answers);
 		return r == KR_ERR_EXISTS || r == KR_ERR_POLICY_VIOLATION ||
-		    r == KR_ERR_SCRIPT_SYNTAX ? KR_EXIT_REFUSED :
+		    r == KR_ERR_SCRIPT_SYNTAX ||
+		    r == KR_ERR_SCRIPT_NOT_REVIEWED ? KR_EXIT_REFUSED :
 		    KR_EXIT_FAILURE;
 	}
 	r = kr_engine_run(e);

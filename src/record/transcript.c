@@ -733,6 +733,12 @@ kr_transcript_cosign(struct kr_transcript *t, const char *label,
 	return r;
 }
 
+int
+kr_transcript_sealed(const struct kr_transcript *t)
+{
+	return t != NULL && t->sealed;
+}
+
 void
 kr_transcript_close(struct kr_transcript *t)
 {

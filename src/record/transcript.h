@@ -152,6 +152,9 @@ int	kr_transcript_cosign(struct kr_transcript *t, const char *label,
 	    const char *serial, const uint8_t *spki, size_t spkilen,
 	    const uint8_t *sig, size_t siglen);
 
+/* 1 once kr_transcript_seal() has succeeded on t, else 0. */
+int	kr_transcript_sealed(const struct kr_transcript *t);
+
 /* Closes and frees t; NULL-safe.  Everything written is already synced. */
 void	kr_transcript_close(struct kr_transcript *t);
 

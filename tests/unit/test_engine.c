@@ -251,7 +251,7 @@ Test(engine, recovery_window_wipes_the_key, .init = setup, .fini = teardown)
 	snprintf(media, sizeof(media), "%s/media", dir);
 	memset(&f, 0, sizeof(f));
 	f.cards = "custodian-1,custodian-3,custodian-5";
-	f.jump_at = "step.6";	/* prove-key, after the KEK is recovered */
+	f.jump_at = "step.7";	/* prove-key, after the KEK is recovered */
 	clock_offset = 0;
 	cr_assert_eq(run("ceremony-scripts/key-recovery-drill.ceremony", media,
 	    &f, t, sizeof(t)), KR_ERR_ABORTED, "window did not close: %s",
@@ -285,4 +285,49 @@ Test(engine, a_card_not_present_is_named, .init = setup, .fini = teardown)
 	    kr_err_detail());
 	cr_assert_not(file_has(t, " share-written "), "a share was written");
 	cr_assert_not(exists(media, "root-ca.escrow"), "escrow written");
+}
+
+/*
+ * A real ceremony from a keyrite that is not installed (this test binary,
+ * like build/keyrite) refuses before anything is touched: no transcript,
+ * no card.  A rehearsal runs and records that its script is not a
+ * reviewed one.
+ */
+Test(engine, real_mode_needs_an_installed_keyrite, .init = setup,
+    .fini = teardown)
+{
+	struct kr_engine_config cfg;
+	struct fe f;
+	struct kr_frontend fe = { ask, NULL, &f };
+	struct kr_engine *e = NULL;
+	char media[128], exe[4096], want[8192], t[4096];
+	ssize_t n;
+	int r;
+
+	snprintf(media, sizeof(media), "%s/media4", dir);
+	cr_assert_eq(mkdir(media, 0700), 0, "mkdir");
+	memset(&f, 0, sizeof(f));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.script_path = "ceremony-scripts/root-ca-create.ceremony";
+	cfg.media_dirs[0] = media;
+	cfg.nmedia = 1;
+	r = kr_engine_new(&cfg, &fe, &e);
+	cr_assert_eq(r, KR_ERR_SCRIPT_NOT_REVIEWED, "r=%d: %s", r,
+	    kr_err_detail());
+	cr_assert_null(e, "engine made");
+	cr_assert_gt(n = readlink("/proc/self/exe", exe, sizeof(exe) - 1), 0,
+	    "readlink");
+	exe[n] = '\0';
+	snprintf(want, sizeof(want), "keyrite at %s is not installed (it is "
+	    "not in a bin directory), so no script counts as reviewed; run it "
+	    "with --rehearsal, or install the reviewed scripts", exe);
+	cr_assert_str_eq(kr_err_detail(), want, "message");
+	cr_assert_eq(f.asked, 0, "a real ceremony asked something");
+	cr_assert_eq(rmdir(media), 0, "the refused ceremony wrote into %s",
+	    media);
+	cr_assert_eq(mkdir(media, 0700), 0, "mkdir");
+	cr_assert_eq(run("ceremony-scripts/root-ca-create.ceremony", media, &f,
+	    t, sizeof(t)), 0, "rehearsal: %s", kr_err_detail());
+	cr_assert(file_has(t, " mode=rehearsal script-reviewed=no "),
+	    "rehearsal of an uninstalled script not recorded as unreviewed");
 }
