@@ -10,6 +10,7 @@
 #include "base/err.h"
 #include "base/hex.h"
 #include "base/secmem.h"
+#include "crypto/key.h"
 #include "crypto/selftest.h"
 #include "crypto/x509.h"
 #include "engine-int.h"
@@ -217,7 +218,10 @@ verb_roll_call(struct kr_engine *e, const struct kr_script_step *st)
 	return record_roll_call(e, reason, auth);
 }
 
-/* The text witnesses compare: the certificate's fingerprint, else key id. */
+/*
+ * The text witnesses compare: the certificate's fingerprint, else the key
+ * id (SHA-256 of the public key) of the escrowed or the generated key.
+ */
 static int
 fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
 {
@@ -232,6 +236,12 @@ fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
 	}
 	if (e->escrow != NULL) {
 		kr_x509_fingerprint_text(e->escrow->key_id, out, outlen);
+		return 0;
+	}
+	if (e->key != NULL) {
+		if ((r = kr_key_id(e->key, fp)) != 0)
+			return r;
+		kr_x509_fingerprint_text(fp, out, outlen);
 		return 0;
 	}
 	return kr_err_set(KR_ERR_ENGINE_STATE, "show-fingerprint: no "
