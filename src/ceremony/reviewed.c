@@ -326,7 +326,10 @@ kr_reviewed_check(const char *dir, const char *script, const char *policy,
 	snprintf(want, sizeof(want), "%s/" KR_REVIEWED_POLICY, d);
 	if (policy == NULL)
 		policy = want;
-	if (realpath(policy, p) == NULL || strcmp(p, want) != 0)
+	if (realpath(policy, p) == NULL)
+		return refuse(TAIL_INSTALL, "the policy %s: %s", policy,
+		    strerror(errno));
+	if (strcmp(p, want) != 0)
 		return refuse(TAIL_POLICY, "the policy %s is not the reviewed "
 		    "policy %s: a real ceremony uses the policy installed "
 		    "beside its scripts", policy, want);

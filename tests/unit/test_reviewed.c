@@ -137,6 +137,18 @@ Test(reviewed, a_policy_elsewhere, .init = setup, .fini = teardown)
 	cr_assert_str_eq(kr_err_detail(), want, "message");
 }
 
+Test(reviewed, no_policy_installed, .init = setup, .fini = teardown)
+{
+	char want[4096];
+
+	chmod(sdir, 0755);
+	cr_assert_eq(unlink(policy), 0, "unlink");
+	chmod(sdir, 0555);
+	snprintf(want, sizeof(want), "the policy %s: No such file or "
+	    "directory", policy);
+	refused(kr_reviewed_check(sdir, script, NULL, NULL, NULL), want);
+}
+
 Test(reviewed, writable_files, .init = setup, .fini = teardown)
 {
 	char want[4096];
