@@ -221,10 +221,26 @@ bench: deps
 	$(Q)for b in $(BENCH_BINS); do KEYRITE=$(abspath $(KEYRITE)) \
 	    KR_TOP=$(CURDIR) $$b || exit 1; done
 
+# The scripts, the policy and their reviewed manifest go read-only (0444
+# in a 0555 directory) beside bin/keyrite, where a real ceremony looks for
+# them (src/ceremony/reviewed.h); the manifest must match first.  Only the
+# binary already built in $(BUILD) is installed: nothing is rebuilt here
+# unless it is out of date.
+SCRIPTS_DEST = $(DESTDIR)$(PREFIX)/share/keyrite/ceremony-scripts
+SHIPPED_SCRIPTS = $(wildcard ceremony-scripts/*.ceremony) \
+	ceremony-scripts/policy.conf ceremony-scripts/reviewed.sha256 \
+	ceremony-scripts/README
+
 install: $(KEYRITE)
+	$(Q)cd ceremony-scripts && sha256sum --quiet --strict -c reviewed.sha256 || \
+	    { echo "install: ceremony-scripts/reviewed.sha256 does not match" \
+	    "the scripts: review them and update it (docs/rehearsal.md)"; \
+	    exit 1; }
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/keyrite
 	install -m 0755 $(KEYRITE) $(DESTDIR)$(PREFIX)/bin/keyrite
-	cp -R ceremony-scripts $(DESTDIR)$(PREFIX)/share/keyrite/
+	install -d -m 0755 $(SCRIPTS_DEST)
+	install -m 0444 $(SHIPPED_SCRIPTS) $(SCRIPTS_DEST)/
+	chmod 0555 $(SCRIPTS_DEST)
 
 clean:
 	rm -rf build build-asan

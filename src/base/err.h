@@ -95,12 +95,14 @@
 #define KR_ERR_TOKEN_UNSUPPORTED	-1012	/* card cannot do what keyrite needs */
 #define KR_ERR_TOKEN_NOT_INITIALIZED	-1013	/* no token or no user PIN yet */
 #define KR_ERR_TOKEN_CUSTODIAN_KEY	-1014	/* custodian key unusable */
+#define KR_ERR_TOKEN_NOT_QUALIFIED	-1015	/* software token, real ceremony */
 
 /* Scripts and policy: -1100 .. -1199 */
 #define KR_ERR_SCRIPT_SYNTAX		-1100
 #define KR_ERR_POLICY_VIOLATION		-1101
 #define KR_ERR_POLICY_SYNTAX		-1102	/* malformed policy file */
 #define KR_ERR_SCRIPT_PARAM		-1103	/* bad --set NAME=VALUE */
+#define KR_ERR_SCRIPT_NOT_REVIEWED	-1104	/* real ceremony, unreviewed file */
 
 /* Engine, media, transcript: -1200 .. -1299 */
 #define KR_ERR_ENGINE_STATE		-1200

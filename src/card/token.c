@@ -251,8 +251,11 @@ field(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t srclen)
 }
 
 static void
-fill_info(struct kr_token_info *t, CK_SLOT_ID slot, const CK_TOKEN_INFO *ti)
+fill_info(CK_FUNCTION_LIST_PTR f, struct kr_token_info *t, CK_SLOT_ID slot,
+    const CK_TOKEN_INFO *ti)
 {
+	CK_SLOT_INFO si;
+
 	memset(t, 0, sizeof(*t));
 	t->slot = slot;
 	field(t->label, sizeof(t->label), ti->label, sizeof(ti->label));
@@ -267,6 +270,11 @@ fill_info(struct kr_token_info *t, CK_SLOT_ID slot, const CK_TOKEN_INFO *ti)
 	t->pin_final_try = (ti->flags & CKF_USER_PIN_FINAL_TRY) != 0;
 	t->pin_locked = (ti->flags & CKF_USER_PIN_LOCKED) != 0;
 	t->initialized = (ti->flags & CKF_TOKEN_INITIALIZED) != 0;
+	/* A real ceremony takes only hardware slots (ceremony/reviewed.c). */
+	if (f->C_GetSlotInfo(slot, &si) == CKR_OK) {
+		t->hw_slot = (si.flags & CKF_HW_SLOT) != 0;
+		t->removable = (si.flags & CKF_REMOVABLE_DEVICE) != 0;
+	}
 }
 
 void
@@ -489,7 +497,7 @@ kr_token_list(struct kr_token_module *m, struct kr_token_info **listp,
 			r = kr_token_ckr(rv, NULL, "C_GetTokenInfo");
 			goto out;
 		}
-		fill_info(&list[k++], slots[i], &ti);
+		fill_info(m->f, &list[k++], slots[i], &ti);
 	}
 	*listp = list;
 	*np = k;
@@ -553,7 +561,7 @@ session_token_info(struct kr_token_session *s, struct kr_token_info *t,
 
 	if ((*rvp = KR_P11(s)->C_GetTokenInfo(s->info.slot, &ti)) != CKR_OK)
 		return -1;
-	fill_info(t, s->info.slot, &ti);
+	fill_info(KR_P11(s), t, s->info.slot, &ti);
 	return 0;
 }
 

@@ -32,7 +32,11 @@
 struct kr_token_module;
 struct kr_token_session;
 
-/* One present token, as C_GetTokenInfo describes it (trailing blanks cut). */
+/*
+ * One present token, as C_GetTokenInfo describes it (trailing blanks cut),
+ * with its slot's flags from C_GetSlotInfo (both 0 when the module does
+ * not answer that: a slot not known to be hardware is not).
+ */
 struct kr_token_info {
 	unsigned long	slot;
 	char		label[33];
@@ -45,6 +49,8 @@ struct kr_token_info {
 	int		pin_final_try;	/* CKF_USER_PIN_FINAL_TRY */
 	int		pin_locked;	/* CKF_USER_PIN_LOCKED */
 	int		initialized;	/* CKF_TOKEN_INITIALIZED */
+	int		hw_slot;	/* slot: CKF_HW_SLOT (a real reader) */
+	int		removable;	/* slot: CKF_REMOVABLE_DEVICE */
 };
 
 /*

@@ -12,10 +12,12 @@
 #include "base/hex.h"
 #include "base/text.h"
 #include "base/secmem.h"
+#include "crypto/key.h"
 #include "crypto/selftest.h"
 #include "crypto/x509.h"
 #include "engine-int.h"
 #include "host/airgap.h"
+#include "reviewed.h"
 
 
 static int
@@ -182,6 +184,7 @@ static int
 check_cards(struct kr_engine *e, char *problems, size_t plen)
 {
 	struct kr_token_info info;
+	char why[1024];
 	size_t i, j, used = 0;
 	int r;
 
@@ -206,6 +209,11 @@ check_cards(struct kr_engine *e, char *problems, size_t plen)
 		if (r != 0)
 			return r;
 		snprintf(c->serial, sizeof(c->serial), "%s", info.serial);
+		/* A real ceremony: a hardware card, before any key exists. */
+		if (kr_reviewed_token_ok(e->policy, &info, e->cfg.rehearsal,
+		    why, sizeof(why)) != 0)
+			used += (size_t)snprintf(problems + used, plen - used,
+			    "%s%s", used ? "; " : "", why);
 		for (j = 0; j < i; j++)
 			if (strcmp(e->custodians[j].serial, c->serial) == 0)
 				used += (size_t)snprintf(problems + used,
@@ -418,7 +426,10 @@ verb_roll_call(struct kr_engine *e, const struct kr_script_step *st)
 	return record_roll_call(e, reason, auth);
 }
 
-/* The text witnesses compare: the certificate's fingerprint, else key id. */
+/*
+ * The text witnesses compare: the certificate's fingerprint, else the key
+ * id (SHA-256 of the public key) of the escrowed or the generated key.
+ */
 static int
 fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
 {
@@ -433,6 +444,12 @@ fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
 	}
 	if (e->escrow != NULL) {
 		kr_x509_fingerprint_text(e->escrow->key_id, out, outlen);
+		return 0;
+	}
+	if (e->key != NULL) {
+		if ((r = kr_key_id(e->key, fp)) != 0)
+			return r;
+		kr_x509_fingerprint_text(fp, out, outlen);
 		return 0;
 	}
 	return kr_err_set(KR_ERR_ENGINE_STATE, "show-fingerprint: no "

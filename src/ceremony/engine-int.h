@@ -48,6 +48,7 @@ struct kr_engine {
 	char				 transcript_path[4096];
 	struct kr_transcript_header	 header;
 	size_t				 step;	/* 1-based, current */
+	int				 script_reviewed; /* reviewed.h */
 
 	/* Roll call. */
 	char				 operator_name[ENGINE_NAME_MAX + 1];

@@ -34,6 +34,7 @@
 #include "crypto/x509.h"
 #include "engine-int.h"
 #include "host/media.h"
+#include "reviewed.h"
 
 /* --- frontend helpers ---------------------------------------------------- */
 
@@ -296,6 +297,28 @@ find_card(struct kr_engine *e, const char *which, struct kr_token_info *info)
 	return r;
 }
 
+/* A real ceremony takes hardware cards only (reviewed.h); recorded. */
+static int
+check_card(struct kr_engine *e, const struct kr_token_info *info)
+{
+	char why[1024];
+	int r;
+
+	if ((r = kr_reviewed_token_ok(e->policy, info, e->cfg.rehearsal, why,
+	    sizeof(why))) == 0)
+		return 0;
+	{
+		struct kr_fact f[] = { { "card", info->label },
+		    { "serial", info->serial },
+		    { "manufacturer", info->manufacturer },
+		    { "model", info->model },
+		    { "hw-slot", info->hw_slot ? "yes" : "no" } };
+
+		(void)kr_engine_record(e, "card-refused", "engine", f, 5);
+	}
+	return kr_err_set(r, "%s", why);
+}
+
 int
 kr_engine_card_refused(struct kr_engine *e, const struct kr_token_info *info,
     const char *why)
@@ -379,7 +402,7 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 			(void)kr_engine_card_refused(e, info, "wrong card");
 			continue;
 		}
-		return 0;
+		return check_card(e, info);
 	}
 	return kr_err_set(KR_ERR_TOKEN_NOT_PRESENT, "%s was not presented "
 	    "after %d tries: check that it is in the reader and that its label "
@@ -730,17 +753,42 @@ clean_media(struct kr_engine *e)
 	return r == KR_ERR_MEDIA ? 0 : r;
 }
 
+/*
+ * Whether the script and policy parsed are the installed, reviewed ones
+ * (reviewed.h): a real ceremony refuses anything else; a rehearsal records
+ * the answer.
+ */
+static int
+check_reviewed(struct kr_engine *e, const char *policy)
+{
+	int r;
+
+	r = kr_reviewed_check(NULL, e->cfg.script_path, policy,
+	    e->script->sha256, kr_policy_sha256(e->policy));
+	e->script_reviewed = r == 0;
+	if (r != 0 && e->cfg.rehearsal) {
+		kr_err_clear();
+		r = 0;
+	}
+	return r;
+}
+
 static int
 prepare(struct kr_engine *e)
 {
 	char path[4096];
 	int r;
 
+	policy_path(&e->cfg, path, sizeof(path));
+	/* Real: nothing unreviewed is even read; hashes follow the load. */
+	if (!e->cfg.rehearsal && (r = kr_reviewed_check(NULL,
+	    e->cfg.script_path, path, NULL, NULL)) != 0)
+		return r;
 	if ((r = kr_script_load(e->cfg.script_path, &e->script)) != 0 ||
 	    (r = apply_sets(e)) != 0)
 		return r;
-	policy_path(&e->cfg, path, sizeof(path));
 	if ((r = kr_policy_load(path, &e->policy)) != 0 ||
+	    (r = check_reviewed(e, path)) != 0 ||
 	    (r = check_policy(e)) != 0 ||
 	    (r = check_subjects(e)) != 0)
 		return r;
@@ -800,7 +848,7 @@ kr_engine_new(const struct kr_engine_config *cfg, const struct kr_frontend *fe,
 static int
 record_start(struct kr_engine *e)
 {
-	struct kr_fact f[KR_SCRIPT_MAX_PARAMS + 4];
+	struct kr_fact f[KR_SCRIPT_MAX_PARAMS + 5];
 	char hex[65];
 	size_t i, n = 0;
 
@@ -810,6 +858,8 @@ record_start(struct kr_engine *e)
 	f[n++] = (struct kr_fact){ "policy", e->policy->name };
 	f[n++] = (struct kr_fact){ "mode", e->cfg.rehearsal ? "rehearsal" :
 	    "real" };
+	f[n++] = (struct kr_fact){ "script-reviewed", e->script_reviewed ?
+	    "yes" : "no" };
 	for (i = 0; i < e->script->nparams && n < sizeof(f) / sizeof(f[0]);
 	    i++)
 		f[n++] = (struct kr_fact){ e->script->params[i].name,

@@ -83,6 +83,9 @@ static const struct policy_key keys[] = {
 static const char *const escrow_words[] = { "required", "allowed",
 	"never" };
 
+#define QUALIFIED_USAGE	"write: qualified-token = MANUFACTURER / MODEL, " \
+			"as keyrite cards lists them"
+
 struct pparser {
 	struct kr_policy	*p;
 	const char		*source;
@@ -246,14 +249,10 @@ parse_escrow(struct pparser *pp, const char *v, size_t len,
 }
 
 static int
-parse_name(struct pparser *pp, const char *k, size_t klen, const char *v,
-    size_t len)
+parse_name(struct pparser *pp, const char *k, const char *v, size_t len)
 {
 	size_t i;
 
-	if (!word_is(k, klen, "name"))
-		return perr(pp, k, "[policy] has only: name", "unknown key "
-		    "'%.*s' in [policy]", (int)(klen > 64 ? 64 : klen), k);
 	if (pp->p->name != NULL)
 		return perr(pp, k, NULL, "duplicate key 'name'");
 	for (i = 0; i < len; i++)
@@ -267,6 +266,92 @@ parse_name(struct pparser *pp, const char *k, size_t klen, const char *v,
 	if ((pp->p->name = strndup(v, len)) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "parsing %s", pp->source);
 	return 0;
+}
+
+/*
+ * One half of "MANUFACTURER / MODEL": 1 to max bytes of printable ASCII
+ * (what a PKCS#11 token reports), no blank at either end, into out.
+ */
+static int
+token_field(struct pparser *pp, const char *v, size_t len, size_t max,
+    const char *what, char *out)
+{
+	size_t i;
+
+	if (len == 0 || v[0] == ' ' || v[len - 1] == ' ')
+		return perr(pp, v, QUALIFIED_USAGE, "the %s is empty or starts "
+		    "or ends with a blank", what);
+	for (i = 0; i < len; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			return perr(pp, v + i, "copy the words keyrite cards "
+			    "lists: a token reports them in ASCII", "the %s is "
+			    "not printable ASCII", what);
+	if (len > max)
+		return perr(pp, v + max, NULL, "the %s is longer than the %zu "
+		    "bytes a PKCS#11 token reports", what, max);
+	memcpy(out, v, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/* qualified-token = MANUFACTURER / MODEL (repeatable). */
+static int
+parse_qualified(struct pparser *pp, const char *v, size_t len)
+{
+	struct kr_policy *p = pp->p;
+	struct kr_policy_token q, *dup;
+	const char *sep = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i + 3 <= len; i++) {
+		if (memcmp(v + i, " / ", 3) != 0)
+			continue;
+		if (sep != NULL)
+			return perr(pp, v + i + 1, QUALIFIED_USAGE, "a second "
+			    "' / ' in qualified-token");
+		sep = v + i;
+	}
+	if (sep == NULL)
+		return perr(pp, v, QUALIFIED_USAGE, "qualified-token needs ' / ' "
+		    "between the manufacturer and the model");
+	memset(&q, 0, sizeof(q));
+	q.line = pp->lineno;
+	if ((r = token_field(pp, v, (size_t)(sep - v), sizeof(q.manufacturer)
+	    - 1, "manufacturer", q.manufacturer)) != 0 ||
+	    (r = token_field(pp, sep + 3, len - (size_t)(sep + 3 - v),
+	    sizeof(q.model) - 1, "model", q.model)) != 0)
+		return r;
+	for (i = 0; i < p->nqualified; i++) {
+		dup = &p->qualified[i];
+		if (strcmp(dup->manufacturer, q.manufacturer) == 0 &&
+		    strcmp(dup->model, q.model) == 0)
+			return perr(pp, v, NULL, "%s / %s is qualified twice "
+			    "(first at line %zu)", q.manufacturer, q.model,
+			    dup->line);
+	}
+	if (p->nqualified == KR_POLICY_MAX_QUALIFIED)
+		return perr(pp, v, NULL, "more than %d qualified tokens",
+		    KR_POLICY_MAX_QUALIFIED);
+	p->qualified[p->nqualified++] = q;
+	return 0;
+}
+
+/* The [policy] section: name, qualified-token. */
+static int
+parse_policy_key(struct pparser *pp, const char *k, size_t klen,
+    const char *v, size_t len)
+{
+	static const char *const names[] = { "name", "qualified-token" };
+	char hint[256];
+
+	if (word_is(k, klen, names[0]))
+		return parse_name(pp, k, v, len);
+	if (word_is(k, klen, names[1]))
+		return parse_qualified(pp, v, len);
+	return perr(pp, k, kr_script_suggest(hint, sizeof(hint), k, klen,
+	    names, 2, "[policy] has"), "unknown key '%.*s' in [policy]",
+	    (int)(klen > 64 ? 64 : klen), k);
 }
 
 static int
@@ -290,11 +375,12 @@ parse_pair(struct pparser *pp, const char *p, const char *eol)
 	if (v == eol)
 		return perr(pp, eq, NULL, "'%.*s' has no value",
 		    (int)(klen > 64 ? 64 : klen), p);
+	/* Before the '#' rule: token models say "PKCS#15 emulated". */
+	if (pp->section == SECTION_POLICY)
+		return parse_policy_key(pp, p, klen, v, (size_t)(eol - v));
 	if (memchr(v, '#', (size_t)(eol - v)) != NULL)
 		return perr(pp, memchr(v, '#', (size_t)(eol - v)), NULL,
 		    "a comment must be on a line of its own");
-	if (pp->section == SECTION_POLICY)
-		return parse_name(pp, p, klen, v, (size_t)(eol - v));
 	for (i = 0; i < NKEYS; i++) {
 		names[i] = keys[i].name;
 		if (word_is(p, klen, keys[i].name))
@@ -455,6 +541,19 @@ kr_policy_class(const struct kr_policy *p, const char *name)
 		if (strcmp(classes[i].name, name) == 0)
 			return &p->classes[i];
 	return NULL;
+}
+
+int
+kr_policy_token_qualified(const struct kr_policy *p,
+    const char *manufacturer, const char *model)
+{
+	size_t i;
+
+	for (i = 0; i < p->nqualified; i++)
+		if (strcmp(p->qualified[i].manufacturer, manufacturer) == 0 &&
+		    strcmp(p->qualified[i].model, model) == 0)
+			return 1;
+	return 0;
 }
 
 const char *

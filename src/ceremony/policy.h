@@ -22,6 +22,7 @@
 #define KR_POLICY_MAX_ALGS	16
 #define KR_POLICY_NAME_MAX	64
 #define KR_POLICY_HASH_BYTES	32	/* SHA-256 */
+#define KR_POLICY_MAX_QUALIFIED	32	/* qualified-token lines */
 
 enum kr_policy_escrow {
 	KR_POLICY_ESCROW_REQUIRED,	/* a new key must be escrowed */
@@ -44,10 +45,24 @@ struct kr_policy_class {
 	size_t			 line;			/* of "[name]" */
 };
 
+/*
+ * A token model qualified for real ceremonies although it is a software
+ * token or sits in a slot that is not a hardware slot ([policy]
+ * qualified-token = MANUFACTURER / MODEL): the strings C_GetTokenInfo
+ * reports, trailing blanks cut, compared exactly.
+ */
+struct kr_policy_token {
+	char	manufacturer[33];
+	char	model[17];
+	size_t	line;
+};
+
 struct kr_policy {
 	char			*source;	/* file name used in messages */
 	char			*name;		/* [policy] name = ... */
 	struct kr_policy_class	 classes[KR_POLICY_NCLASSES];
+	struct kr_policy_token	 qualified[KR_POLICY_MAX_QUALIFIED];
+	size_t			 nqualified;
 	uint8_t			 sha256[KR_POLICY_HASH_BYTES];
 };
 
@@ -84,6 +99,13 @@ const uint8_t	*kr_policy_sha256(const struct kr_policy *p);
 /* The class called name, or NULL. */
 const struct kr_policy_class	*kr_policy_class(const struct kr_policy *p,
 				    const char *name);
+
+/*
+ * 1 if a qualified-token line names exactly this manufacturer and model
+ * (as in struct kr_token_info), else 0.
+ */
+int	kr_policy_token_qualified(const struct kr_policy *p,
+	    const char *manufacturer, const char *model);
 
 /* The i-th key class name (0-based), or NULL past the end. */
 const char	*kr_policy_class_name_at(size_t i);

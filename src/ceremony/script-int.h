@@ -36,6 +36,10 @@ struct kr_script_verb_arg {
 };
 
 #define VERB_ESCROWS	0x1	/* the step makes an escrow package or shares */
+/* For the auditable-steps rule (script-parse.c, docs/scripts.md): */
+#define VERB_MAKES_KEY	0x2	/* makes or recovers a key */
+#define VERB_SECRET	0x4	/* uses the key, its KEK or its shares */
+#define VERB_KEY_KNOWN	0x8	/* fixes what show-fingerprint shows */
 
 struct kr_script_verb {
 	const char			*name;

@@ -13,6 +13,7 @@
  * that a parameter used whole as an argument can only take values of the
  * argument's type.  PINs and PKCS#11 modules are refused by name.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -620,6 +621,7 @@ parse_step(struct parser *ps, const struct token *t, size_t n)
 	memset(st, 0, sizeof(*st));
 	st->verb = ps->verb->name;
 	st->line = ps->w.line;
+	st->column = kr_script_column(ps->w.base, t[1].p);
 	ps->role_line = 0;
 	if (n > 2 && (st->args = calloc(n - 2, sizeof(*st->args))) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "parsing %s", ps->w.source);
@@ -827,6 +829,118 @@ parse_line(struct parser *ps, const char *p, const char *eol)
 	return parse_statement(ps, toks, n);
 }
 
+/* --- the auditable-steps rule ------------------------------------------- */
+
+/* An error at step st's verb. */
+static int __attribute__((format(printf, 4, 5)))
+step_err(const struct parser *ps, const struct kr_script_step *st,
+    const char *hint, const char *fmt, ...)
+{
+	struct kr_script_where w = ps->w;
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	w.line = st->line;
+	w.column = st->column;
+	w.base = NULL;
+	return kr_script_werr(&w, NULL, hint, "%s", msg);
+}
+
+static int
+step_flags(const struct kr_script_step *st)
+{
+	return kr_script_verb_find(st->verb, strlen(st->verb))->flags;
+}
+
+/* Every script ends with seal-transcript, and seals only there. */
+static int
+check_seal(const struct parser *ps)
+{
+	const struct kr_script *s = ps->s;
+	const struct kr_script_step *last = &s->steps[s->nsteps - 1];
+	size_t i;
+
+	for (i = 0; i + 1 < s->nsteps; i++)
+		if (strcmp(s->steps[i].verb, "seal-transcript") == 0)
+			return step_err(ps, &s->steps[i], "move it to the end: "
+			    "nothing can be recorded once the transcript is "
+			    "sealed", "seal-transcript must be the last step "
+			    "(it is step %zu of %zu)", i + 1, s->nsteps);
+	if (strcmp(last->verb, "seal-transcript") != 0)
+		return step_err(ps, last, "add a step seal-transcript at the "
+		    "end: it signs the transcript, and a ceremony counts as "
+		    "complete only then", "the last step is %s: every "
+		    "ceremony ends with seal-transcript", last->verb);
+	return 0;
+}
+
+/*
+ * A script that makes or recovers a key has the steps that make it
+ * auditable: the witnesses confirm the key's fingerprint once it is
+ * known, and the key is wiped after its last use.  (The seal is
+ * check_seal()'s.)  A fingerprint can only follow what makes it known.
+ */
+static int
+check_auditable(const struct parser *ps)
+{
+	const struct kr_script *s = ps->s;
+	const struct kr_script_step *known = NULL, *secret = NULL;
+	const struct kr_script_step *maker = NULL, *st;
+	size_t i, fp = 0, wipe = 0, escrow = 0;
+	char hint[256];
+
+	for (i = 0; i < s->nsteps; i++) {
+		st = &s->steps[i];
+		if (strcmp(st->verb, "show-fingerprint") == 0 && known == NULL)
+			return step_err(ps, st, "put it after generate-key, "
+			    "self-sign or load-escrow", "show-fingerprint has "
+			    "no key to show yet: no step before it makes or "
+			    "loads one");
+		if (strcmp(st->verb, "recover") == 0 && escrow == 0)
+			return step_err(ps, st, "add a step load-escrow before "
+			    "it: the escrow package says which shares open "
+			    "which key", "recover needs a load-escrow step "
+			    "before it");
+		if (strcmp(st->verb, "show-fingerprint") == 0)
+			fp = i + 1;
+		else if (strcmp(st->verb, "wipe") == 0)
+			wipe = i + 1;
+		else if (strcmp(st->verb, "load-escrow") == 0)
+			escrow = i + 1;
+		if (step_flags(st) & VERB_KEY_KNOWN) {
+			known = st;
+			fp = 0;
+		}
+		if (step_flags(st) & VERB_SECRET) {
+			secret = st;
+			wipe = 0;
+		}
+		if (maker == NULL && (step_flags(st) & VERB_MAKES_KEY))
+			maker = st;
+	}
+	if (maker == NULL)
+		return 0;
+	if (fp == 0) {
+		snprintf(hint, sizeof(hint), "add a step show-fingerprint (role "
+		    "witness) after line %zu", known->line);
+		return step_err(ps, known, hint, "no show-fingerprint step after "
+		    "%s: in a script that %s a key the witnesses confirm its "
+		    "fingerprint", known->verb, strcmp(maker->verb,
+		    "recover") == 0 ? "recovers" : "makes");
+	}
+	if (wipe == 0) {
+		snprintf(hint, sizeof(hint), "add a step wipe after line %zu, "
+		    "before seal-transcript", secret->line);
+		return step_err(ps, secret, hint, "no wipe step after %s, the "
+		    "last step that uses the key: the key and its shares are "
+		    "wiped once no step needs them", secret->verb);
+	}
+	return 0;
+}
+
 static int
 parse_lines(struct parser *ps)
 {
@@ -860,7 +974,9 @@ parse_lines(struct parser *ps)
 	if (ps->s->nsteps == 0)
 		return kr_script_werr(&w, NULL, "add: step VERB ...",
 		    "ceremony %s has no steps", ps->s->name);
-	return 0;
+	if ((r = check_seal(ps)) != 0)
+		return r;
+	return check_auditable(ps);
 }
 
 int

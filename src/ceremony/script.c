@@ -50,27 +50,34 @@ const struct kr_script_verb kr_script_verbs[] = {
 	{ .name = "selftest", .roles = ADM },
 	{ .name = "airgap-check", .roles = ADM | WIT },
 	{ .name = "roll-call", .roles = ADM },
-	{ .name = "generate-key", .roles = ADM, .args = {
+	{ .name = "generate-key", .roles = ADM,
+	    .flags = VERB_MAKES_KEY | VERB_SECRET | VERB_KEY_KNOWN, .args = {
 	    { "algorithm", ARG_ALGORITHM, 1, NULL, 0, 0, FEEDS_ALGORITHM } } },
-	{ .name = "self-sign", .roles = ADM, .args = {
+	{ .name = "self-sign", .roles = ADM,
+	    .flags = VERB_SECRET | VERB_KEY_KNOWN, .args = {
 	    { "subject", ARG_STRING, 1, NULL, 0, 0, FEEDS_NONE },
 	    { "validity-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_VALIDITY },
 	    { "path-length", ARG_INTEGER, 0, NULL, 0, 16, FEEDS_NONE } } },
 	{ .name = "show-fingerprint", .roles = ADM | CUS | WIT },
-	{ .name = "split", .roles = ADM, .flags = VERB_ESCROWS, .args = {
+	{ .name = "split", .roles = ADM, .flags = VERB_ESCROWS | VERB_SECRET,
+	    .args = {
 	    { "threshold", ARG_INTEGER, 1, NULL, 1, 255, FEEDS_THRESHOLD },
 	    { "shares", ARG_INTEGER, 1, NULL, 1, 255, FEEDS_SHARES } } },
-	{ .name = "write-shares", .roles = CUS, .flags = VERB_ESCROWS },
-	{ .name = "verify-shares", .roles = CUS },
-	{ .name = "write-escrow", .roles = ADM, .flags = VERB_ESCROWS, .args = {
+	{ .name = "write-shares", .roles = CUS,
+	    .flags = VERB_ESCROWS | VERB_SECRET },
+	{ .name = "verify-shares", .roles = CUS, .flags = VERB_SECRET },
+	{ .name = "write-escrow", .roles = ADM,
+	    .flags = VERB_ESCROWS | VERB_SECRET, .args = {
 	    { "name", ARG_FILENAME, 0, "root-ca.escrow", 0, 0, FEEDS_NONE } } },
 	{ .name = "write-certificate", .roles = ADM, .args = {
 	    { "name", ARG_FILENAME, 0, "root-ca.pem", 0, 0, FEEDS_NONE } } },
-	{ .name = "load-escrow", .roles = ADM, .args = {
+	{ .name = "load-escrow", .roles = ADM, .flags = VERB_KEY_KNOWN,
+	    .args = {
 	    { "file", ARG_FILENAME, 0, "root-ca.escrow", 0, 0, FEEDS_NONE },
 	    { "certificate", ARG_FILENAME, 0, NULL, 0, 0, FEEDS_NONE } } },
-	{ .name = "recover", .roles = CUS },
-	{ .name = "prove-key", .roles = ADM | WIT },
+	{ .name = "recover", .roles = CUS,
+	    .flags = VERB_MAKES_KEY | VERB_SECRET },
+	{ .name = "prove-key", .roles = ADM | WIT, .flags = VERB_SECRET },
 	{ .name = "wipe", .roles = ADM | WIT },
 	{ .name = "seal-transcript", .roles = ADM },
 };

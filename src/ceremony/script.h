@@ -73,6 +73,7 @@ struct kr_script_step {
 	char				*say_raw;	/* say lines, joined */
 	char				*say;		/* resolved */
 	size_t				 line;		/* of "step" */
+	size_t				 column;	/* of the verb */
 	size_t				 say_line, say_column;
 };
 

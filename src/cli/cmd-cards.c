@@ -62,6 +62,7 @@ flags(const struct kr_token_info *t, char *out, size_t outlen)
 		{ t->pin_count_low, "pin-count-low" },
 		{ t->pin_final_try, "PIN-FINAL-TRY" },
 		{ t->pin_locked, "PIN-LOCKED" },
+		{ t->hw_slot, "hw-slot" },
 	};
 	size_t i, o = 0;
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # A key-recovery drill through the TUI: a root made in batch (keyrite run),
-# then the drill typed through tmux with three of its five cards, chosen
+# then the drill typed through tmux: both witnesses confirm the
+# certificate's fingerprint (step 5), then three of its five cards, chosen
 # out of order; the transcript names each card and verifies against the
 # certificate.  Then a drill where the administrator says after one card
 # that no more will come: the step fails, saying how many are missing.
@@ -28,7 +29,7 @@ mkdir "$T/media"
     --answers "$T/create.txt" --rehearsal > "$T/create.out" 2>&1 ||
     { cat "$T/create.out"; fail "batch root-ca-create"; }
 
-drill_start() { # roll call, load the package: up to the first card
+drill_start() { # roll call, load the package, fingerprint: to the first card
 	home_choose key-recovery-drill || fail "home"
 	send End Enter
 	ack 1 && ack 2 && ack 3 || fail "drill steps 1-3"
@@ -40,6 +41,14 @@ drill_start() { # roll call, load the package: up to the first card
 	    answer "What authorizes" "DRILL-7" || fail "drill roll call"
 	review_yes || fail "drill roll call review"
 	ack 4 && ack 5 || fail "drill steps 4-5"
+	# Each witness confirms the certificate's fingerprint.
+	wait_for "WITNESS Wendy Witness" "Type the LAST group" ||
+	    fail "first witness"
+	fingerprint || fail "Wendy's fingerprint"
+	wait_for "WITNESS Walter Witness" "Type the LAST group" ||
+	    fail "second witness"
+	fingerprint || fail "Walter's fingerprint"
+	ack 6 || fail "drill step 6"
 }
 
 tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
@@ -55,7 +64,7 @@ for c in 5 2 4; do
 		snap drillcard
 	fi
 done
-ack 6 && ack 7 && ack 8 || fail "drill steps 6-8"
+ack 7 && ack 8 && ack 9 || fail "drill steps 7-9"
 wait_for "CEREMONY COMPLETE" || fail "drill did not complete"
 snap drill
 TR=$(ls -t "$T"/media/transcript-*.txt | head -1)
@@ -67,6 +76,13 @@ done
 grep -q " kek-recovered engine " "$TR" && grep -q " key-proven engine " "$TR" ||
     fail "recovery not recorded"
 grep -q "witness.2=Walter%20Witness" "$TR" || fail "second witness"
+# The fingerprint both witnesses confirmed is the certificate's (openssl).
+FP=$(openssl x509 -in "$T/media/root-ca.pem" -noout -fingerprint -sha256 |
+    sed 's/.*=//; s/://g' | sed 's/..../&%20/g; s/%20$//')
+for w in Wendy Walter; do
+	grep -q " fingerprint-confirmed witness witness=$w%20Witness fingerprint=$FP " \
+	    "$TR" || fail "$w's confirmation of $FP not recorded"
+done
 
 # One card, then "no more cards": the drill fails and says what is missing.
 leave_summary || fail "back to Home"

@@ -251,7 +251,7 @@ Test(engine, recovery_window_wipes_the_key, .init = setup, .fini = teardown)
 	snprintf(media, sizeof(media), "%s/media", dir);
 	memset(&f, 0, sizeof(f));
 	f.cards = "custodian-1,custodian-3,custodian-5";
-	f.jump_at = "step.6";	/* prove-key, after the KEK is recovered */
+	f.jump_at = "step.7";	/* prove-key, after the KEK is recovered */
 	clock_offset = 0;
 	cr_assert_eq(run("ceremony-scripts/key-recovery-drill.ceremony", media,
 	    &f, t, sizeof(t)), KR_ERR_ABORTED, "window did not close: %s",
@@ -287,4 +287,137 @@ Test(engine, a_card_not_present_is_named, .init = setup, .fini = teardown)
 	cr_assert_not(file_has(t, " key-generated "), "a key was generated");
 	cr_assert_not(file_has(t, " share-written "), "a share was written");
 	cr_assert_not(exists(media, "root-ca.escrow"), "escrow written");
+}
+
+/*
+ * A real ceremony from a keyrite that is not installed (this test binary,
+ * like build/keyrite) refuses before anything is touched: no transcript,
+ * no card.  A rehearsal runs and records that its script is not a
+ * reviewed one.
+ */
+Test(engine, real_mode_needs_an_installed_keyrite, .init = setup,
+    .fini = teardown)
+{
+	struct kr_engine_config cfg;
+	struct fe f;
+	struct kr_frontend fe = { ask, NULL, &f };
+	struct kr_engine *e = NULL;
+	char media[128], exe[4096], want[8192], t[4096];
+	ssize_t n;
+	int r;
+
+	snprintf(media, sizeof(media), "%s/media4", dir);
+	cr_assert_eq(mkdir(media, 0700), 0, "mkdir");
+	memset(&f, 0, sizeof(f));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.script_path = "ceremony-scripts/root-ca-create.ceremony";
+	cfg.media_dirs[0] = media;
+	cfg.nmedia = 1;
+	r = kr_engine_new(&cfg, &fe, &e);
+	cr_assert_eq(r, KR_ERR_SCRIPT_NOT_REVIEWED, "r=%d: %s", r,
+	    kr_err_detail());
+	cr_assert_null(e, "engine made");
+	cr_assert_gt(n = readlink("/proc/self/exe", exe, sizeof(exe) - 1), 0,
+	    "readlink");
+	exe[n] = '\0';
+	snprintf(want, sizeof(want), "keyrite at %s is not installed (it is "
+	    "not in a bin directory), so no script counts as reviewed; run it "
+	    "with --rehearsal, or install the reviewed scripts", exe);
+	cr_assert_str_eq(kr_err_detail(), want, "message");
+	cr_assert_eq(f.asked, 0, "a real ceremony asked something");
+	cr_assert_eq(rmdir(media), 0, "the refused ceremony wrote into %s",
+	    media);
+	cr_assert_eq(mkdir(media, 0700), 0, "mkdir");
+	cr_assert_eq(run("ceremony-scripts/root-ca-create.ceremony", media, &f,
+	    t, sizeof(t)), 0, "rehearsal: %s", kr_err_detail());
+	cr_assert(file_has(t, " mode=rehearsal script-reviewed=no "),
+	    "rehearsal of an uninstalled script not recorded as unreviewed");
+}
+
+/* Writes text to dir/name beside a copy of the shipped policy. */
+static void
+script_file(const char *name, const char *text, char *path, size_t len)
+{
+	char cmd[512];
+	FILE *fp;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/s && cp ceremony-scripts/"
+	    "policy.conf %s/s/", dir, dir);
+	cr_assert_eq(system(cmd), 0, "policy copy");
+	snprintf(path, len, "%s/s/%s", dir, name);
+	cr_assert_not_null(fp = fopen(path, "w"), "%s", path);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+/* The key-id line of an escrow package as the fingerprint text records it. */
+static void
+key_id_fact(const char *escrow, char *out, size_t len)
+{
+	char line[256], hex[65] = "";
+	FILE *fp;
+	size_t i, o = 0;
+
+	cr_assert_not_null(fp = fopen(escrow, "r"), "%s", escrow);
+	while (fgets(line, sizeof(line), fp) != NULL)
+		if (sscanf(line, "key-id: %64[0-9a-f]", hex) == 1)
+			break;
+	fclose(fp);
+	cr_assert_eq(strlen(hex), 64, "no key-id in %s", escrow);
+	o = (size_t)snprintf(out, len, "fingerprint=");
+	for (i = 0; i < 64 && o + 4 < len; i++) {
+		if (i > 0 && i % 4 == 0)
+			o += (size_t)snprintf(out + o, len - o, "%%20");
+		out[o++] = (char)(hex[i] >= 'a' ? hex[i] - 'a' + 'A' : hex[i]);
+	}
+	snprintf(out + o, len - o, " ");
+}
+
+#define STEP(verb, role) "step " verb "\n  role " role "\n  say \"s\"\n"
+#define HEAD "ceremony t\ndescription \"d\"\nkey-class root-ca\n" \
+	STEP("roll-call", "administrator")
+
+/*
+ * show-fingerprint without a certificate shows the key id (SHA-256 of the
+ * public key): of the escrowed key after load-escrow, of the generated key
+ * after generate-key; the witnesses' confirmation records it.
+ */
+Test(engine, fingerprint_without_a_certificate_is_the_key_id, .init = setup,
+    .fini = teardown)
+{
+	char path[256], media[128], escrow[256], fact[256], t[4096];
+	struct fe f;
+
+	snprintf(media, sizeof(media), "%s/media", dir);
+	snprintf(escrow, sizeof(escrow), "%s/root-ca.escrow", media);
+	script_file("drill.ceremony", HEAD
+	    "step load-escrow file=root-ca.escrow\n  role administrator\n"
+	    "  say \"s\"\n" STEP("show-fingerprint", "witness")
+	    STEP("recover", "custodian") STEP("prove-key", "witness")
+	    STEP("wipe", "administrator")
+	    STEP("seal-transcript", "administrator"), path, sizeof(path));
+	memset(&f, 0, sizeof(f));
+	f.cards = "custodian-1,custodian-2,custodian-3";
+	cr_assert_eq(run(path, media, &f, t, sizeof(t)), 0, "drill: %s",
+	    kr_err_detail());
+	key_id_fact(escrow, fact, sizeof(fact));
+	cr_assert(file_has(t, fact), "drill: %s not in %s", fact, t);
+
+	snprintf(media, sizeof(media), "%s/media5", dir);
+	cr_assert_eq(mkdir(media, 0700), 0, "mkdir");
+	snprintf(escrow, sizeof(escrow), "%s/g.escrow", media);
+	script_file("gen.ceremony", HEAD
+	    "step generate-key algorithm=ecdsa-p384\n  role administrator\n"
+	    "  say \"s\"\n" STEP("show-fingerprint", "witness")
+	    "step split threshold=2 shares=4\n  role administrator\n"
+	    "  say \"s\"\n" STEP("write-shares", "custodian")
+	    STEP("verify-shares", "custodian")
+	    "step write-escrow name=g.escrow\n  role administrator\n"
+	    "  say \"s\"\n" STEP("wipe", "administrator")
+	    STEP("seal-transcript", "administrator"), path, sizeof(path));
+	memset(&f, 0, sizeof(f));
+	cr_assert_eq(run(path, media, &f, t, sizeof(t)), 0, "generate: %s "
+	    "(at %s)", kr_err_detail(), f.last_id);
+	key_id_fact(escrow, fact, sizeof(fact));
+	cr_assert(file_has(t, fact), "generate: %s not in %s", fact, t);
 }

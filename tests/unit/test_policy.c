@@ -126,7 +126,34 @@ static const struct {
 	    "p.conf:3:1: duplicate key 'name'" },
 	{ "unknown_policy_key", "name = test\n", "name = test\nversion = 1\n",
 	    "p.conf:3:1: unknown key 'version' in [policy]\n"
-	    "hint: [policy] has only: name" },
+	    "hint: [policy] has: name, qualified-token" },
+	{ "qualified_without_slash", "name = test\n", "name = test\n"
+	    "qualified-token = SoftHSM project SoftHSM v2\n",
+	    "p.conf:3:19: qualified-token needs ' / ' between the manufacturer "
+	    "and the model\nhint: write: qualified-token = MANUFACTURER / "
+	    "MODEL, as keyrite cards lists them" },
+	{ "qualified_two_slashes", "name = test\n", "name = test\n"
+	    "qualified-token = A / B / C\n",
+	    "p.conf:3:25: a second ' / ' in qualified-token\nhint: write: "
+	    "qualified-token = MANUFACTURER / MODEL, as keyrite cards lists "
+	    "them" },
+	{ "qualified_blank_model", "name = test\n", "name = test\n"
+	    "qualified-token = Acme /  Card\n",
+	    "p.conf:3:26: the model is empty or starts or ends with a blank\n"
+	    "hint: write: qualified-token = MANUFACTURER / MODEL, as keyrite "
+	    "cards lists them" },
+	{ "qualified_model_too_long", "name = test\n", "name = test\n"
+	    "qualified-token = Acme / 0123456789abcdefX\n",
+	    "p.conf:3:42: the model is longer than the 16 bytes a PKCS#11 "
+	    "token reports" },
+	{ "qualified_not_ascii", "name = test\n", "name = test\n"
+	    "qualified-token = Caf\xc3\xa9 / Card\n",
+	    "p.conf:3:22: the manufacturer is not printable ASCII\n"
+	    "hint: copy the words keyrite cards lists: a token reports them "
+	    "in ASCII" },
+	{ "qualified_twice", "name = test\n", "name = test\n"
+	    "qualified-token = Acme / Card\nqualified-token = Acme / Card\n",
+	    "p.conf:4:19: Acme / Card is qualified twice (first at line 3)" },
 	{ "tab", "pin-attempts = 3", "pin-attempts =\t3",
 	    "p.conf:12:15: tab character\nhint: use spaces instead of tabs" },
 	{ "trailing_space", "pin-attempts = 3", "pin-attempts = 3 ",
@@ -148,6 +175,36 @@ Test(policy, base_parses)
 	cr_assert_null(kr_policy_class(p, "root"), "unknown class");
 	kr_policy_free(p);
 	kr_policy_free(NULL);
+}
+
+Test(policy, qualified_tokens)
+{
+	struct kr_policy *p = NULL;
+	char *text = edit("name = test\n", "name = test\n"
+	    "qualified-token = SoftHSM project / SoftHSM v2\n"
+	    "# a card that reports its slot as a software one\n"
+	    "qualified-token = www.CardContact.de / PKCS#15 emulated\n");
+
+	cr_assert_eq(kr_policy_parse(text, strlen(text), "p.conf", &p), 0,
+	    "%s", kr_err_detail());
+	cr_assert_eq(p->nqualified, 2, "two qualified tokens");
+	cr_assert(kr_policy_token_qualified(p, "SoftHSM project",
+	    "SoftHSM v2"), "SoftHSM2 qualified");
+	cr_assert(kr_policy_token_qualified(p, "www.CardContact.de",
+	    "PKCS#15 emulated"), "second line");
+	cr_assert_not(kr_policy_token_qualified(p, "SoftHSM project",
+	    "SoftHSM v3"), "another model");
+	cr_assert_not(kr_policy_token_qualified(p, "softhsm project",
+	    "SoftHSM v2"), "compared exactly, case too");
+	kr_policy_free(p);
+	free(text);
+	p = NULL;
+	cr_assert_eq(kr_policy_parse(BASE, strlen(BASE), "p.conf", &p), 0,
+	    "base");
+	cr_assert_eq(p->nqualified, 0, "nothing qualified by default");
+	cr_assert_not(kr_policy_token_qualified(p, "SoftHSM project",
+	    "SoftHSM v2"), "SoftHSM2 not qualified by default");
+	kr_policy_free(p);
 }
 
 Test(policy, syntax_errors)

@@ -18,6 +18,10 @@
 /* The lines every test script starts with, and a step's body. */
 #define H	"ceremony t\ndescription \"d\"\nkey-class root-ca\n"
 #define S	"  role administrator\n  say \"s\"\n"
+#define SC	"  role custodian\n  say \"s\"\n"
+/* Every script ends with the seal; one that makes a key is audited. */
+#define E	"step seal-transcript\n" S
+#define A	"step show-fingerprint\n" S "step wipe\n" S E
 
 struct syntax_row {
 	const char	*name;
@@ -95,7 +99,7 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: write ${name}, or \\$ for a '$'" },
 	{ "unknown_reference", 0,
 	    H "param subject string default \"x\"\n"
-	    "step self-sign subject=${subjet} validity-days=1\n" S,
+	    "step self-sign subject=${subjet} validity-days=1\n" S E,
 	    "t.ceremony:5:24: unknown parameter 'subjet'\n"
 	    "hint: did you mean 'subject'?" },
 	{ "reference_in_default", 0,
@@ -314,31 +318,31 @@ static const struct syntax_row syntax_rows[] = {
 	    H "step split threshold=3\n",
 	    "t.ceremony:4:6: split needs shares=" },
 	{ "integer_argument_not_a_number", 0,
-	    H "step split threshold=three shares=5\n" S,
+	    H "step split threshold=three shares=5\n" S E,
 	    "t.ceremony:4:22: split threshold=: 'three' is not a whole "
 	    "number" },
 	{ "integer_argument_out_of_range", 0,
-	    H "step split threshold=3 shares=300\n" S,
+	    H "step split threshold=3 shares=300\n" S E,
 	    "t.ceremony:4:31: split shares=: 300 is outside 1..255" },
 	{ "unknown_algorithm_near", 0,
-	    H "step generate-key algorithm=ed2519\n" S,
+	    H "step generate-key algorithm=ed2519\n" S A,
 	    "t.ceremony:4:29: generate-key algorithm=: unknown algorithm "
 	    "'ed2519'\n"
 	    "hint: did you mean 'ed25519'?" },
 	{ "unknown_algorithm_far", 0,
-	    H "step generate-key algorithm=dsa-2048\n" S,
+	    H "step generate-key algorithm=dsa-2048\n" S A,
 	    "t.ceremony:4:29: generate-key algorithm=: unknown algorithm "
 	    "'dsa-2048'\n"
 	    "hint: algorithms: ecdsa-p256, ecdsa-p384, ecdsa-p521, "
 	    "rsa-3072, rsa-4096, ed25519, ed448" },
 	{ "not_a_plain_file_name", 0,
-	    H "step write-escrow name=../root-ca.escrow\n" S,
+	    H "step write-escrow name=../root-ca.escrow\n" S E,
 	    "t.ceremony:4:24: write-escrow name=: '../root-ca.escrow' is "
 	    "not a plain file name\n"
 	    "hint: a file name is letters, digits, '.', '_' and '-', "
 	    "without '/' and not starting with '.' or '-'" },
 	{ "module_path_argument", 0,
-	    H "step load-escrow file=libsofthsm2.so.2\n" S,
+	    H "step load-escrow file=libsofthsm2.so.2\n" S E,
 	    "t.ceremony:4:23: 'libsofthsm2.so.2' looks like a PKCS#11 "
 	    "module: PINs and PKCS#11 modules never go in a script: the "
 	    "same file is used in rehearsal and for real; give them to "
@@ -371,7 +375,7 @@ static const struct syntax_row syntax_rows[] = {
 	    "but parameter k is an integer" },
 	{ "reference_yields_bad_value", 0,
 	    H "param f string default \"a/b\"\n"
-	    "step write-certificate name=${f}\n" S,
+	    "step write-certificate name=${f}\n" S E,
 	    "t.ceremony:5:29: write-certificate name=: 'a/b' is not a "
 	    "plain file name (from '${f}')\n"
 	    "hint: a file name is letters, digits, '.', '_' and '-', "
@@ -426,8 +430,65 @@ static const struct syntax_row syntax_rows[] = {
 	    "description \"caf\xc3\xa9\"x\n",
 	    "t.ceremony:2:19: expected a space after the closing quote" },
 	{ "empty_argument_value", 0,
-	    H "step self-sign subject=\"\" validity-days=1\n" S,
+	    H "step self-sign subject=\"\" validity-days=1\n" S E,
 	    "t.ceremony:4:25: self-sign subject= is empty" },
+	/* The auditable-steps rule (docs/scripts.md). */
+	{ "no_seal", 0,
+	    H "step selftest\n" S,
+	    "t.ceremony:4:6: the last step is selftest: every ceremony ends "
+	    "with seal-transcript\n"
+	    "hint: add a step seal-transcript at the end: it signs the "
+	    "transcript, and a ceremony counts as complete only then" },
+	{ "seal_not_last", 0,
+	    H "step seal-transcript\n" S "step selftest\n" S E,
+	    "t.ceremony:4:6: seal-transcript must be the last step (it is "
+	    "step 1 of 3)\n"
+	    "hint: move it to the end: nothing can be recorded once the "
+	    "transcript is sealed" },
+	{ "key_without_fingerprint", 0,
+	    H "step generate-key algorithm=ed25519\n" S "step wipe\n" S E,
+	    "t.ceremony:4:6: no show-fingerprint step after generate-key: in "
+	    "a script that makes a key the witnesses confirm its "
+	    "fingerprint\n"
+	    "hint: add a step show-fingerprint (role witness) after line 4" },
+	{ "fingerprint_before_certificate", 0,
+	    H "step generate-key algorithm=ed25519\n" S
+	    "step show-fingerprint\n" S
+	    "step self-sign subject=x validity-days=1\n" S
+	    "step wipe\n" S E,
+	    "t.ceremony:10:6: no show-fingerprint step after self-sign: in a "
+	    "script that makes a key the witnesses confirm its fingerprint\n"
+	    "hint: add a step show-fingerprint (role witness) after line 10" },
+	{ "recovery_without_fingerprint", 0,
+	    H "step load-escrow\n" S "step recover\n" SC "step wipe\n" S E,
+	    "t.ceremony:4:6: no show-fingerprint step after load-escrow: in "
+	    "a script that recovers a key the witnesses confirm its "
+	    "fingerprint\n"
+	    "hint: add a step show-fingerprint (role witness) after line 4" },
+	{ "fingerprint_of_nothing", 0,
+	    H "step show-fingerprint\n" S E,
+	    "t.ceremony:4:6: show-fingerprint has no key to show yet: no step "
+	    "before it makes or loads one\n"
+	    "hint: put it after generate-key, self-sign or load-escrow" },
+	{ "recover_without_escrow", 0,
+	    H "step  recover\n" SC "step wipe\n" S E,
+	    "t.ceremony:4:7: recover needs a load-escrow step before it\n"
+	    "hint: add a step load-escrow before it: the escrow package says "
+	    "which shares open which key" },
+	{ "key_without_wipe", 0,
+	    H "step generate-key algorithm=ed25519\n" S
+	    "step show-fingerprint\n" S E,
+	    "t.ceremony:4:6: no wipe step after generate-key, the last step "
+	    "that uses the key: the key and its shares are wiped once no step "
+	    "needs them\n"
+	    "hint: add a step wipe after line 4, before seal-transcript" },
+	{ "wipe_before_last_use", 0,
+	    H "step load-escrow\n" S "step show-fingerprint\n" S
+	    "step recover\n" SC "step wipe\n" S "step prove-key\n" S E,
+	    "t.ceremony:16:6: no wipe step after prove-key, the last step "
+	    "that uses the key: the key and its shares are wiped once no step "
+	    "needs them\n"
+	    "hint: add a step wipe after line 16, before seal-transcript" },
 };
 
 #define NSYNTAX	(sizeof(syntax_rows) / sizeof(syntax_rows[0]))
@@ -494,7 +555,7 @@ Test(script, escapes_references_and_joined_say_lines)
 	    "  # a comment inside a step\n"
 	    "\n"
 	    "  say \"Hello ${who}: \\\\ costs \\$5, \\${x} is literal\"\n"
-	    "  say \"and $ alone is a dollar.\"\n");
+	    "  say \"and $ alone is a dollar.\"\n" E);
 	cr_assert_str_eq(s->params[0].value, "Ann \"A\" B", "default");
 	cr_assert_str_eq(s->steps[0].say, "Hello Ann \"A\" B: \\ costs $5, "
 	    "${x} is literal and $ alone is a dollar.", "say: %s",
@@ -512,7 +573,7 @@ Test(script, unimplemented_sizes_left_to_the_policy)
 {
 	struct kr_script *s = parse_ok(H "param k choice rsa-2048 ecdsa-p224 "
 	    "ecdsa-p384 default rsa-2048\n"
-	    "step generate-key algorithm=${k}\n" S);
+	    "step generate-key algorithm=${k}\n" S A);
 
 	cr_assert_str_eq(kr_script_arg(&s->steps[0], "algorithm"), "rsa-2048",
 	    "algorithm");
@@ -523,18 +584,18 @@ Test(script, unimplemented_sizes_left_to_the_policy)
 
 Test(script, no_final_newline)
 {
-	struct kr_script *s = parse_ok(H "step wipe\n  role witness\n"
-	    "  say \"s\"");
+	struct kr_script *s = parse_ok(H "step seal-transcript\n"
+	    "  role administrator\n  say \"s\"");
 
 	cr_assert_eq(s->nsteps, 1, "steps");
-	cr_assert_eq(s->steps[0].role, KR_SCRIPT_WITNESS, "role");
+	cr_assert_eq(s->steps[0].role, KR_SCRIPT_ADMINISTRATOR, "role");
 	kr_script_free(s);
 }
 
 Test(script, argument_defaults_and_optional_arguments)
 {
 	struct kr_script *s = parse_ok(H "step write-escrow\n" S
-	    "step load-escrow file=\"x.escrow\"\n" S);
+	    "step load-escrow file=\"x.escrow\"\n" S E);
 
 	cr_assert_str_eq(kr_script_arg(&s->steps[0], "name"),
 	    "root-ca.escrow", "write-escrow name= default");
@@ -620,7 +681,7 @@ Test(script, nearest_names)
 
 Test(script, set_param_and_resolve)
 {
-	struct kr_script *s = parse_ok(PARAMS);
+	struct kr_script *s = parse_ok(PARAMS A);
 
 	cr_assert_eq(kr_script_set_param(s, "days", "30"), 0, "set: %s",
 	    kr_err_detail());
@@ -666,7 +727,7 @@ static const struct {
 
 Test(script, set_param_errors)
 {
-	struct kr_script *s = parse_ok(PARAMS);
+	struct kr_script *s = parse_ok(PARAMS A);
 	size_t i;
 
 	for (i = 0; i < sizeof(set_rows) / sizeof(set_rows[0]); i++) {
@@ -682,7 +743,7 @@ Test(script, set_param_errors)
 
 Test(script, resolve_is_all_or_nothing)
 {
-	struct kr_script *s = parse_ok(PARAMS);
+	struct kr_script *s = parse_ok(PARAMS A);
 
 	cr_assert_eq(kr_script_set_param(s, "days", "30"), 0, "set days");
 	cr_assert_eq(kr_script_set_param(s, "out", "../etc/passwd"), 0,
@@ -702,7 +763,7 @@ Test(script, resolve_is_all_or_nothing)
 Test(script, policy_request)
 {
 	struct kr_script *s = parse_ok(PARAMS "step split threshold=2 "
-	    "shares=4\n" S);
+	    "shares=4\n" S A);
 	struct kr_policy_request req;
 
 	kr_script_policy_request(s, &req);
@@ -713,7 +774,7 @@ Test(script, policy_request)
 	cr_assert_eq(req.shares, 4, "shares");
 	cr_assert_eq(req.escrow, 1, "split means escrow");
 	kr_script_free(s);
-	s = parse_ok(H "step selftest\n" S);
+	s = parse_ok(H "step selftest\n" S E);
 	kr_script_policy_request(s, &req);
 	cr_assert_null(req.algorithm, "no generate-key");
 	cr_assert_eq(req.validity_days + req.threshold + req.shares +
@@ -780,12 +841,12 @@ Test(script, shipped_root_ca_create)
 Test(script, shipped_key_recovery_drill)
 {
 	static const char *const verbs[] = { "selftest", "airgap-check",
-	    "roll-call", "load-escrow", "recover", "prove-key", "wipe",
-	    "seal-transcript" };
+	    "roll-call", "load-escrow", "show-fingerprint", "recover",
+	    "prove-key", "wipe", "seal-transcript" };
 	static const enum kr_script_role roles[] = { KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
-	    KR_SCRIPT_CUSTODIAN, KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR,
-	    KR_SCRIPT_ADMINISTRATOR };
+	    KR_SCRIPT_WITNESS, KR_SCRIPT_CUSTODIAN, KR_SCRIPT_WITNESS,
+	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR };
 	struct kr_script *s = NULL;
 	char path[4096];
 

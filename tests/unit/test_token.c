@@ -223,6 +223,10 @@ Test(token, list_shows_five_cards_and_the_free_slot)
 		cr_assert(!list[i].write_protected, "not write-protected");
 		cr_assert(!list[i].pin_locked && !list[i].pin_final_try,
 		    "PIN flags");
+		/* C_GetSlotInfo: software, and removable as configured. */
+		cr_assert(!list[i].hw_slot, "SoftHSM2 slot says CKF_HW_SLOT");
+		cr_assert(list[i].removable, "slots.removable = true not "
+		    "seen");
 	}
 	cr_assert_eq(blank, 1, "one free slot");
 	free(list);
