@@ -52,6 +52,7 @@ people() { # the answers of a real ceremony: no "confirm = yes"
 	witness.1.name = Wendy Witness
 	ceremony.reason = Annual key ceremony
 	ceremony.authorization = CHG-2026-0042
+	roll-call.confirm = yes
 	EOA
 	for i in 1 2 3 4 5; do
 		echo "custodian.$i.name = Custodian $i"
@@ -77,7 +78,7 @@ expect() {
 	said "$1" | cmp -s - "$T/.want" || { echo "got:"; cat "$1"
 		echo "want:"; cat "$T/.want"; fail "${3:-message differs}"; }
 }
-R="keyrite: run: not a reviewed, installed script:"
+R="keyrite: run: refused before any work: not a reviewed, installed script:"
 TAIL="run it with --rehearsal, or install the reviewed scripts"
 
 # --- 1. not installed -------------------------------------------------------
@@ -128,6 +129,7 @@ for i in 1 2 3 4 5; do
 	    answer "Label of Custodian $i's card" "custodian-$i" ||
 	    fail "custodian $i"
 done
+review_yes || fail "roll call review"
 ack 4 && ack 5 && ack 6 || fail "steps 4-6"
 fingerprint || fail "fingerprint"
 ack 7 && ack 8 && ack 9 || fail "steps 7-9"
@@ -185,15 +187,19 @@ echo "ok: 3. a real drill completes, sealed; its fingerprint is the one confirme
 kr_airgapped "$UK" run "$US/key-recovery-drill.ceremony" --media "$T/media" \
     --answers "$T/drill.txt" > "$T/4.out" 2> "$T/4.err"; rc=$?
 [ $rc = 1 ] || { cat "$T/4.out" "$T/4.err"; fail "unqualified SoftHSM2: exit $rc, want 1"; }
-expect "$T/4.err" "keyrite: run: card not qualified for a real ceremony: card custodian-2 (serial $(serial custodian-2)) is a software token (SoftHSM project SoftHSM v2): a real ceremony uses hardware cards; qualify the model in the policy (qualified-token = SoftHSM project / SoftHSM v2) or run a rehearsal"
+# Each card is named and refused; the recovery asks for the next one, and
+# with none usable it says how many good ones are missing.
+grep -qxF "  notice: card custodian-2 (serial $(serial custodian-2)) is a software token (SoftHSM project SoftHSM v2): a real ceremony uses hardware cards; qualify the model in the policy (qualified-token = SoftHSM project / SoftHSM v2) or run a rehearsal; present the next custodian's card" "$T/4.out" ||
+    { cat "$T/4.out"; fail "custodian-2 not named as a software token"; }
+expect "$T/4.err" "keyrite: run: not enough shares: 0 good shares of the 3 needed: present 3 more custodian cards"
 TR=$(sed -n 's/^transcript: \(.*\) (unsealed.*/\1/p' "$T/4.out")
 grep -q " card-refused engine card=custodian-2 serial=$(serial custodian-2) manufacturer=SoftHSM%20project model=SoftHSM%20v2 hw-slot=no " "$TR" ||
     fail "card-refused not recorded in $TR"
 grep -q " kek-recovered \| pin-rejected \| key-proven " "$TR" &&
     fail "the refused card was used"
-grep -q " ceremony-failed engine error=card%20not%20qualified" "$TR" ||
+grep -q " ceremony-failed engine error=not%20enough%20shares" "$TR" ||
     fail "failure not recorded"
-echo "ok: 4. a real drill on unqualified SoftHSM2 is refused at its first card"
+echo "ok: 4. a real drill on unqualified SoftHSM2 refuses every card, naming each"
 
 # --- 5. a modified copy, and --policy elsewhere -----------------------------
 mkdir "$T/copy" "$T/m5"
@@ -278,11 +284,11 @@ hint: add a step seal-transcript at the end: it signs the transcript, and a cere
 	kr_airgapped "$P/bin/keyrite" run "$f" --media "$T/m7-$v" \
 	    --answers "$T/real.txt" > "$T/7.out" 2>&1; rc=$?
 	[ $rc = 7 ] || { cat "$T/7.out"; fail "no $v, real: exit $rc, want 7"; }
-	expect "$T/7.out" "keyrite: run: ceremony script error: $want" "no $v, real"
+	expect "$T/7.out" "keyrite: run: refused before any work: ceremony script error: $want" "no $v, real"
 	"$P/bin/keyrite" run "$f" --media "$T/m7-$v" --rehearsal \
 	    --answers "$T/rehearsal.txt" > "$T/7r.out" 2>&1; rc=$?
 	[ $rc = 7 ] || { cat "$T/7r.out"; fail "no $v, rehearsal: exit $rc"; }
-	expect "$T/7r.out" "keyrite: run: ceremony script error: $want" "no $v, rehearsal"
+	expect "$T/7r.out" "keyrite: run: refused before any work: ceremony script error: $want" "no $v, rehearsal"
 	[ -z "$(ls -A "$T/m7-$v")" ] || fail "no $v: something was written"
 done
 echo "ok: 7. scripts without show-fingerprint, wipe or seal-transcript are refused, real or rehearsal"
