@@ -111,9 +111,10 @@ sum_draw(const struct kr_ui *ui, const void *state)
 		    ss->sha);
 	}
 	if (kr_ui_enter_ready(ss->shown_ms))
-		kr_ui_footer(ui, "Enter", run->result == KR_ERR_AIRGAP_BREACHED ?
-		    "leave keyrite" : "back to Home", "F2", "transcript",
-		    "F3", "QR", (const char *)NULL);
+		kr_ui_footer(ui, "Enter",
+		    run->result == KR_ERR_AIRGAP_BREACHED ? "leave keyrite" :
+		    "back to Home", "F2", "transcript", "F3", "QR",
+		    (const char *)NULL);
 	else
 		kr_ui_footer(ui, "F2", "transcript", "F3", "QR",
 		    (const char *)NULL);

@@ -5,11 +5,11 @@
  * arrive as keys (Ctrl-C asks to abort, like F10) rather than kill or
  * suspend a ceremony.  SIGINT, SIGTERM, SIGHUP and SIGQUIT from outside
  * only set a flag: the screen driver sees it within one tick, a prompt in
- * progress returns KR_ERR_ABORTED so that the engine wipes and records
+ * progress returns KR_ERR_SIGNALLED so that the engine wipes and records
  * the abort, and the terminal is given back before keyrite exits.  A
- * second signal restores the terminal settings from the handler itself
- * and exits at once.  ncurses handles SIGWINCH (KEY_RESIZE).  An atexit
- * handler ends curses on any other way out.
+ * second signal (but not a second SIGHUP) restores the terminal settings
+ * from the handler itself and exits at once.  ncurses handles SIGWINCH
+ * (KEY_RESIZE).  An atexit handler ends curses on any other way out.
  *
  * A terminal can also go away without a signal reaching keyrite (a tmux
  * server killed, a serial line dropped, keyrite in a session of its own):
@@ -61,18 +61,25 @@ static int ui_nested_dialog;	/* the abort dialog or a viewer is open */
 static const int ui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static struct sigaction ui_old_actions[4];
 
+/*
+ * A second signal exits at once, for people who want keyrite gone now;
+ * but not a second SIGHUP: a hang-up can bring two (the kernel's, and an
+ * interactive shell passing its own on to its jobs), and nobody is left
+ * at a hung-up terminal to want anything but the abort recorded.
+ */
 static void
 on_signal(int sig)
 {
 	static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n";
 
-	if (ui_sig != 0) {
+	if (ui_sig != 0 && sig != SIGHUP) {
 		if (have_tio)
 			(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
 		(void)!write(STDOUT_FILENO, reset, sizeof(reset) - 1);
 		_exit(128 + sig);
 	}
-	ui_sig = sig;
+	if (ui_sig == 0)
+		ui_sig = sig;
 }
 
 /*
