@@ -340,6 +340,8 @@ kr_engine_watch_start(struct kr_engine *e, const struct kr_airgap_report *rep)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "the air-gap watch");
 	w->enforce = rep->result == 0;
+	if (!rep->sysfs_net)
+		net = "netlink";	/* no /sys/class/net to list */
 	if ((r = usb_baseline(w, rep)) != 0 ||
 	    (r = source_started(e, w, kr_netwatch_new(rep, &w->net),
 	    "network", &net)) != 0 ||

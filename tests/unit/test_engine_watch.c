@@ -111,7 +111,8 @@ ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 		return kr_err_set(KR_ERR_ANSWER_MISSING, "%s", p->id);
 	a->len = strlen(v);
 	if (p->kind == KR_PROMPT_PIN) {
-		cr_assert_not_null(a->text = kr_secmem_alloc(a->len + 1), "pin");
+		a->text = kr_secmem_alloc(a->len + 1);
+		cr_assert_not_null(a->text, "pin");
 		memcpy(a->text, v, a->len);
 	} else
 		cr_assert_not_null(a->text = strdup(v), "strdup");
@@ -173,7 +174,8 @@ setup(void)
 	char cards[128], media[128], conf[160];
 
 	if (geteuid() != 0)
-		cr_skip_test("needs root for unshare(CLONE_NEWNET) and ip link");
+		cr_skip_test("needs root for unshare(CLONE_NEWNET) and "
+		    "ip link");
 	if (unshare(CLONE_NEWNET | CLONE_NEWNS) != 0)
 		cr_skip_test("unshare(CLONE_NEWNET|CLONE_NEWNS) is not "
 		    "permitted here");

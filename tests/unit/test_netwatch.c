@@ -33,7 +33,8 @@ static void
 enter_namespace(void)
 {
 	if (geteuid() != 0)
-		cr_skip_test("needs root for unshare(CLONE_NEWNET) and ip link");
+		cr_skip_test("needs root for unshare(CLONE_NEWNET) and "
+		    "ip link");
 	if (access("/sbin/ip", X_OK) != 0 && access("/usr/sbin/ip", X_OK) != 0
 	    && access("/bin/ip", X_OK) != 0)
 		cr_skip_test("ip(8) is not installed (package iproute2)");
