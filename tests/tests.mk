@@ -46,6 +46,14 @@ $(BUILD)/helpers/hotplug-umockdev: tests/helpers/hotplug-umockdev.c $(LIB)
 	$(Q)$(CC) $(KR_CFLAGS) $(UMOCKDEV_CFLAGS) $(KR_LDFLAGS) -o $@ $< \
 	    $(LIB) $(KR_LDLIBS) $(UMOCKDEV_LDLIBS)
 
+# The engine's air-gap watch against the same testbed
+# (tests/integration/t-airgap-watch-usb.sh).
+$(BUILD)/helpers/watch-usb-umockdev: tests/helpers/watch-usb-umockdev.c $(LIB)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $< (umockdev)")
+	$(Q)$(CC) $(KR_CFLAGS) $(UMOCKDEV_CFLAGS) $(KR_LDFLAGS) -o $@ $< \
+	    $(LIB) $(KR_LDLIBS) $(UMOCKDEV_LDLIBS)
+
 # --- a faulty card for the token layer's read-back check -------------------
 #
 # tests/shim/p11-corrupt.c is a PKCS#11 module wrapping SoftHSM2 that

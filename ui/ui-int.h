@@ -123,6 +123,9 @@ struct kr_run {
 	char			 presented[KR_RUN_MAX_CARDS][33];
 	size_t			 npresented;
 	int			 in_ask;
+	const struct kr_prompt	*asking;	/* the prompt up, or NULL */
+	int			 watch_error;	/* its watch failed: why */
+	char			 watch_detail[1024];
 	int			 abort_pending;
 	int			 finished;	/* kr_engine_run() returned */
 	int			 result;	/* its return */
@@ -165,8 +168,15 @@ void	kr_ui_screen_draw(struct kr_ui *ui, const struct kr_screen_ops *ops,
  */
 int	kr_ui_poll_keys(struct kr_ui *ui);
 
-/* The signal that asked the TUI to stop, or 0. */
-int	kr_ui_signalled(void);
+/* 1 when a signal or a lost terminal asks the TUI to stop. */
+int	kr_ui_stopping(void);
+
+/*
+ * Why the TUI stops: 0 when it does not; else sets the detail and returns
+ * KR_ERR_TERMINAL_LOST (the terminal is gone, whether or not a SIGHUP
+ * came with it) or KR_ERR_SIGNALLED (a signal, the terminal intact).
+ */
+int	kr_ui_stop_error(void);
 
 /* --- ui-draw.c: painting helpers ----------------------------------------- */
 
@@ -319,7 +329,9 @@ struct kr_ui_abort {
 /*
  * Runs the ceremony set up on pp through the engine, then the Summary.
  * Returns 0 when it ran (whatever its outcome), 1 when the engine refused
- * to start it (pp->message says why), or a KR_ERR_*.
+ * to start it (pp->message says why), or a KR_ERR_*: KR_ERR_AIRGAP_BREACHED
+ * (detail set) when it ran and its air gap was breached, after which
+ * keyrite stops.
  */
 int	kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp);
 

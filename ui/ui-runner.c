@@ -197,6 +197,22 @@ ask_abort(struct kr_ui *ui)
 	return r == KR_SCREEN_ABORT || ab.confirmed;
 }
 
+/*
+ * Why a prompt stopped: its air-gap watch failed, a signal or a lost
+ * terminal, or else the people in the room aborted.
+ */
+static int
+stopped(const struct kr_run *run)
+{
+	int r;
+
+	if (run->watch_error != 0)
+		return kr_err_set(run->watch_error, "%s", run->watch_detail);
+	if ((r = kr_ui_stop_error()) != 0)
+		return r;
+	return KR_ERR_ABORTED;
+}
+
 static int
 fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 {
@@ -206,14 +222,17 @@ fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 	struct kr_ui_ask st;
 	int r;
 
-	if (kr_ui_signalled())
-		return KR_ERR_ABORTED;
+	if ((r = kr_ui_stop_error()) != 0)
+		return r;
 	run->in_ask = 1;
+	run->asking = p;
+	run->watch_error = 0;
 	if (run->abort_pending) {
 		run->abort_pending = 0;
 		if (ask_abort(ui)) {
 			run->in_ask = 0;
-			return KR_ERR_ABORTED;
+			run->asking = NULL;
+			return stopped(run);
 		}
 	}
 	memset(&st, 0, sizeof(st));
@@ -230,6 +249,9 @@ fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 		ops = &kr_ui_review_ops;
 	r = kr_ui_screen_run(ui, ops, &st);
 	run->in_ask = 0;
+	run->asking = NULL;
+	if (r == KR_SCREEN_ABORT)
+		return stopped(run);
 	if (r == KR_SCREEN_DONE && st.no_more)
 		return kr_err_set(KR_ERR_ANSWER_MISSING, "the administrator "
 		    "said no more cards will be presented");
@@ -324,14 +346,20 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 	repaint_working(ui);
 	r = kr_engine_run(run->engine);
 	run_finish(ui, run, r);
-	if (!kr_ui_signalled())
+	if (!kr_ui_stopping())
 		kr_ui_screen_run(ui, &kr_ui_summary_ops, run);
-	else	/* for the message keyrite leaves when it stops */
+	/* For the message keyrite leaves when it stops. */
+	if (kr_ui_stopping() || r == KR_ERR_AIRGAP_BREACHED)
 		snprintf(ui->last_transcript, KR_UI_PATH_MAX, "%s",
 		    run->transcript);
+	/* A breached air gap ends keyrite, with the reason. */
+	if (r == KR_ERR_AIRGAP_BREACHED)
+		kr_err_set(r, "%s", run->detail);
+	else
+		r = 0;
 	ui->run = NULL;
 	ui->transcript = NULL;
 	kr_engine_free(run->engine);
 	free(run);
-	return 0;
+	return r;
 }

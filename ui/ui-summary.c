@@ -3,8 +3,9 @@
  *
  * Says in one word how the ceremony ended (COMPLETE, ABORTED, FAILED) and
  * why, lists the files written, where the transcript is, whether it is
- * sealed, and its SHA-256.  Enter goes back to Home; F2 and F3 show the
- * transcript and its QR code.
+ * sealed, and its SHA-256.  Enter goes back to Home, or, after the air
+ * gap was breached, leaves keyrite; F2 and F3 show the transcript and its
+ * QR code.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,8 +67,11 @@ draw_outcome(const struct kr_ui *ui, const struct sum_state *ss, int y)
 		return y;
 	}
 	kr_ui_fill(ui, y, 2, w, KR_UI_BAD);
-	kr_ui_text(ui, y++, 2, w, KR_UI_BAD, run->result == KR_ERR_ABORTED ?
-	    "CEREMONY ABORTED" : "CEREMONY FAILED");
+	kr_ui_text(ui, y++, 2, w, KR_UI_BAD,
+	    run->result == KR_ERR_AIRGAP_BREACHED ? "CEREMONY ABORTED: THE AIR "
+	    "GAP WAS BREACHED" : run->result == KR_ERR_ABORTED ||
+	    run->result == KR_ERR_SIGNALLED ? "CEREMONY ABORTED" :
+	    "CEREMONY FAILED");
 	kr_ui_textf(ui, y++, 2, w, KR_UI_NORMAL, "%s stopped at step %zu of "
 	    "%zu. Every secret was wiped.", run->name,
 	    run->step, run->nsteps);
@@ -107,8 +111,10 @@ sum_draw(const struct kr_ui *ui, const void *state)
 		    ss->sha);
 	}
 	if (kr_ui_enter_ready(ss->shown_ms))
-		kr_ui_footer(ui, "Enter", "back to Home", "F2", "transcript",
-		    "F3", "QR", (const char *)NULL);
+		kr_ui_footer(ui, "Enter",
+		    run->result == KR_ERR_AIRGAP_BREACHED ? "leave keyrite" :
+		    "back to Home", "F2", "transcript", "F3", "QR",
+		    (const char *)NULL);
 	else
 		kr_ui_footer(ui, "F2", "transcript", "F3", "QR",
 		    (const char *)NULL);

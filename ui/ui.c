@@ -5,18 +5,34 @@
  * arrive as keys (Ctrl-C asks to abort, like F10) rather than kill or
  * suspend a ceremony.  SIGINT, SIGTERM, SIGHUP and SIGQUIT from outside
  * only set a flag: the screen driver sees it within one tick, a prompt in
- * progress returns KR_ERR_ABORTED so that the engine wipes and records
+ * progress returns KR_ERR_SIGNALLED so that the engine wipes and records
  * the abort, and the terminal is given back before keyrite exits.  A
- * second signal restores the terminal settings from the handler itself
- * and exits at once.  ncurses handles SIGWINCH (KEY_RESIZE).  An atexit
- * handler ends curses on any other way out.
+ * second signal (but not a second SIGHUP) restores the terminal settings
+ * from the handler itself and exits at once.  ncurses handles SIGWINCH
+ * (KEY_RESIZE).  An atexit handler ends curses on any other way out.
+ *
+ * A terminal can also go away without a signal reaching keyrite (a tmux
+ * server killed, a serial line dropped, keyrite in a session of its own):
+ * then every key read fails at once.  A failed read on a terminal that
+ * polls as hung up (POLLHUP, POLLERR, POLLNVAL) or as readable with
+ * nothing to read (end of file) is a lost terminal, and stops keyrite the
+ * way a signal does, recorded as such.  A signal that arrives with the
+ * terminal gone (the kernel's SIGHUP on hang-up) counts as a lost
+ * terminal too.
+ *
+ * While a prompt waits, every tick (250 ms) calls the prompt's air-gap
+ * watch; when it fails, the prompt returns its error and the engine,
+ * which has already wiped every secret, stops the ceremony.
  *
  * Every new screen discards keys typed before it appeared, so that a key
  * pressed twice never answers a prompt nobody has read yet.
  */
+#include <sys/ioctl.h>
+
 #include <errno.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +52,7 @@
 #define UI_REDRAW_MS	100
 
 static volatile sig_atomic_t ui_sig;
+static int ui_lost;		/* the terminal went away */
 static struct termios saved_tio;
 static int have_tio;
 static SCREEN *ui_screen;
@@ -44,24 +61,89 @@ static int ui_nested_dialog;	/* the abort dialog or a viewer is open */
 static const int ui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 static struct sigaction ui_old_actions[4];
 
+/*
+ * A second signal exits at once, for people who want keyrite gone now;
+ * but not a second SIGHUP: a hang-up can bring two (the kernel's, and an
+ * interactive shell passing its own on to its jobs), and nobody is left
+ * at a hung-up terminal to want anything but the abort recorded.
+ */
 static void
 on_signal(int sig)
 {
 	static const char reset[] = "\033[0m\033[?25h\033[?1049l\r\n";
 
-	if (ui_sig != 0) {
+	if (ui_sig != 0 && sig != SIGHUP) {
 		if (have_tio)
 			(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_tio);
 		(void)!write(STDOUT_FILENO, reset, sizeof(reset) - 1);
 		_exit(128 + sig);
 	}
-	ui_sig = sig;
+	if (ui_sig == 0)
+		ui_sig = sig;
+}
+
+/*
+ * Is the terminal gone?  A hung-up terminal polls as POLLHUP (and reads
+ * return 0 or EIO); one at end of file polls readable with nothing to
+ * read.
+ */
+static int
+term_gone(void)
+{
+	struct pollfd pfd;
+	int n = 0;
+
+	memset(&pfd, 0, sizeof(pfd));
+	pfd.fd = STDIN_FILENO;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 0) == -1)
+		return errno != EINTR && errno != EAGAIN && errno != ENOMEM;
+	if (pfd.revents & (POLLHUP | POLLERR | POLLNVAL))
+		return 1;
+	if ((pfd.revents & POLLIN) == 0)
+		return 0;
+	if (ioctl(STDIN_FILENO, FIONREAD, &n) == -1)
+		return errno == EIO;
+	return n == 0;
+}
+
+static const char *
+signal_name(int sig)
+{
+	switch (sig) {
+	case SIGINT:
+		return "SIGINT";
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGHUP:
+		return "SIGHUP";
+	case SIGQUIT:
+		return "SIGQUIT";
+	}
+	return "a signal";
 }
 
 int
-kr_ui_signalled(void)
+kr_ui_stopping(void)
 {
-	return ui_sig;
+	return ui_sig != 0 || ui_lost;
+}
+
+int
+kr_ui_stop_error(void)
+{
+	if (!kr_ui_stopping())
+		return 0;
+	if (!ui_lost && term_gone())
+		ui_lost = 1;
+	if (ui_lost && ui_sig != 0)
+		return kr_err_set(KR_ERR_TERMINAL_LOST, "%s%s", ui_sig ==
+		    SIGHUP ? "hang-up (SIGHUP)" : signal_name(ui_sig), ui_sig ==
+		    SIGHUP ? "" : ", with the terminal gone");
+	if (ui_lost)
+		return kr_err_set(KR_ERR_TERMINAL_LOST, "hang-up, end of file "
+		    "or I/O error on it");
+	return kr_err_set(KR_ERR_SIGNALLED, "%s", signal_name(ui_sig));
 }
 
 static void
@@ -188,11 +270,17 @@ read_key(struct kr_key *k, int timeout_ms)
 	wint_t ch;
 	int r;
 
+	if (ui_lost)
+		return 0;
 	timeout(timeout_ms);
 	r = get_wch(&ch);
 	memset(k, 0, sizeof(*k));
-	if (r == ERR)
+	if (r == ERR) {
+		/* A time-out, a signal, or a terminal that is gone. */
+		if (term_gone())
+			ui_lost = 1;
 		return 0;
+	}
 	if (r == KEY_CODE_YES)
 		k->fn = (int)ch;
 	else
@@ -236,7 +324,28 @@ kr_ui_poll_keys(struct kr_ui *ui)
 			ui->run->abort_pending = 1;
 		/* Anything else typed while the machine works is dropped. */
 	}
-	return ui_sig != 0;
+	return kr_ui_stopping();
+}
+
+/*
+ * A tick during a prompt: the prompt's air-gap watch.  Returns 1 when it
+ * failed (its error is kept for the prompt to return).
+ */
+static int
+watch_tick(struct kr_ui *ui)
+{
+	struct kr_run *run = ui->run;
+	const struct kr_prompt *p;
+	int r;
+
+	if (run == NULL || (p = run->asking) == NULL || p->watch == NULL)
+		return 0;
+	if ((r = p->watch(p->watch_ctx)) == 0)
+		return 0;
+	run->watch_error = r;
+	snprintf(run->watch_detail, sizeof(run->watch_detail), "%s",
+	    kr_err_detail());
+	return 1;
 }
 
 /* Keys every screen shares; returns -1 when the screen should see k. */
@@ -307,13 +416,14 @@ kr_ui_screen_run(struct kr_ui *ui, const struct kr_screen_ops *ops,
 		return r;
 	flushinp();
 	for (;;) {
-		if (ui_sig != 0) {
+		if (kr_ui_stopping()) {
 			r = KR_SCREEN_ABORT;
 			break;
 		}
 		kr_ui_screen_draw(ui, ops, state);
 		next_key(&k, &last_tick);
-		if (ui_sig != 0) {
+		if (kr_ui_stopping() ||
+		    (k.fn == KR_KEY_TICK && watch_tick(ui))) {
 			r = KR_SCREEN_ABORT;
 			break;
 		}
@@ -345,6 +455,7 @@ prepare_and_run(struct kr_ui *ui, const struct kr_lobby_script *ls)
 		if (r != KR_SCREEN_DONE || !pp.start)
 			break;
 		/* 1: refused before anything started; the reason is shown. */
+		/* 0: it ran; <0: it could not, or it must end keyrite. */
 		if ((r = kr_ui_ceremony(ui, &pp)) != 1)
 			break;
 	}
@@ -353,6 +464,12 @@ prepare_and_run(struct kr_ui *ui, const struct kr_lobby_script *ls)
 	return r;
 }
 
+/*
+ * Home, and the ceremonies chosen there, until people leave (0), a signal
+ * or a lost terminal stops keyrite (0: the caller asks why), or a
+ * ceremony's air gap was breached (KR_ERR_AIRGAP_BREACHED, detail set):
+ * the machine is then not fit for another ceremony.
+ */
 static int
 home_loop(struct kr_ui *ui)
 {
@@ -363,12 +480,14 @@ home_loop(struct kr_ui *ui)
 	for (;;) {
 		home.chosen = 0;
 		r = kr_ui_screen_run(ui, &kr_ui_home_ops, &home);
-		if (r != KR_SCREEN_DONE || !home.chosen || ui_sig != 0)
+		if (r != KR_SCREEN_DONE || !home.chosen || kr_ui_stopping())
 			break;
 		home.message[0] = '\0';
 		r = prepare_and_run(ui, kr_lobby_script(ui->lobby, home.sel));
-		if (ui_sig != 0)
+		if (kr_ui_stopping())
 			break;
+		if (r == KR_ERR_AIRGAP_BREACHED)
+			return r;
 		if (r < 0)
 			snprintf(home.message, sizeof(home.message), "%s: %s",
 			    kr_strerror(r), kr_err_detail());
@@ -376,32 +495,18 @@ home_loop(struct kr_ui *ui)
 	return 0;
 }
 
-static const char *
-signal_name(int sig)
-{
-	switch (sig) {
-	case SIGINT:
-		return "SIGINT";
-	case SIGTERM:
-		return "SIGTERM";
-	case SIGHUP:
-		return "SIGHUP (the terminal went away)";
-	case SIGQUIT:
-		return "SIGQUIT";
-	}
-	return "a signal";
-}
-
 int
 kr_ui_main(const struct kr_ui_config *cfg)
 {
 	static char last[KR_UI_PATH_MAX];
+	char detail[1024];
 	struct kr_ui ui;
 	int r;
 
 	memset(&ui, 0, sizeof(ui));
 	ui.cfg = cfg;
 	ui_sig = 0;
+	ui_lost = 0;
 	if ((r = kr_lobby_new(cfg->scripts, cfg->module, &ui.lobby)) != 0)
 		return r;
 	if ((r = kr_lobby_check(ui.lobby)) != 0 ||
@@ -411,13 +516,15 @@ kr_ui_main(const struct kr_ui_config *cfg)
 	}
 	ui.last_transcript = last;
 	last[0] = '\0';
-	home_loop(&ui);
+	r = home_loop(&ui);
+	if (r == 0)
+		r = kr_ui_stop_error();
+	snprintf(detail, sizeof(detail), "%s", kr_err_detail());
 	term_stop();
 	kr_lobby_free(ui.lobby);
-	if (ui_sig != 0)
-		return kr_err_set(KR_ERR_ABORTED, "stopped by %s%s%s%s",
-		    signal_name(ui_sig), last[0] ? "; the ceremony was "
-		    "aborted and the abort recorded in " : "", last, last[0] ?
-		    " (unsealed)" : "");
+	if (r != 0)
+		return kr_err_set(r, "%s%s%s%s", detail, last[0] ? "; the "
+		    "ceremony was aborted and the abort recorded in " : "",
+		    last, last[0] ? " (unsealed)" : "");
 	return 0;
 }

@@ -25,11 +25,14 @@ struct kr_ui_config {
 
 /*
  * Runs the TUI until people leave it from the Home screen.  Returns 0;
- * KR_ERR_ABORTED when a signal stopped it (a ceremony in progress was
- * aborted and recorded first; the detail says which signal and where the
- * transcript is); or another KR_ERR_* when the terminal or the lobby
- * could not be set up (the detail says why).  The terminal is restored
- * before it returns.
+ * KR_ERR_SIGNALLED when a signal stopped it, KR_ERR_TERMINAL_LOST when
+ * its terminal went away (hang-up, end of file, I/O error), or
+ * KR_ERR_AIRGAP_BREACHED when a ceremony's air gap was breached (the
+ * machine is not fit for another) — in each case a ceremony in progress
+ * was aborted and recorded first, and the detail says why and where the
+ * transcript is; or another KR_ERR_* when the terminal or the lobby could
+ * not be set up (the detail says why).  The terminal is restored, as far
+ * as it still exists, before it returns.
  */
 int	kr_ui_main(const struct kr_ui_config *cfg);
 

@@ -26,6 +26,9 @@
 #define KR_ERR_ABORTED			-10
 #define KR_ERR_FORMAT			-11	/* malformed input */
 #define KR_ERR_UNSUPPORTED		-12
+#define KR_ERR_SIGNALLED		-13	/* a signal stopped it */
+#define KR_ERR_TERMINAL_LOST		-14	/* the frontend's terminal went
+						   away (hang-up, EOF, EIO) */
 
 /* Secret memory and process hardening: -100 .. -199 */
 #define KR_ERR_SECMEM_MMAP		-100
@@ -42,6 +45,8 @@
 #define KR_ERR_AIRGAP_USB		-301	/* a network-class USB device */
 #define KR_ERR_AIRGAP_RADIO		-302	/* rfkill / Bluetooth device */
 #define KR_ERR_AIRGAP_SCAN		-303	/* could not complete the scan */
+#define KR_ERR_AIRGAP_BREACHED		-304	/* a way out appeared during a
+						   ceremony */
 
 /* Shamir secret sharing: -400 .. -499 */
 #define KR_ERR_SHAMIR_PARAMS		-400

@@ -84,6 +84,9 @@ verb_airgap(struct kr_engine *e, const struct kr_script_step *st)
 	} else if (r != 0)
 		kr_err_set(r, "%s; a real ceremony does not start on this "
 		    "machine", detail);
+	/* From here on the air gap is watched (engine-watch.c). */
+	if (r == 0)
+		r = kr_engine_watch_start(e, rep);
 	rj = r;
  out:
 	free(json);
@@ -492,6 +495,7 @@ witness_confirms(struct kr_engine *e, size_t j, const char *fp,
 		kr_engine_notice(e, "that is not the last group (%s); compare "
 		    "again", last);
 	}
+	e->abort_reason = "fingerprint-not-confirmed";
 	return kr_err_set(KR_ERR_ABORTED, "witness %s did not confirm the "
 	    "fingerprint", e->witnesses[j]);
 }
@@ -541,6 +545,9 @@ verb_seal(struct kr_engine *e, const struct kr_script_step *st)
 		return kr_err_set(KR_ERR_ENGINE_STATE, "seal-transcript: no "
 		    "ceremony key to sign with (was it wiped by the recovery "
 		    "window?)");
+	/* The air gap's last look, and how often it was looked at. */
+	if ((r = kr_engine_watch_end(e)) != 0)
+		return r;
 	r = kr_transcript_seal(e->tr, e->key);
 	EVP_PKEY_free(e->key);
 	e->key = NULL;

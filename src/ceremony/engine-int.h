@@ -86,6 +86,11 @@ struct kr_engine {
 	char				 escrow_name[129];
 	char				 cert_name[129];
 	char				 escrow_creation[4400];	/* transcript */
+
+	/* The air gap, watched from the air-gap check on (engine-watch.c). */
+	struct kr_engine_watch		*watch;
+	/* Why KR_ERR_ABORTED, when not the people at a prompt: a word. */
+	const char			*abort_reason;
 };
 
 /* engine.c */
@@ -124,6 +129,25 @@ int	kr_engine_check_window(struct kr_engine *e);
 void	kr_engine_wipe_kek(struct kr_engine *e);	/* KEK and shares */
 void	kr_engine_wipe_secrets(struct kr_engine *e);	/* and the key */
 time_t	kr_engine_now(const struct kr_engine *e);
+
+/*
+ * engine-watch.c: the air gap watched for the rest of the ceremony.
+ * kr_engine_watch_start() arms the watch with the air-gap check's report
+ * as its baseline; enforced when the check found the machine air-gapped.
+ * kr_engine_watch() looks once, without blocking: 0, or, when enforced
+ * and something appeared (or the watch went blind), wipes every secret,
+ * records which device and returns KR_ERR_AIRGAP_BREACHED (or
+ * KR_ERR_AIRGAP_SCAN), and keeps returning it.  Unenforced, it records
+ * airgap-changed and shows a notice.  kr_engine_watch_end() looks once
+ * more and records how often the watch looked (before the seal).
+ */
+struct kr_airgap_report;
+int	kr_engine_watch_start(struct kr_engine *e,
+	    const struct kr_airgap_report *rep);
+int	kr_engine_watch(struct kr_engine *e);
+int	kr_engine_watch_prompt(void *ctx);	/* kr_prompt.watch */
+int	kr_engine_watch_end(struct kr_engine *e);
+void	kr_engine_watch_stop(struct kr_engine *e);
 
 /* engine-create.c and engine-recover.c: the verbs. */
 struct kr_engine_verb {

@@ -72,21 +72,36 @@ kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
 		e->fe.event(e->fe.ctx, &ev);
 }
 
+/*
+ * Asks the frontend, with the air gap looked at before and after and, by
+ * the frontend, while it waits (kr_prompt.watch).
+ */
 int
 kr_engine_ask(struct kr_engine *e, const struct kr_prompt *p,
     struct kr_answer *a)
 {
+	struct kr_prompt q = *p;
+	char detail[512];
 	int r;
 
 	memset(a, 0, sizeof(*a));
-	if ((r = kr_engine_check_window(e)) != 0)
+	if ((r = kr_engine_watch(e)) != 0 ||
+	    (r = kr_engine_check_window(e)) != 0)
 		return r;
-	r = e->fe.ask(e->fe.ctx, p, a);
+	if (e->watch != NULL) {
+		q.watch = kr_engine_watch_prompt;
+		q.watch_ctx = e;
+	}
+	r = e->fe.ask(e->fe.ctx, &q, a);
 	if (r == KR_ERR_ABORTED)
 		kr_err_set(r, "aborted at prompt %s", p->id);
-	else if (r == KR_ERR_ANSWER_MISSING && *kr_err_detail() == '\0')
+	else if (r == KR_ERR_SIGNALLED || r == KR_ERR_TERMINAL_LOST) {
+		snprintf(detail, sizeof(detail), "%s", kr_err_detail());
+		kr_err_set(r, "%s, at prompt %s", detail, p->id);
+	} else if (r == KR_ERR_ANSWER_MISSING && *kr_err_detail() == '\0')
 		kr_err_set(r, "no answer for prompt %s", p->id);
-	if (r == 0 && (r = kr_engine_check_window(e)) != 0)
+	if (r == 0 && ((r = kr_engine_watch(e)) != 0 ||
+	    (r = kr_engine_check_window(e)) != 0))
 		kr_engine_answer_free(p, a);
 	return r;
 }
@@ -531,6 +546,7 @@ kr_engine_check_window(struct kr_engine *e)
 	if (e->key_deadline == 0 || kr_engine_now(e) <= e->key_deadline)
 		return 0;
 	kr_engine_wipe_secrets(e);
+	e->abort_reason = "recovery-window-expired";
 	snprintf(mins, sizeof(mins), "%u", e->pclass ?
 	    e->pclass->recovery_window_minutes : 0);
 	{
@@ -911,6 +927,26 @@ run_step(struct kr_engine *e, const struct kr_script_step *st)
 	return v->run(e, st);
 }
 
+/*
+ * Why a ceremony was aborted (the reason fact of ceremony-aborted), or
+ * NULL when it failed: docs/transcript-format.md lists the words.
+ */
+static const char *
+abort_reason(const struct kr_engine *e, int r)
+{
+	switch (r) {
+	case KR_ERR_ABORTED:
+		return e->abort_reason != NULL ? e->abort_reason : "operator";
+	case KR_ERR_SIGNALLED:
+		return "signal";
+	case KR_ERR_TERMINAL_LOST:
+		return "terminal-lost";
+	case KR_ERR_AIRGAP_BREACHED:
+		return "airgap-breached";
+	}
+	return NULL;
+}
+
 /* The roll-call cards a share was written to, ", "-separated. */
 static void
 pending_cards(const struct kr_engine *e, char *out, size_t outlen)
@@ -935,8 +971,9 @@ pending_cards(const struct kr_engine *e, char *out, size_t outlen)
 static void
 record_failure(struct kr_engine *e, int r, const char *pending)
 {
+	const char *reason = abort_reason(e, r);
 	char code[16], detail[1024], staged[1100] = "";
-	struct kr_fact f[5];
+	struct kr_fact f[6];
 	size_t i, n = 0, used = 0;
 
 	for (i = 0; i < e->nstaged && used < sizeof(staged); i++)
@@ -951,7 +988,9 @@ record_failure(struct kr_engine *e, int r, const char *pending)
 	    "none" };
 	f[n++] = (struct kr_fact){ "uncommitted-shares", pending[0] ?
 	    pending : "none" };
-	(void)kr_engine_record(e, r == KR_ERR_ABORTED ? "ceremony-aborted" :
+	if (reason != NULL)
+		f[n++] = (struct kr_fact){ "reason", reason };
+	(void)kr_engine_record(e, reason != NULL ? "ceremony-aborted" :
 	    "ceremony-failed", "engine", f, n);
 	kr_err_set(r, "%s", detail);
 }
@@ -1033,7 +1072,8 @@ kr_engine_run(struct kr_engine *e)
 		goto fail;
 	for (i = 0; i < e->script->nsteps; i++) {
 		e->step = i + 1;
-		if ((r = kr_engine_check_window(e)) != 0 ||
+		if ((r = kr_engine_watch(e)) != 0 ||
+		    (r = kr_engine_check_window(e)) != 0 ||
 		    (r = run_step(e, &e->script->steps[i])) != 0)
 			goto fail;
 	}
@@ -1093,6 +1133,7 @@ kr_engine_free(struct kr_engine *e)
 	if (e == NULL)
 		return;
 	kr_engine_wipe_secrets(e);
+	kr_engine_watch_stop(e);
 	X509_free(e->cert);
 	kr_escrow_free(e->escrow);
 	kr_transcript_close(e->tr);

@@ -69,6 +69,16 @@ struct kr_prompt {
 				    struct kr_card_view *out, size_t max,
 				    size_t *n);
 	void			*cards_ctx;
+	/*
+	 * Every prompt the engine asks carries its air-gap watch (NULL
+	 * before the air-gap check).  A frontend that waits for a person
+	 * calls it every ~250 ms.  It returns 0, or an error when the
+	 * ceremony must stop (the air gap was breached: the engine has
+	 * already wiped every secret and recorded which device); the
+	 * frontend then stops waiting and ask() returns that error.
+	 */
+	int			(*watch)(void *ctx);
+	void			*watch_ctx;
 };
 
 /*
@@ -105,8 +115,12 @@ struct kr_event {
 struct kr_frontend {
 	/*
 	 * Returns 0 with *a filled, KR_ERR_ABORTED when the people in the
-	 * room abort, or KR_ERR_ANSWER_MISSING (batch: no answer for
-	 * p->id; the frontend sets the detail).
+	 * room abort, KR_ERR_SIGNALLED when a signal asks keyrite to stop,
+	 * KR_ERR_TERMINAL_LOST when the frontend's terminal went away
+	 * (hang-up, end of file, I/O error), what p->watch returned when it
+	 * failed, or KR_ERR_ANSWER_MISSING (batch: no answer for p->id).
+	 * The frontend sets the detail.  The engine records each kind of
+	 * stop with its own reason (docs/transcript-format.md).
 	 */
 	int	(*ask)(void *ctx, const struct kr_prompt *p,
 		    struct kr_answer *a);

@@ -277,6 +277,8 @@ cmd_run(int argc, char **argv)
 	report(e, r);
 	kr_engine_free(e);
 	kr_answers_free(b.answers);
+	if (r == KR_ERR_AIRGAP_BREACHED)
+		return KR_EXIT_AIRGAP;
 	return r == 0 ? KR_EXIT_OK : KR_EXIT_FAILURE;
 }
 

@@ -63,7 +63,8 @@ cmd_tui(int argc, char **argv)
 	cfg.scripts = dir;
 	if ((r = kr_ui_main(&cfg)) != 0) {
 		kr_cmd_perror("tui", r);
-		return KR_EXIT_FAILURE;
+		return r == KR_ERR_AIRGAP_BREACHED ? KR_EXIT_AIRGAP :
+		    KR_EXIT_FAILURE;
 	}
 	return KR_EXIT_OK;
 }

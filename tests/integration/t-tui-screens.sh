@@ -56,11 +56,11 @@ type "Ada"
 kpid=$(tui_pid) || fail "no keyrite process"
 kill -TERM "$kpid"
 wait_exit 1
-screen_all | grep -q "keyrite: tui: aborted: stopped by SIGTERM; the ceremony was aborted" ||
+screen_all | grep -q "keyrite: tui: stopped by a signal: SIGTERM; the ceremony was aborted" ||
     fail "no message after SIGTERM"
 TR=$(ls "$T"/media/transcript-*.txt) || fail "no transcript"
-grep -q " ceremony-aborted engine error=aborted .*operator.name" "$TR" ||
-    fail "SIGTERM: abort not recorded at the prompt"
+grep -q " ceremony-aborted engine error=stopped%20by%20a%20signal .*operator.name.* reason=signal chain=" "$TR" ||
+    fail "SIGTERM: abort not recorded at the prompt, with reason=signal"
 tui_stop
 
 # --- no colour, no UTF-8: vt100 in the C locale ---------------------------

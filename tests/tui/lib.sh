@@ -35,8 +35,18 @@ tui_start() {
 	    "$*; echo \$? > $T/.status"
 }
 
+# Waits (5 s at most) for the server to be gone: it does not remove its
+# socket, and a tui_start that reaches a server still exiting fails with
+# "server exited unexpectedly".
 tui_stop() {
+	_spid=$($KR_TMUX display-message -p '#{pid}' 2>/dev/null)
 	$KR_TMUX kill-server 2>/dev/null
+	_n=0
+	while [ -n "$_spid" ] && [ $_n -lt 100 ] &&
+	    grep -q '^State:[^Z]*$' "/proc/$_spid/status" 2>/dev/null; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
 	return 0
 }
 
