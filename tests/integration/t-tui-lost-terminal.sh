@@ -65,6 +65,7 @@ to_step5() {
 		answer "Name of custodian $i of 5" "C$i" || fail "custodian $i"
 		answer "Label of C$i's card" "custodian-$i" || fail "card $i"
 	done
+	review_yes || fail "roll call review"
 	ack 4 || fail "step 4"
 	wait_for "STEP 5 OF 13" "Enter +continue" || fail "step 5"
 	grep -q " key-generated engine " "$1"/transcript-*.txt ||
@@ -75,7 +76,7 @@ check_lost() { # check_lost NAME MEDIA
 	grep -q "^keyrite: tui: the terminal was lost: .*the ceremony was aborted and the abort recorded in $2/transcript-" \
 	    "$T/$1.err" || { cat "$T/$1.err"; fail "$1: no message on stderr"; }
 	tr=$(ls "$2"/transcript-*.txt) || fail "$1: no transcript"
-	tail -1 "$tr" | grep -q " ceremony-aborted engine error=the%20terminal%20was%20lost code=-14 detail=.*at%20prompt%20step.5 reason=terminal-lost chain=" ||
+	tail -1 "$tr" | grep -q " ceremony-aborted engine error=the%20terminal%20was%20lost code=-14 detail=.*at%20prompt%20step.5 outputs-discarded=none uncommitted-shares=none reason=terminal-lost chain=" ||
 	    fail "$1: last record: $(tail -1 "$tr")"
 	grep -q "^signature: " "$tr" && fail "$1: sealed"
 	"$KEYRITE" verify --allow-unsealed "$tr" > "$T/$1.verify" 2>&1 ||

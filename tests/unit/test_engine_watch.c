@@ -43,7 +43,7 @@ struct fe {
 	size_t		 live_after;
 	int		 watch_before_check;	/* a watch at step.1 */
 	int		 watch_after_check;	/* a watch at step.3 */
-	char		 notice[1024];	/* the last notice */
+	char		 notice[1024];	/* the watch's last notice */
 };
 
 static const char *
@@ -124,7 +124,8 @@ event(void *ctx, const struct kr_event *ev)
 {
 	struct fe *f = ctx;
 
-	if (ev->kind == KR_EVENT_NOTICE)
+	/* The watch's notice; others (outputs staged) come later. */
+	if (ev->kind == KR_EVENT_NOTICE && strstr(ev->text, "appeared"))
 		snprintf(f->notice, sizeof(f->notice), "%s", ev->text);
 }
 
