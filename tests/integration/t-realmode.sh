@@ -201,6 +201,14 @@ grep -q " ceremony-failed engine error=not%20enough%20shares" "$TR" ||
     fail "failure not recorded"
 echo "ok: 4. a real drill on unqualified SoftHSM2 refuses every card, naming each"
 
+# --- 4b. a real ceremony without a reason: the whole message, prompt id kept
+sed '/^ceremony.reason/d' "$T/drill.txt" > "$T/noreason.txt"
+kr_airgapped "$QK" run "$QS/key-recovery-drill.ceremony" --media "$T/media" \
+    --answers "$T/noreason.txt" > "$T/4b.out" 2> "$T/4b.err"; rc=$?
+[ $rc = 1 ] || { cat "$T/4b.out" "$T/4b.err"; fail "no reason: exit $rc, want 1"; }
+expect "$T/4b.err" "keyrite: run: an answer is missing: $T/noreason.txt has no answer for prompt 'ceremony.reason' (Why): add a line 'ceremony.reason = ...'; a real ceremony does not start without a reason and an authorization"
+echo "ok: 4b. a real ceremony without a reason says which answer is missing"
+
 # --- 5. a modified copy, and --policy elsewhere -----------------------------
 mkdir "$T/copy" "$T/m5"
 sed 's/Good morning, everyone/Good afternoon, everyone/' \
