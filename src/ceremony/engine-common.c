@@ -572,6 +572,7 @@ static const struct kr_engine_verb verbs[] = {
 	{ "prove-key",		kr_engine_verb_prove_key },
 	{ "wipe",		verb_wipe },
 	{ "seal-transcript",	verb_seal },
+	{ "cosign-transcript",	kr_engine_verb_cosign },
 };
 
 const struct kr_engine_verb *

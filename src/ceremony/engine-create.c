@@ -217,11 +217,15 @@ write_one_share(struct kr_engine *e, size_t i)
 	if ((r = kr_engine_card(e, id, e->custodians[i].name,
 	    e->custodians[i].card, NULL, 0, &s, &info)) != 0)
 		return r;
-	if ((r = clean_card(e, s, &info)) == 0)
+	if ((r = clean_card(e, s, &info)) == 0 &&
+	    (r = kr_engine_bind_card(e, s, &info, e->custodians[i].name, 1,
+	    NULL, e->escrow->roster[i].key_id)) == 0) {
+		e->escrow->roster[i].has_key = 1;
 		r = kr_token_write_share(s, e->escrow->key_id,
 		    (uint8_t)(i + 1), e->shares + i * KR_SHARE_BYTES,
 		    KR_SHARE_BYTES, e->escrow->roster[i].commitment,
 		    e->header.ceremony_id);
+	}
 	kr_token_close(s);
 	if (r != 0)
 		return r;

@@ -28,6 +28,17 @@
 /* Room a ceremony needs on each medium besides its outputs' estimates. */
 #define ENGINE_TRANSCRIPT_RESERVE	(2u << 20)
 
+#define ENGINE_MAX_COSIGNERS	255
+
+/* A card bound in the chain, asked to co-sign after the seal. */
+struct kr_engine_cosigner {
+	char	label[33];
+	char	serial[17];
+	char	name[ENGINE_NAME_MAX + 1];	/* the custodian, if known */
+	uint8_t	key_id[32];
+	int	done;		/* co-signed, or recorded as missing */
+};
+
 struct kr_engine_custodian {
 	char	name[ENGINE_NAME_MAX + 1];
 	char	card[KR_ESCROW_LABEL_MAX + 1];
@@ -79,6 +90,10 @@ struct kr_engine {
 	size_t				 nstaged;
 	char				 outputs[ENGINE_MAX_OUTPUTS][4096];
 	size_t				 noutputs;
+
+	/* Cards bound in the chain (engine-cosign.c). */
+	struct kr_engine_cosigner	 cosigners[ENGINE_MAX_COSIGNERS];
+	size_t				 ncosigners;
 
 	/* Inputs read and checked before the first card (load-escrow). */
 	uint8_t				 escrow_sha256[32];
@@ -171,6 +186,15 @@ int	kr_engine_verb_verify_shares(struct kr_engine *,
 	    const struct kr_script_step *);
 int	kr_engine_verb_write_escrow(struct kr_engine *,
 	    const struct kr_script_step *);
+
+/* engine-cosign.c */
+int	kr_engine_bind_card(struct kr_engine *e, struct kr_token_session *s,
+	    const struct kr_token_info *info, const char *name, int create,
+	    const uint8_t *expect, uint8_t key_id[32]);
+int	kr_engine_verb_cosign(struct kr_engine *,
+	    const struct kr_script_step *);
+/* After the seal, a stop: the cards not reached are recorded missing. */
+void	kr_engine_cosign_stopped(struct kr_engine *e);
 
 /* engine-recover.c */
 /*

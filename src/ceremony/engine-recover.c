@@ -347,6 +347,20 @@ read_card(struct kr_engine *e, struct collected *c,
 		    MAX_INPUTS);
 		goto out;
 	}
+	/*
+	 * The card's custodian key must be the one the package enrolled with
+	 * this share; it is bound in the chain, and the card co-signs at the
+	 * end.  (A package from before custodian keys has none to check.)
+	 */
+	if (sh[0].x >= 1 && sh[0].x <= e->escrow->n &&
+	    e->escrow->roster[sh[0].x - 1].has_key) {
+		uint8_t kid[32];
+
+		if ((r = kr_engine_bind_card(e, s, info,
+		    e->escrow->roster[sh[0].x - 1].name, 0,
+		    e->escrow->roster[sh[0].x - 1].key_id, kid)) != 0)
+			goto out;
+	}
 	len = sh[0].len < KR_SHARE_BYTES ? sh[0].len : KR_SHARE_BYTES;
 	memcpy(c->values + c->n * KR_SHARE_BYTES, sh[0].value, len);
 	snprintf(c->names[c->n], sizeof(c->names[0]), "%s", name);

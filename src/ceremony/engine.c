@@ -168,7 +168,13 @@ kr_engine_record(struct kr_engine *e, const char *event, const char *actor,
 
 	if (e->tr == NULL)
 		return 0;
-	if ((r = kr_transcript_append(e->tr, event, actor, facts, n,
+	/*
+	 * After the seal (while cards co-sign) the chain is closed: what
+	 * happens is shown, not recorded; a missing co-signature gets its
+	 * line in the signature block instead.
+	 */
+	if (!kr_transcript_sealed(e->tr) &&
+	    (r = kr_transcript_append(e->tr, event, actor, facts, n,
 	    NULL)) != 0)
 		return r;
 	memset(&ev, 0, sizeof(ev));
@@ -1090,8 +1096,10 @@ kr_engine_run(struct kr_engine *e)
 	pending_cards(e, pending, sizeof(pending));
 	kr_engine_wipe_secrets(e);
 	if (kr_transcript_sealed(e->tr)) {
-		int rp = publish(e);
+		int rp;
 
+		kr_engine_cosign_stopped(e);
+		rp = publish(e);
 		return rp != 0 ? rp : r;
 	}
 	record_failure(e, r, pending);

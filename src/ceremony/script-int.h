@@ -40,6 +40,8 @@ struct kr_script_verb_arg {
 #define VERB_MAKES_KEY	0x2	/* makes or recovers a key */
 #define VERB_SECRET	0x4	/* uses the key, its KEK or its shares */
 #define VERB_KEY_KNOWN	0x8	/* fixes what show-fingerprint shows */
+#define VERB_AFTER_SEAL	0x10	/* comes after seal-transcript: adds to the
+				   signature block, records nothing */
 
 struct kr_script_verb {
 	const char			*name;

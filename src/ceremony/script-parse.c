@@ -855,26 +855,71 @@ step_flags(const struct kr_script_step *st)
 	return kr_script_verb_find(st->verb, strlen(st->verb))->flags;
 }
 
-/* Every script ends with seal-transcript, and seals only there. */
+/*
+ * Every script seals its transcript once, as its last step but for steps
+ * that only add to the signature block after the seal (co-signatures).
+ */
 static int
 check_seal(const struct parser *ps)
 {
 	const struct kr_script *s = ps->s;
 	const struct kr_script_step *last = &s->steps[s->nsteps - 1];
-	size_t i;
+	size_t i, seal = 0;
 
-	for (i = 0; i + 1 < s->nsteps; i++)
-		if (strcmp(s->steps[i].verb, "seal-transcript") == 0)
-			return step_err(ps, &s->steps[i], "move it to the end: "
-			    "nothing can be recorded once the transcript is "
-			    "sealed", "seal-transcript must be the last step "
-			    "(it is step %zu of %zu)", i + 1, s->nsteps);
-	if (strcmp(last->verb, "seal-transcript") != 0)
+	for (i = 0; i < s->nsteps; i++) {
+		const struct kr_script_step *st = &s->steps[i];
+
+		if (seal == 0 && (step_flags(st) & VERB_AFTER_SEAL))
+			return step_err(ps, st, "move it after seal-transcript: "
+			    "it adds to the signature block of a sealed "
+			    "transcript", "%s comes before the transcript is "
+			    "sealed", st->verb);
+		if (strcmp(st->verb, "seal-transcript") == 0) {
+			if (seal != 0)
+				return step_err(ps, st, "remove it: a transcript "
+				    "is sealed once", "a second seal-transcript "
+				    "(the first is step %zu)", seal);
+			seal = i + 1;
+			continue;
+		}
+		if (seal != 0 && !(step_flags(st) & VERB_AFTER_SEAL))
+			return step_err(ps, &s->steps[seal - 1], "move it to "
+			    "the end: nothing can be recorded once the "
+			    "transcript is sealed", "seal-transcript must be "
+			    "the last step but for cosign-transcript (it is "
+			    "step %zu of %zu, before %s)", seal, s->nsteps,
+			    st->verb);
+	}
+	if (seal == 0)
 		return step_err(ps, last, "add a step seal-transcript at the "
 		    "end: it signs the transcript, and a ceremony counts as "
 		    "complete only then", "the last step is %s: every "
 		    "ceremony ends with seal-transcript", last->verb);
 	return 0;
+}
+
+/* Cards that take part in a ceremony co-sign what they took part in. */
+static int
+check_cosign(const struct parser *ps)
+{
+	const struct kr_script *s = ps->s;
+	size_t i, seal = 0, cards = 0;
+
+	for (i = 0; i < s->nsteps; i++) {
+		if (strcmp(s->steps[i].verb, "seal-transcript") == 0)
+			seal = i + 1;
+		if (cards == 0 && (strcmp(s->steps[i].verb, "write-shares") ==
+		    0 || strcmp(s->steps[i].verb, "recover") == 0))
+			cards = i + 1;
+	}
+	if (cards == 0 || seal == 0 ||
+	    strcmp(s->steps[s->nsteps - 1].verb, "cosign-transcript") == 0)
+		return 0;
+	return step_err(ps, &s->steps[seal - 1], "add a step "
+	    "cosign-transcript after it", "no cosign-transcript step after "
+	    "seal-transcript: custodians' cards take part in this ceremony "
+	    "(%s), and each co-signs the sealed transcript",
+	    s->steps[cards - 1].verb);
 }
 
 /*
@@ -974,9 +1019,9 @@ parse_lines(struct parser *ps)
 	if (ps->s->nsteps == 0)
 		return kr_script_werr(&w, NULL, "add: step VERB ...",
 		    "ceremony %s has no steps", ps->s->name);
-	if ((r = check_seal(ps)) != 0)
+	if ((r = check_seal(ps)) != 0 || (r = check_auditable(ps)) != 0)
 		return r;
-	return check_auditable(ps);
+	return check_cosign(ps);
 }
 
 int

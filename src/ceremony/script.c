@@ -80,6 +80,8 @@ const struct kr_script_verb kr_script_verbs[] = {
 	{ .name = "prove-key", .roles = ADM | WIT, .flags = VERB_SECRET },
 	{ .name = "wipe", .roles = ADM | WIT },
 	{ .name = "seal-transcript", .roles = ADM },
+	{ .name = "cosign-transcript", .roles = ADM | CUS,
+	    .flags = VERB_AFTER_SEAL },
 };
 const size_t kr_script_nverbs = sizeof(kr_script_verbs) /
     sizeof(kr_script_verbs[0]);

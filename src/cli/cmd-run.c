@@ -125,6 +125,15 @@ batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 		if (v == NULL && card_from_list(b, p->id, card,
 		    sizeof(card)) == 0)
 			v = card;
+		/* A prompt for one named card (co-signing): that card, or
+		 * "skip" when its custodian cannot. */
+		if (v != NULL && strcmp(v, "skip") == 0)
+			return kr_err_set(KR_ERR_ANSWER_MISSING, "%s: skipped "
+			    "(%s line %u)", p->id, kr_answers_path(b->answers),
+			    kr_answers_line(b->answers, p->id));
+		if (v == NULL && p->card != NULL &&
+		    strncmp(p->id, "cosign.", 7) == 0)
+			v = p->card;
 		if (v == NULL)
 			return missing(b, p);
 		printf("  card: %s presented for %s\n", kr_printable(v, buf,

@@ -86,14 +86,17 @@ print_summary(const char *path, const struct kr_transcript_summary *s,
 		if (s->cert_checked)
 			printf("  %-14sthe signer's key is %s's\n",
 			    "certificate", cert);
-		printf("  %-14s%u\n", "cosignatures", s->ncosigners);
-		for (i = 0; i < s->ncosigners; i++) {
-			kr_hex_encode(s->cosigners[i].key_id, 32, hex,
-			    sizeof(hex));
-			printf("    %2u  card %s (serial %s), %s\n"
-			    "        key id %s\n", i + 1,
-			    s->cosigners[i].label, s->cosigners[i].serial,
-			    s->cosigners[i].algorithm, hex);
+		printf("  %-14s%u of the %u the chain expects\n",
+		    "cosignatures", s->ncosigners, s->nexpected);
+		for (i = 0; i < s->nexpected; i++) {
+			const struct kr_transcript_expected *x =
+			    &s->expected[i];
+
+			kr_hex_encode(x->key_id, 32, hex, sizeof(hex));
+			printf("    %2u  card %s (serial %s): %s%s%s\n"
+			    "        key id %s\n", i + 1, x->label, x->serial,
+			    x->present ? "present, valid" : "MISSING",
+			    x->missing[0] ? ": " : "", x->missing, hex);
 		}
 	}
 	print_grouped(s->sealed ? "final chain" : "last chain", s->chain);
@@ -158,9 +161,19 @@ cmd_verify(int argc, char **argv)
 	switch (r) {
 	case 0:
 		print_summary(path, s, cert);
-		printf("result: good: the hash chain is intact and the seal "
-		    "signature verifies%s\n", s->cert_checked ?
-		    " with the certificate's key" : "");
+		if (!s->complete) {
+			printf("result: INCOMPLETE: the hash chain is intact and "
+			    "the seal signature verifies%s, but %u of the %u "
+			    "co-signatures the chain expects are missing\n",
+			    s->cert_checked ? " with the certificate's key" :
+			    "", s->nexpected - s->ncosigners, s->nexpected);
+			rc = KR_EXIT_INCOMPLETE;
+			break;
+		}
+		printf("result: good: the hash chain is intact, the seal "
+		    "signature verifies%s, and every co-signature the chain "
+		    "expects is present and valid (%u)\n", s->cert_checked ?
+		    " with the certificate's key" : "", s->ncosigners);
 		rc = KR_EXIT_OK;
 		break;
 	case KR_ERR_TRANSCRIPT_UNSEALED:

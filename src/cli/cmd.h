@@ -20,6 +20,8 @@
 #define KR_EXIT_HARDEN		6	/* could not harden the process */
 #define KR_EXIT_REFUSED		7	/* refused before any work: policy,
 					   existing outputs */
+#define KR_EXIT_INCOMPLETE	9	/* verify: sealed and intact, but an
+					   expected co-signature is missing */
 
 /* Flags for struct kr_cmd_entry. */
 #define KR_CMD_SECRETS		0x1	/* harden the process before running */

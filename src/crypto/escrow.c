@@ -292,6 +292,11 @@ encode_metadata(const struct kr_escrow *e, struct kr_buf *b)
 		kr_buf_printf(b, "custodian.%u.commitment: ", i + 1);
 		kr_buf_hex(b, c->commitment, sizeof(c->commitment));
 		kr_buf_puts(b, "\n");
+		if (c->has_key) {
+			kr_buf_printf(b, "custodian.%u.key: ", i + 1);
+			kr_buf_hex(b, c->key_id, sizeof(c->key_id));
+			kr_buf_puts(b, "\n");
+		}
 	}
 	kr_buf_printf(b, "policy: %s\npolicy-hash: ", e->policy_name);
 	kr_buf_hex(b, e->policy_hash, sizeof(e->policy_hash));
@@ -404,6 +409,16 @@ field(struct parser *ps, const char *key, int may_continue)
 	    ps->source, ps->line, key);
 }
 
+/* Whether the next line is the field key (for optional fields). */
+static int
+next_is(const struct parser *ps, const char *key)
+{
+	size_t klen = strlen(key);
+
+	return (size_t)(ps->end - ps->p) > klen + 2 &&
+	    memcmp(ps->p, key, klen) == 0 && memcmp(ps->p + klen, ": ", 2) == 0;
+}
+
 static int
 bad(struct parser *ps, const char *key, const char *why)
 {
@@ -496,6 +511,14 @@ parse_roster(struct parser *ps, struct kr_escrow *e)
 		if ((r = field_hex(ps, key, c->commitment,
 		    sizeof(c->commitment))) != 0)
 			return r;
+		/* Optional: the card's custodian key, when one was enrolled. */
+		snprintf(key, sizeof(key), "custodian.%u.key", i + 1);
+		if (next_is(ps, key)) {
+			if ((r = field_hex(ps, key, c->key_id,
+			    sizeof(c->key_id))) != 0)
+				return r;
+			c->has_key = 1;
+		}
 	}
 	return 0;
 }

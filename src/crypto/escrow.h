@@ -32,6 +32,13 @@ struct kr_escrow_custodian {
 	char	card[KR_ESCROW_LABEL_MAX + 1];
 	char	serial[KR_ESCROW_SERIAL_MAX + 1];
 	uint8_t	commitment[KR_SHARE_COMMIT_BYTES];
+	/*
+	 * The card's custodian key (SHA-256 of its SubjectPublicKeyInfo), the
+	 * key it co-signs transcripts with; has_key 0 for a card without one
+	 * (a package made before custodian keys were enrolled).
+	 */
+	uint8_t	key_id[32];
+	int	has_key;
 };
 
 struct kr_escrow {

@@ -664,6 +664,33 @@ kr_transcript_id(const struct kr_transcript *t)
 }
 
 int
+kr_transcript_cosign_missing(struct kr_transcript *t, const char *label,
+    const char *serial, const char *reason)
+{
+	struct kr_buf b = { 0 };
+	int r;
+
+	if (t->broken || !t->sealed)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "transcript %s: "
+		    "co-signatures follow the seal", t->path);
+	if (!kr_transcript_word_ok(reason, strlen(reason)) ||
+	    !card_text_ok(label, KR_TRANSCRIPT_LABEL_MAX) ||
+	    !card_text_ok(serial, KR_TRANSCRIPT_SERIAL_MAX))
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "transcript %s: a "
+		    "missing co-signature needs a card label, serial and a "
+		    "reason word", t->path);
+	kr_buf_puts(&b, "cosignature-missing: ");
+	kr_transcript_pct_encode(&b, label, strlen(label));
+	kr_buf_puts(&b, " ");
+	kr_transcript_pct_encode(&b, serial, strlen(serial));
+	kr_buf_printf(&b, " %s\n", reason);
+	r = b.failed ? kr_err_set(KR_ERR_NOMEM, "transcript") :
+	    commit(t, b.data, b.len, "a missing co-signature");
+	kr_buf_free(&b);
+	return r;
+}
+
+int
 kr_transcript_sealed(const struct kr_transcript *t)
 {
 	return t != NULL && t->sealed;

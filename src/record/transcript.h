@@ -27,7 +27,7 @@
 #define KR_TRANSCRIPT_FILE_MAX		(64 * 1024 * 1024)
 #define KR_TRANSCRIPT_SEAL_MSG_MAX	128
 #define KR_TRANSCRIPT_COSIGN_MSG_MAX	320
-#define KR_TRANSCRIPT_COSIGN_MAX	32
+#define KR_TRANSCRIPT_COSIGN_MAX	255	/* one per custodian */
 #define KR_TRANSCRIPT_LABEL_MAX		32	/* card label, raw bytes */
 #define KR_TRANSCRIPT_SERIAL_MAX	16	/* card serial, raw bytes */
 
@@ -58,6 +58,19 @@ struct kr_transcript_cosigner {
 	uint8_t	key_id[32];
 };
 
+/*
+ * A card the sealed chain binds (a custodian-key-bound record): it took
+ * part, so its co-signature is expected.
+ */
+struct kr_transcript_expected {
+	char	label[3 * KR_TRANSCRIPT_LABEL_MAX + 1];	/* percent-encoded */
+	char	serial[3 * KR_TRANSCRIPT_SERIAL_MAX + 1];
+	uint8_t	key_id[32];
+	int	present;		/* a valid cosignature line */
+	char	missing[KR_TRANSCRIPT_WORD_MAX + 1];	/* the reason a
+					   cosignature-missing line gives */
+};
+
 /* What kr_transcript_verify() found. */
 struct kr_transcript_summary {
 	struct kr_transcript_header	header;
@@ -73,6 +86,10 @@ struct kr_transcript_summary {
 	int		cert_checked;	/* the signer is the certificate's key */
 	unsigned int	ncosigners;
 	struct kr_transcript_cosigner cosigners[KR_TRANSCRIPT_COSIGN_MAX];
+	/* Sealed: the co-signatures the chain expects, present or missing. */
+	unsigned int	nexpected;
+	struct kr_transcript_expected expected[KR_TRANSCRIPT_COSIGN_MAX];
+	int		complete;	/* sealed, every expected one present */
 };
 
 struct kr_transcript;
@@ -157,6 +174,17 @@ size_t	kr_transcript_cosign_message(const char *ceremony_id,
 int	kr_transcript_cosign(struct kr_transcript *t, const char *label,
 	    const char *serial, const uint8_t *spki, size_t spkilen,
 	    const uint8_t *sig, size_t siglen);
+
+/*
+ * After sealing: records that card label/serial, which the chain expects
+ * to co-sign, did not, and why (reason: a word such as "card-absent",
+ * "skipped", "pin-attempts"): a "cosignature-missing:" line of the
+ * signature block.  It proves nothing (the block is not signed); it tells
+ * the reader of the paper why a signature is absent.  KR_ERR_ENGINE_STATE
+ * if t is not sealed.
+ */
+int	kr_transcript_cosign_missing(struct kr_transcript *t, const char *label,
+	    const char *serial, const char *reason);
 
 /*
  * Opens the unsealed transcript at path to append records (the cleaning of

@@ -7,7 +7,7 @@
 # A reference run of root-ca-create (and of a drill) under strace lists
 # every write, fsync, link, rename, unlink, ftruncate, mkdir and rmdir it
 # makes, keyrite's own and SoftHSM2's (the PKCS#11 writes happen inside
-# the process).  Then, for each of them (full) or every 10th and every
+# the process).  Then, for each of them (full) or every 25th and every
 # link/rename/rmdir (sample), the ceremony is run again from the same
 # state and SIGKILLed on entry to that call (strace -e inject=...:
 # signal=KILL:when=N).  After every kill, checked with outside tools:
@@ -102,7 +102,7 @@ points() { # points FILE
 }
 pick() { # pick: the points to try, from stdin
 	if [ "$mode" = full ]; then cat; return; fi
-	awk '{ k++ } $1 !~ /^(write|fsync|ftruncate)$/ || k % 10 == 0'
+	awk '{ k++ } $1 !~ /^(write|fsync|ftruncate)$/ || k % 25 == 0'
 }
 
 kinds=""
@@ -134,6 +134,8 @@ check_create() {
 		"$KEYRITE" verify "$tr" > "$T/verify.out" 2>&1; vrc=$?
 		case $vrc in
 		0) state=sealed ;;
+		9) state=sealed	# killed while cards co-signed: incomplete
+		   count committed-cosignatures-incomplete ;;
 		5) grep -q "unsealed" "$T/verify.out" ||
 			{ cat "$T/verify.out"; fail "$pt: transcript BAD"; }
 		   state=unsealed ;;
@@ -244,8 +246,13 @@ sweep_drill() {
 		drill "$T/root" strace -f -qq -o /dev/null -e trace=$call \
 		    -e inject=$call:signal=KILL:when=$n; rc=$?
 		new=$(ls -t "$T"/root/transcript-*.txt | head -1)
-		"$KEYRITE" verify --allow-unsealed "$new" > /dev/null 2>&1 ||
-		    fail "$pt: the drill's transcript is damaged"
+		# 0 good, 9 sealed with co-signatures missing (killed while
+		# the cards co-signed); anything else is damage.
+		"$KEYRITE" verify --allow-unsealed "$new" > /dev/null 2>&1
+		case $? in
+		0|9) ;;
+		*) fail "$pt: the drill's transcript is damaged" ;;
+		esac
 		"$KEYRITE" clean --media "$T/root" > "$T/clean.out" 2>&1 ||
 		    { cat "$T/clean.out"; fail "$pt: clean after a drill"; }
 		ls -a "$T/root" | grep -q '^\.keyrite' &&

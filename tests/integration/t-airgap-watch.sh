@@ -71,7 +71,7 @@ grep -q " airgap-watch-started engine on-change=abort " "$TR" ||
 ip link add veth0 type veth peer name veth1 || fail "ip link add"
 wait_for "CEREMONY ABORTED: THE AIR GAP WAS BREACHED" \
     "interface veth[01] \(veth\) appeared" || fail "no breach on the screen"
-wait_for "stopped at step 3 of 13" "Enter +leave keyrite" ||
+wait_for "stopped at step 3 of 14" "Enter +leave keyrite" ||
     fail "the Summary does not offer to leave"
 snap breach
 [ -n "${KR_TUI_SNAPS:-}" ] && cp "$T/breach.txt" "$KR_TUI_SNAPS"/
@@ -150,7 +150,7 @@ ip link delete veth0 || fail "ip link delete"
 [ "$(ls /sys/class/net)" = lo ] || fail "veth left over"
 batch enforced "ip link add veth2 type veth peer name veth3"
 [ "$(cat "$T/enforced.rc")" = 4 ] || fail "batch exit $(cat "$T/enforced.rc"), want 4"
-grep -q "^step 3/13 \[administrator\] roll-call$" "$T/enforced.out" ||
+grep -q "^step 3/14 \[administrator\] roll-call$" "$T/enforced.out" ||
     fail "did not reach step 3"
 grep -q "^keyrite: run: the air gap was breached during the ceremony: interface veth[23] (veth) appeared" \
     "$T/enforced.out" || fail "no message"

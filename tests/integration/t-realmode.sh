@@ -137,6 +137,8 @@ for i in 1 2 3 4 5; do
 	card "custodian-$i" && pin "custodian-$i" "12340$i" || fail "card $i"
 done
 ack 10 && ack 11 && ack 12 && ack 13 || fail "steps 10-13"
+cosign 14 custodian-1:123401 custodian-2:123402 custodian-3:123403 \
+    custodian-4:123404 custodian-5:123405 || fail "co-signing"
 wait_for "CEREMONY COMPLETE" || fail "the real root-ca-create did not complete"
 leave_summary || fail "back to Home"
 send q
@@ -263,7 +265,7 @@ drop() {
 	awk -v v="step $2" '$0 == v { skip = 1 } skip && $0 == "" { skip = 0;
 	    next } !skip' "$1" > "$1.new" && mv "$1.new" "$1"
 }
-for v in show-fingerprint wipe seal-transcript; do
+for v in show-fingerprint wipe seal-transcript cosign-transcript; do
 	P=$T/a-$v; cp -a "$Q" "$P"; AS=$(kr_scripts "$P")
 	kr_writable "$AS"
 	drop "$AS/root-ca-create.ceremony" "$v"
@@ -284,9 +286,13 @@ hint: add a step show-fingerprint (role witness) after line $l" ;;
 		want="$f:$l:6: no wipe step after write-escrow, the last step that uses the key: the key and its shares are wiped once no step needs them
 hint: add a step wipe after line $l, before seal-transcript" ;;
 	seal-transcript)
-		l=$(grep -n "^step wipe" "$f" | cut -d: -f1)
-		want="$f:$l:6: the last step is wipe: every ceremony ends with seal-transcript
-hint: add a step seal-transcript at the end: it signs the transcript, and a ceremony counts as complete only then" ;;
+		l=$(grep -n "^step cosign-transcript" "$f" | cut -d: -f1)
+		want="$f:$l:6: cosign-transcript comes before the transcript is sealed
+hint: move it after seal-transcript: it adds to the signature block of a sealed transcript" ;;
+	cosign-transcript)
+		l=$(grep -n "^step seal-transcript" "$f" | cut -d: -f1)
+		want="$f:$l:6: no cosign-transcript step after seal-transcript: custodians' cards take part in this ceremony (write-shares), and each co-signs the sealed transcript
+hint: add a step cosign-transcript after it" ;;
 	esac
 	mkdir "$T/m7-$v"
 	kr_airgapped "$P/bin/keyrite" run "$f" --media "$T/m7-$v" \
@@ -299,7 +305,7 @@ hint: add a step seal-transcript at the end: it signs the transcript, and a cere
 	expect "$T/7r.out" "keyrite: run: refused before any work: ceremony script error: $want" "no $v, rehearsal"
 	[ -z "$(ls -A "$T/m7-$v")" ] || fail "no $v: something was written"
 done
-echo "ok: 7. scripts without show-fingerprint, wipe or seal-transcript are refused, real or rehearsal"
+echo "ok: 7. scripts without show-fingerprint, wipe, seal-transcript or cosign-transcript are refused, real or rehearsal"
 
 # --- 8. writable, and read-only by mount ------------------------------------
 cp -a "$Q" "$T/w"; WS=$(kr_scripts "$T/w"); WSR=$(readlink -f "$WS")

@@ -70,6 +70,8 @@ ack 10 || fail "step 10"
 ack 11 || fail "step 11"
 ack 12 || fail "step 12"
 ack 13 || fail "step 13"
+cosign 14 custodian-1:123401 custodian-2:123402 custodian-3:123403 \
+    custodian-4:123404 custodian-5:123405 || fail "co-signing"
 wait_for "CEREMONY COMPLETE" || fail "no summary"
 snap summary
 grep -q "$T/media/root-ca.pem" "$T/summary.txt" || fail "certificate not listed"

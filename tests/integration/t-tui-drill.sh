@@ -65,6 +65,8 @@ for c in 5 2 4; do
 	fi
 done
 ack 7 && ack 8 && ack 9 || fail "drill steps 7-9"
+cosign 10 custodian-5:123405 custodian-2:123402 custodian-4:123404 ||
+    fail "co-signing"
 wait_for "CEREMONY COMPLETE" || fail "drill did not complete"
 snap drill
 TR=$(ls -t "$T"/media/transcript-*.txt | head -1)

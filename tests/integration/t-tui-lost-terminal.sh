@@ -1,7 +1,7 @@
 #!/bin/sh
 # t-tui-lost-terminal.sh: a terminal that goes away is an interruption.
 #
-# root-ca-create in rehearsal in tmux, past key generation (step 5 of 13,
+# root-ca-create in rehearsal in tmux, past key generation (step 5 of 14,
 # the key in memory), then the tmux server is killed, which takes the
 # pane's terminal away.  Two ways keyrite may learn of it:
 #   A. keyrite in the pane's session: the kernel's SIGHUP comes with the
@@ -67,7 +67,7 @@ to_step5() {
 	done
 	review_yes || fail "roll call review"
 	ack 4 || fail "step 4"
-	wait_for "STEP 5 OF 13" "Enter +continue" || fail "step 5"
+	wait_for "STEP 5 OF 14" "Enter +continue" || fail "step 5"
 	grep -q " key-generated engine " "$1"/transcript-*.txt ||
 	    fail "no key generated before the terminal goes"
 }

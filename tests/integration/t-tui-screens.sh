@@ -47,10 +47,10 @@ ack 1 && ack 2 && ack 3 || fail "steps 1-3"
 wait_for "Name of the ceremony administrator" || fail "roll call"
 snap runner
 $KR_TMUX resize-window -t kr -x 100 -y 30
-wait_for "STEP 3 OF 13 +ROLL CALL" "^ REHEARSAL .{70,} UTC$" ||
+wait_for "STEP 3 OF 14 +ROLL CALL" "^ REHEARSAL .{70,} UTC$" ||
     fail "runner at 100x30"
 $KR_TMUX resize-window -t kr -x 80 -y 25
-wait_for "STEP 3 OF 13" "Name of the ceremony administrator" ||
+wait_for "STEP 3 OF 14" "Name of the ceremony administrator" ||
     fail "runner back at 80x25"
 type "Ada"
 kpid=$(tui_pid) || fail "no keyrite process"

@@ -17,7 +17,7 @@
 #   snap NAME                   keep the pane in $T/NAME.txt
 #   golden NAME [GOLDEN]        compare a snap, masked, with a golden file
 #   home_choose, ack, answer, review_yes, fingerprint, card, pin,
-#   leave_summary:
+#   cosign, leave_summary:
 #                               one screen of a ceremony each (below)
 
 # The server's socket goes under $T too, so that nothing is left behind.
@@ -139,6 +139,17 @@ answer() {
 	wait_for "$1" "record the answer" || return 1
 	[ -z "$2" ] || type "$2"
 	send Enter
+}
+
+# cosign STEP LABEL:PIN...: the cosign-transcript step: acknowledge it,
+# then each card in turn is asked for and co-signs with its PIN.
+cosign() {
+	ack "$1" || return 1
+	shift
+	for _cp in "$@"; do
+		card "${_cp%%:*}" || return 1
+		pin "${_cp%%:*}" "${_cp#*:}" || return 1
+	done
 }
 
 # review_yes: the roll call is shown whole for review; confirm it.

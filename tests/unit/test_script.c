@@ -273,7 +273,7 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript" },
+	    "load-escrow, recover, prove-key, wipe, seal-transcript, cosign-transcript" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
 	    "t.ceremony:4:6: unknown verb 'generate-keys'\n"
@@ -284,7 +284,7 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript" },
+	    "load-escrow, recover, prove-key, wipe, seal-transcript, cosign-transcript" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
 	    "t.ceremony:4:6: 'set-pin': PINs and PKCS#11 modules never go "
@@ -441,10 +441,20 @@ static const struct syntax_row syntax_rows[] = {
 	    "transcript, and a ceremony counts as complete only then" },
 	{ "seal_not_last", 0,
 	    H "step seal-transcript\n" S "step selftest\n" S E,
-	    "t.ceremony:4:6: seal-transcript must be the last step (it is "
-	    "step 1 of 3)\n"
+	    "t.ceremony:4:6: seal-transcript must be the last step but for "
+	    "cosign-transcript (it is step 1 of 3, before selftest)\n"
 	    "hint: move it to the end: nothing can be recorded once the "
 	    "transcript is sealed" },
+	{ "cosign_before_seal", 0,
+	    H "step cosign-transcript\n" S "step seal-transcript\n" S,
+	    "t.ceremony:4:6: cosign-transcript comes before the transcript "
+	    "is sealed\n"
+	    "hint: move it after seal-transcript: it adds to the signature "
+	    "block of a sealed transcript" },
+	{ "seal_twice", 0,
+	    H "step seal-transcript\n" S "step seal-transcript\n" S,
+	    "t.ceremony:7:6: a second seal-transcript (the first is step 1)\n"
+	    "hint: remove it: a transcript is sealed once" },
 	{ "key_without_fingerprint", 0,
 	    H "step generate-key algorithm=ed25519\n" S "step wipe\n" S E,
 	    "t.ceremony:4:6: no show-fingerprint step after generate-key: in "
@@ -489,6 +499,13 @@ static const struct syntax_row syntax_rows[] = {
 	    "that uses the key: the key and its shares are wiped once no step "
 	    "needs them\n"
 	    "hint: add a step wipe after line 16, before seal-transcript" },
+	{ "cards_without_cosign", 0,
+	    H "step load-escrow\n" S "step show-fingerprint\n" S
+	    "step recover\n" SC "step wipe\n" S E,
+	    "t.ceremony:16:6: no cosign-transcript step after seal-transcript: "
+	    "custodians' cards take part in this ceremony (recover), and each "
+	    "co-signs the sealed transcript\n"
+	    "hint: add a step cosign-transcript after it" },
 };
 
 #define NSYNTAX	(sizeof(syntax_rows) / sizeof(syntax_rows[0]))
@@ -640,7 +657,7 @@ Test(script, verbs_and_roles)
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "split", "write-shares", "verify-shares", "write-escrow",
 	    "write-certificate", "load-escrow", "recover", "prove-key",
-	    "wipe", "seal-transcript" };
+	    "wipe", "seal-transcript", "cosign-transcript" };
 	size_t i, n = sizeof(want) / sizeof(want[0]);
 
 	for (i = 0; i < n; i++)
@@ -809,13 +826,13 @@ Test(script, shipped_root_ca_create)
 	static const char *const verbs[] = { "selftest", "airgap-check",
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "write-certificate", "split", "write-shares", "verify-shares",
-	    "write-escrow", "wipe", "seal-transcript" };
+	    "write-escrow", "wipe", "seal-transcript", "cosign-transcript" };
 	static const enum kr_script_role roles[] = { KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_CUSTODIAN, KR_SCRIPT_CUSTODIAN,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
-	    KR_SCRIPT_ADMINISTRATOR };
+	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_CUSTODIAN };
 	struct kr_script *s = NULL;
 	char path[4096];
 	int r;
@@ -842,11 +859,12 @@ Test(script, shipped_key_recovery_drill)
 {
 	static const char *const verbs[] = { "selftest", "airgap-check",
 	    "roll-call", "load-escrow", "show-fingerprint", "recover",
-	    "prove-key", "wipe", "seal-transcript" };
+	    "prove-key", "wipe", "seal-transcript", "cosign-transcript" };
 	static const enum kr_script_role roles[] = { KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_CUSTODIAN, KR_SCRIPT_WITNESS,
-	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR };
+	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
+	    KR_SCRIPT_CUSTODIAN };
 	struct kr_script *s = NULL;
 	char path[4096];
 

@@ -632,6 +632,43 @@ Test(token, custodian_key_made_once_then_reused)
 	kr_token_close(s);
 }
 
+/*
+ * A card pulled while its key pair was being made holds half a pair: it is
+ * named when the key is only looked for, and replaced by a whole new pair
+ * when keyrite is asked to make one.
+ */
+Test(token, half_a_custodian_key_pair)
+{
+	struct kr_token_session *s;
+	uint8_t *k1 = NULL, *k2 = NULL;
+	size_t l1 = 0, l2 = 0;
+	int r, created = 0;
+
+	open_module();
+	s = open_card(2, 1);
+	cr_assert_eq(kr_token_custodian_key(s, 1, &k1, &l1, &created), 0,
+	    "create: %s", kr_err_detail());
+	kr_token_close(s);
+	kr_token_module_close(mod);
+	mod = NULL;
+	sh("pkcs11-tool --module %s --token-label custodian-2 --login --pin "
+	    "pin-2 --delete-object --type privkey --label keyrite-custodian "
+	    ">/dev/null 2>&1", SOFTHSM);
+	open_module();
+	s = open_card(2, 1);
+	r = kr_token_custodian_key(s, 0, &k2, &l2, &created);
+	cr_assert_eq(r, KR_ERR_TOKEN_CUSTODIAN_KEY, "half a pair: %d", r);
+	cr_assert_not_null(strstr(kr_err_detail(), "holds only the public "
+	    "half of its keyrite-custodian key pair"), "%s", kr_err_detail());
+	r = kr_token_custodian_key(s, 1, &k2, &l2, &created);
+	cr_assert_eq(r, 0, "remade: %s", kr_err_detail());
+	cr_assert_eq(created, 1, "made now");
+	cr_assert(l1 != l2 || memcmp(k1, k2, l1) != 0, "the same key again");
+	free(k1);
+	free(k2);
+	kr_token_close(s);
+}
+
 Test(token, rehearsal_card_initialised_in_free_slot)
 {
 	struct kr_token_pin_budget b = { KR_TOKEN_PIN_ATTEMPTS, 0 };
