@@ -311,7 +311,16 @@ kr_printer_poll(struct kr_print_job *job)
 	snprintf(job->reasons, sizeof(job->reasons), "%s%s%s", ps.reasons,
 	    ps.reasons[0] && jreasons[0] ? " " : "", jreasons);
 	snprintf(job->message, sizeof(job->message), "%s", ps.message);
-	return printer_trouble(job->printer, &ps, job->id);
+	if ((r = printer_trouble(job->printer, &ps, job->id)) != 0)
+		return r;
+	if (job->state == KR_PRINT_STOPPED || job->state == KR_PRINT_HELD)
+		return kr_err_set(KR_ERR_PRINTER_JOB, "printer %s, job %d is "
+		    "%s (%s%s%s): CUPS will not print it as it is; cancel it "
+		    "(cancel %s-%d) and print again", job->printer, job->id,
+		    kr_printer_state_name(job->state), jreasons[0] ? jreasons :
+		    "no reason given", ps.message[0] ? ": " : "", ps.message,
+		    job->printer, job->id);
+	return 0;
 }
 
 int

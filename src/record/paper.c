@@ -238,7 +238,7 @@ paragraph(struct doc *d, double x, double width, const char *face, int bold,
 
 /*
  * Printable text s wrapped into cols columns at x, one LEAD per line; a
- * line broken inside a word ends in a grey mark.
+ * line broken inside a word ends in a grey U+00BB (a right guillemet).
  */
 static void
 wrapped(struct doc *d, double x, size_t cols, const char *s, int bold)
@@ -263,8 +263,9 @@ wrapped(struct doc *d, double x, size_t cols, const char *s, int bold)
 		text_at(d, x, d->y, line);
 		if (s[off] != '\0' && line[n - 1] != ' ') {
 			gray(d, 0.5);
+			/* U+00BB: WinAnsi, so it survives CUPS's filters */
 			text_at(d, x + (double)kr_paper_columns(line, n) *
-			    d->adv + 1, d->y, "\xe2\x86\xb5");	/* U+21B5 */
+			    d->adv + 1, d->y, "\xc2\xbb");
 		}
 		d->y += LEAD;
 	}
@@ -330,7 +331,7 @@ front(struct doc *d)
 	    "This paper is the record of one key ceremony.  The records "
 	    "below are the transcript's events decoded for reading; values "
 	    "that are not printable are escaped (\\xNN, \\n, \\u{XXXX}, \\\\ "
-	    "for a backslash) and a grey \xe2\x86\xb5 ends a line broken "
+	    "for a backslash) and a grey \xc2\xbb ends a line broken "
 	    "inside a word.  The QR codes after them carry the transcript "
 	    "file's exact bytes; check them with 'keyrite verify --scan' or "
 	    "by hand as docs/auditor-guide.md shows, and compare the final "
@@ -720,10 +721,10 @@ seal(struct doc *d)
 		return;
 	}
 	field(d, "Final chain value", "");
-	font(d, MONO, 1, 13);
+	font(d, MONO, 1, 10.5);
 	gray(d, 0);
 	text_at(d, d->g.left, d->y + 4, g);
-	d->y += 20;
+	d->y += 18;
 	field(d, "Signed by", s->algorithm);
 	kr_hex_encode(s->signer_key_id, 32, hex, sizeof(hex));
 	field(d, "Signer key id", hex);
