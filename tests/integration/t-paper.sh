@@ -117,6 +117,22 @@ zbarimg --nodbus -q --raw "$T"/r150/*.png 2>/dev/null | grep '^KRT1:' |
 [ "$(wc -l < "$T/zbar.txt")" = "$codes" ] ||
     fail "zbarimg read $(wc -l < "$T/zbar.txt") of $codes codes"
 
+# The seal from the seal page alone, as docs/auditor-guide.md does it.
+last2=$(ls "$T"/r150/*.png | tail -n 2)	# the seal and sign-off pages
+zbarimg --nodbus -q --raw $last2 2>/dev/null > "$T/lines.txt"
+sed -n 's/^signer-public-key: //p' "$T/lines.txt" | base64 -d > "$T/pub.der"
+sed -n 's/^signature: //p' "$T/lines.txt" | base64 -d > "$T/sig.der"
+[ "$(sha256sum < "$T/pub.der" | cut -c1-64)" = \
+    "$(sed -n 's/^signer-key-id: //p' "$T/t.txt")" ] ||
+    fail "seal page: the key's QR code is not the signer's key"
+final=$(grep " sealed keyrite " "$T/t.txt" | sed 's/.* chain=//')
+printf 'keyrite-transcript-seal %s %s\n' "$id" "$final" > "$T/msg"
+openssl pkey -pubin -inform DER -in "$T/pub.der" -out "$T/pub.pem" &&
+    openssl dgst -sha384 -verify "$T/pub.pem" -signature "$T/sig.der" \
+    "$T/msg" || fail "seal page: the signature does not verify"
+grep -q "$(echo "$final" | sed 's/..../& /g; s/ $//')" "$T/all.txt" ||
+    fail "the final chain value is not printed in groups"
+
 scan() {	# scan NAME FILES...: verify --scan --out, must be the file
 	name=$1; shift
 	out=$("$KEYRITE" verify --scan "$@" --out "$T/$name.txt" 2>&1); rc=$?
