@@ -248,6 +248,8 @@ wrapped(struct doc *d, double x, size_t cols, const char *s, int bold)
 
 	if (cols > 256)
 		cols = 256;
+	if (cols > 8)
+		cols--;		/* room for the mark within the margin */
 	if (*s == '\0') {
 		d->y += LEAD;
 		return;
@@ -756,11 +758,15 @@ static void
 signoff(struct doc *d)
 {
 	const struct content *c = d->c;
+	char hex[65], g[80];
 	size_t i;
 	double x2 = d->g.left + 250;
 
+	/* The whole block on one page when it fits on one. */
+	need(d, 16 + 14 + 3 * 11 + 12 + (double)c->npeople * 44 <=
+	    d->g.bottom - d->g.top ? 16 + 14 + 3 * 11 + 12 +
+	    (double)c->npeople * 44 : 130);
 	font(d, SANS, 1, 13);
-	need(d, 120);
 	d->y += 16;
 	gray(d, 0);
 	text_at(d, d->g.left, d->y, "Sign-off");
@@ -768,9 +774,18 @@ signoff(struct doc *d)
 	paragraph(d, d->g.left, d->g.right - d->g.left, SANS, 0, 8.5, 11,
 	    "By signing I confirm that I was present at this ceremony, that "
 	    "this paper was printed at its end, and that the final chain "
-	    "value above is the one the appliance showed and that was read "
+	    "value below is the one the appliance showed and that was read "
 	    "aloud.  Names are as the roll call recorded them.");
-	d->y += 6;
+	kr_hex_encode(c->sum->chain, 32, hex, sizeof(hex));
+	grouped(hex, g);
+	d->y += 4;
+	font(d, SANS, 1, 8.5);
+	gray(d, 0);
+	text_at(d, d->g.left, d->y, c->sum->sealed ? "Final chain value" :
+	    "Last chain value (NOT SEALED)");
+	font(d, MONO, 1, 8.5);
+	text_at(d, d->g.left + 100, d->y, g);
+	d->y += 8;
 	for (i = 0; i < c->npeople; i++) {
 		need(d, 44);
 		d->y += 12;
