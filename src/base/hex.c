@@ -1,7 +1,7 @@
 /*
- * hex.c: hex, base64 and base45 for public data.  Strict: decoders reject anything
- * that a canonical encoder would not have produced, so a file has one
- * spelling only.
+ * hex.c: hex, base64 and base45 for public data.  Strict: decoders reject
+ * anything that a canonical encoder would not have produced, so a file has
+ * one spelling only.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -214,7 +214,8 @@ cmd_print(int argc, char **argv)
 	if ((r = kr_paper_render(text, len, a.path, &a.paper, &pdf, &pdflen,
 	    &info)) != 0) {
 		kr_cmd_perror("print", r);
-		if (r == KR_ERR_TRANSCRIPT_FORMAT || r == KR_ERR_TRANSCRIPT_CHAIN ||
+		if (r == KR_ERR_TRANSCRIPT_FORMAT ||
+		    r == KR_ERR_TRANSCRIPT_CHAIN ||
 		    r == KR_ERR_TRANSCRIPT_SIGNATURE ||
 		    r == KR_ERR_TRANSCRIPT_UNSEALED) {
 			printf("transcript %s\nresult: BAD: not printed: %s\n",

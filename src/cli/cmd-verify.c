@@ -176,8 +176,8 @@ scan_files(char **files, int nfiles, char **textp, size_t *lenp)
 	r = kr_scan_finish(s, textp, lenp, NULL);
 	n = kr_scan_files(s, &f);
 	for (i = 0; i < n; i++)
-		printf("scan %s: %u page%s, %u chunk code%s read%s\n", f[i].path,
-		    f[i].pages, f[i].pages == 1 ? "" : "s", f[i].codes,
+		printf("scan %s: %u page%s, %u chunk code%s read%s\n",
+		    f[i].path, f[i].pages, f[i].pages == 1 ? "" : "s", f[i].codes,
 		    f[i].codes == 1 ? "" : "s", f[i].rejected > 0 ?
 		    ", some failing their check" : "");
 	kr_scan_counts(s, &have, &count);

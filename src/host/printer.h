@@ -33,7 +33,7 @@ struct kr_print_job {
 	char	printer[KR_PRINTER_NAME_MAX];
 	int	id;
 	enum kr_print_state state;
-	char	reasons[384];	/* printer-state-reasons and job-state-reasons */
+	char	reasons[384];	/* printer-state-reasons, job-state-reasons */
 	char	message[256];	/* printer-state-message, printable */
 };
 

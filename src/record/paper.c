@@ -273,7 +273,7 @@ wrapped(struct doc *d, double x, size_t cols, const char *s, int bold)
 	}
 }
 
-/* --- the first page: what this is ------------------------------------------ */
+/* --- the first page: what this is ----------------------------------------- */
 
 static void
 field(struct doc *d, const char *name, const char *value)
@@ -342,7 +342,7 @@ front(struct doc *d)
 	d->y += 8;
 }
 
-/* --- records ---------------------------------------------------------------- */
+/* --- records -------------------------------------------------------------- */
 
 static void
 fact_row(struct doc *d, const char *key, size_t keylen, const char *val,
@@ -422,7 +422,7 @@ records(struct doc *d)
 		d->r = r;
 }
 
-/* --- QR codes --------------------------------------------------------------- */
+/* --- QR codes ------------------------------------------------------------- */
 
 /* Draws code at (x, y) with modules of m points. */
 static void
@@ -646,7 +646,7 @@ codes(struct doc *d)
 	}
 }
 
-/* --- the seal and the sign-off ------------------------------------------------ */
+/* --- the seal and the sign-off -------------------------------------------- */
 
 /* One signature-block line as text and as a byte-mode QR code. */
 static void
@@ -736,7 +736,8 @@ seal(struct doc *d)
 	paragraph(d, d->g.left, d->g.right - d->g.left, SANS, 0, 8, 10,
 	    "The signature block, line by line, as text and as QR codes "
 	    "(byte mode).  The ceremony key signed \"keyrite-transcript-seal "
-	    "<ceremony id> <final chain value>\\n\" (docs/transcript-format.md).");
+	    "<ceremony id> <final chain value>\\n\" "
+	    "(docs/transcript-format.md).");
 	d->y += 4;
 	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
 		if (strncmp(p, "signer-public-key: ", 19) == 0)

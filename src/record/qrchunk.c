@@ -384,8 +384,8 @@ kr_qrchunk_parse(const char *p, size_t len, struct kr_qrchunk *c)
 		if (!((f[4][i] >= '0' && f[4][i] <= '9') ||
 		    (f[4][i] >= 'A' && f[4][i] <= 'Z') ||
 		    strchr(" $%*+-./:", f[4][i]) != NULL) || f[4][i] == '\0')
-			return kr_err_set(KR_ERR_FORMAT, "chunk %u/%u: its data "
-			    "is not base45", c->index, c->count);
+			return kr_err_set(KR_ERR_FORMAT, "chunk %u/%u: its "
+			    "data is not base45", c->index, c->count);
 	c->data = f[4];
 	c->datalen = fn[4];
 	return 0;

@@ -504,7 +504,7 @@ kr_scan_add_file(struct kr_scan *s, const char *path)
 	return r;
 }
 
-/* --- the second pass -------------------------------------------------------- */
+/* --- the second pass ------------------------------------------------------ */
 
 /* Twice the size, bilinear. */
 static uint8_t *
@@ -519,8 +519,8 @@ double_size(const uint8_t *px, int w, int h)
 		y0 = y / 2, fy = y % 2, y1 = y0 + (fy && y0 + 1 < h);
 		for (x = 0; x < 2 * w; x++) {
 			x0 = x / 2, fx = x % 2, x1 = x0 + (fx && x0 + 1 < w);
-			out[(size_t)y * 2 * w + x] = (uint8_t)((px[y0 * w + x0] +
-			    px[y0 * w + x1] + px[y1 * w + x0] +
+			out[(size_t)y * 2 * w + x] = (uint8_t)((px[y0 * w +
+			    x0] + px[y0 * w + x1] + px[y1 * w + x0] +
 			    px[y1 * w + x1] + 2) / 4);
 		}
 	}

@@ -101,7 +101,7 @@ make(const char *dir, unsigned long n, char **textp, size_t *lenp)
 		snprintf(num, sizeof(num), "%lu", k);
 		f[0] = (struct kr_fact){ "step", num };
 		f[1] = (struct kr_fact){ "note", k % 25 ? notes[k % 7] : big };
-		f[2] = (struct kr_fact){ "card", "custodian-2 (serial 0000ab)" };
+		f[2] = (struct kr_fact){ "card", "custodian-2 (0000ab)" };
 		if (kr_transcript_append(t, k % 2 ? "step-done" :
 		    "witness-remark", k % 2 ? "administrator" : "witness:1", f,
 		    3, NULL) != 0)
