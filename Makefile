@@ -22,15 +22,23 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
-	python3
+	python3 zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
+	libcups2-dev fonts-dejavu-core cups printer-driver-cups-pdf \
+	imagemagick
 
 PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
 # The TUI's libraries: linked into the keyrite command only.
 UI_PKGS = ncursesw libqrencode
 UI_CFLAGS = $(shell pkg-config --cflags $(UI_PKGS))
 UI_LDLIBS = $(shell pkg-config --libs $(UI_PKGS))
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS))
-PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS))
+# The paper record (src/record/paper.c, scan.c) and printing
+# (src/host/printer.c): cairo, libqrencode, zlib, zbar, poppler-glib,
+# libjpeg and libcups (no .pc file in Debian 12).  GLib's headers are
+# included as system headers so that -Werror applies to our code only.
+PAPER_PKGS = cairo libqrencode zlib zbar poppler-glib libjpeg
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS)) \
+	$(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PAPER_PKGS)))
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) $(PAPER_PKGS)) -lcups -lm
 
 WARN = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
 	-Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wwrite-strings \

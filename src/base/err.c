@@ -103,6 +103,15 @@ static const struct {
 	{ KR_ERR_ANSWER_MISSING,	"an answer is missing" },
 	{ KR_ERR_TRANSCRIPT_UNSEALED,	"transcript is not sealed" },
 	{ KR_ERR_TRANSCRIPT_FORMAT,	"malformed transcript" },
+	{ KR_ERR_PAPER_RENDER,		"could not render the paper record" },
+	{ KR_ERR_SCAN_IMAGE,		"could not read a scanned image" },
+	{ KR_ERR_SCAN_INCOMPLETE,	"the scanned codes are incomplete" },
+	{ KR_ERR_SCAN_CONFLICT,		"the scanned codes disagree" },
+	{ KR_ERR_PRINTER_NONE,		"no printer" },
+	{ KR_ERR_PRINTER_STOPPED,	"the printer queue is stopped" },
+	{ KR_ERR_PRINTER_MEDIA,		"the printer needs attention (paper)" },
+	{ KR_ERR_PRINTER_GONE,		"the printer is gone or offline" },
+	{ KR_ERR_PRINTER_JOB,		"the print job failed" },
 };
 
 const char *

@@ -118,6 +118,17 @@
 #define KR_ERR_TRANSCRIPT_UNSEALED	-1210	/* intact, but ends before the seal */
 #define KR_ERR_TRANSCRIPT_FORMAT	-1211	/* not a transcript, or a bad line */
 
+/* The paper record, scanning, printing: -1300 .. -1399 */
+#define KR_ERR_PAPER_RENDER		-1300	/* cairo, fonts, QR encoding */
+#define KR_ERR_SCAN_IMAGE		-1301	/* an image or PDF unreadable */
+#define KR_ERR_SCAN_INCOMPLETE		-1302	/* chunks missing */
+#define KR_ERR_SCAN_CONFLICT		-1303	/* chunks disagree */
+#define KR_ERR_PRINTER_NONE		-1310	/* no printer (or not that one) */
+#define KR_ERR_PRINTER_STOPPED		-1311	/* queue stopped or rejecting */
+#define KR_ERR_PRINTER_MEDIA		-1312	/* out of paper, jammed, cover */
+#define KR_ERR_PRINTER_GONE		-1313	/* printer offline or removed */
+#define KR_ERR_PRINTER_JOB		-1314	/* job refused, aborted, cancelled */
+
 /*
  * Returns a fixed, static description of code (0 gives "success").  Never
  * NULL; unknown codes give "unknown error".

@@ -20,6 +20,8 @@
 #define KR_EXIT_HARDEN		6	/* could not harden the process */
 #define KR_EXIT_REFUSED		7	/* refused before any work: policy,
 					   existing outputs */
+#define KR_EXIT_PRINT		8	/* the PDF is written, but printing
+					   failed (see message) */
 #define KR_EXIT_INCOMPLETE	9	/* verify: sealed and intact, but an
 					   expected co-signature is missing */
 
@@ -39,6 +41,7 @@ extern const struct kr_cmd_entry kr_cmd_airgap_check_entry;
 extern const struct kr_cmd_entry kr_cmd_escrow_entry;
 extern const struct kr_cmd_entry kr_cmd_run_entry;
 extern const struct kr_cmd_entry kr_cmd_verify_entry;
+extern const struct kr_cmd_entry kr_cmd_print_entry;
 extern const struct kr_cmd_entry kr_cmd_rehearsal_cards_entry;
 extern const struct kr_cmd_entry kr_cmd_version_entry;
 extern const struct kr_cmd_entry kr_cmd_cards_entry;

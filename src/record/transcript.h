@@ -230,4 +230,57 @@ int	kr_transcript_verify(const char *text, size_t len, const char *source,
 int	kr_transcript_verify_file(const char *path, const uint8_t *cert_spki,
 	    size_t cert_spki_len, struct kr_transcript_summary *sum);
 
+/*
+ * Reading the records of a transcript for people (the paper record, a
+ * viewer): a cursor over text that kr_transcript_verify() accepted (it
+ * still checks the shape of each line it hands out and never reads past
+ * len).  Values stay percent-encoded until kr_transcript_pct_decode().
+ */
+struct kr_transcript_cursor {
+	const char	*text;
+	size_t		 len;
+	size_t		 off;		/* of the next line */
+	unsigned long	 next_seq;
+	int		 done;		/* past the records */
+};
+
+struct kr_transcript_record {
+	unsigned long	 seq;
+	char		 time[KR_TRANSCRIPT_TIME_BYTES];
+	char		 event[KR_TRANSCRIPT_WORD_MAX + 1];
+	char		 actor[KR_TRANSCRIPT_WORD_MAX + 1];
+	uint8_t		 chain[32];
+	const char	*facts;		/* "k=v k=v", inside the text */
+	size_t		 factslen;
+};
+
+/* Places c before record 1 of text[len] (after the header). */
+int	kr_transcript_cursor_init(struct kr_transcript_cursor *c,
+	    const char *text, size_t len);
+
+/*
+ * The next record into *rec: returns 1, or 0 after the last record (then
+ * c->off is where the signature block starts, or len), or
+ * KR_ERR_TRANSCRIPT_FORMAT if a line is not a record.
+ */
+int	kr_transcript_cursor_next(struct kr_transcript_cursor *c,
+	    struct kr_transcript_record *rec);
+
+/*
+ * The next "key=value" of facts[len] from *off: returns 1 with key[keylen]
+ * and the still-encoded value[valuelen] pointing into facts, or 0 at the
+ * end.
+ */
+int	kr_transcript_fact_next(const char *facts, size_t len, size_t *off,
+	    const char **key, size_t *keylen, const char **value,
+	    size_t *valuelen);
+
+/*
+ * Decodes a canonically percent-encoded value s[n] into malloc()ed *outp
+ * (NUL-terminated; the value may itself hold NUL bytes, *outlenp counts
+ * them).  KR_ERR_FORMAT if it is not canonical.
+ */
+int	kr_transcript_pct_decode(const char *s, size_t n, char **outp,
+	    size_t *outlenp);
+
 #endif /* KR_TRANSCRIPT_H */
