@@ -237,10 +237,10 @@ static int
 long_transcript(int argc, char **argv)
 {
 	struct kr_transcript *t = NULL;
-	EVP_PKEY *key = NULL;
+	EVP_PKEY *key = NULL, *card = NULL;
 	unsigned long k, n;
 
-	if (argc != 5 || (n = strtoul(argv[4], NULL, 10)) < 3)
+	if (argc != 5 || (n = strtoul(argv[4], NULL, 10)) < 4)
 		return 2;
 	if (kr_key_generate(kr_key_alg_find(argv[2]), &key) != 0)
 		return die(argv[2]);
@@ -248,15 +248,20 @@ long_transcript(int argc, char **argv)
 	    write_pem(argv[3], "signer-key.pem", key, 1) != 0 ||
 	    create(argv[1], NULL, &t) != 0 || roll_call(t) != 0)
 		return 1;
-	for (k = 2; k < n; k++)
+	for (k = 2; k < n - 1; k++)
 		if ((k % 25 == 0 ? append_long(t, k) : append(t, k, 0)) != 0)
 			return 1;
+	if (kr_key_generate(kr_key_alg_find("ecdsa-p256"), &card) != 0)
+		return die("card key");
+	if (bind(t, card) != 0)
+		return 1;
 	if (kr_transcript_seal(t, key) != 0)
 		return die("seal");
-	if (cosign(t) != 0)
+	if (cosign(t, card) != 0)
 		return 1;
 	kr_transcript_close(t);
 	EVP_PKEY_free(key);
+	EVP_PKEY_free(card);
 	return 0;
 }
 
