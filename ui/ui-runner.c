@@ -321,6 +321,7 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 		cfg.media_dirs[cfg.nmedia++] = ui->cfg->media[i];
 	cfg.module = ui->cfg->module;
 	cfg.rehearsal = ui->cfg->rehearsal;
+	cfg.printer = ui->cfg->printer;
 	for (i = 0; i < pp->script->nparams && i < KR_SCRIPT_MAX_PARAMS; i++) {
 		if (!pp->edited[i])
 			continue;

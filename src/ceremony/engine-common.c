@@ -573,6 +573,7 @@ static const struct kr_engine_verb verbs[] = {
 	{ "wipe",		verb_wipe },
 	{ "seal-transcript",	verb_seal },
 	{ "cosign-transcript",	kr_engine_verb_cosign },
+	{ "print-transcript",	kr_engine_verb_print },
 };
 
 const struct kr_engine_verb *

@@ -27,6 +27,7 @@
 #define ENGINE_ANSWER_TRIES	3	/* a refused answer asked again */
 /* Room a ceremony needs on each medium besides its outputs' estimates. */
 #define ENGINE_TRANSCRIPT_RESERVE	(2u << 20)
+#define ENGINE_PAPER_RESERVE		(8u << 20)	/* PDF and print log */
 
 #define ENGINE_MAX_COSIGNERS	255
 
@@ -193,6 +194,10 @@ int	kr_engine_bind_card(struct kr_engine *e, struct kr_token_session *s,
 	    const uint8_t *expect, uint8_t key_id[32]);
 int	kr_engine_verb_cosign(struct kr_engine *,
 	    const struct kr_script_step *);
+/* engine-paper.c */
+int	kr_engine_verb_print(struct kr_engine *,
+	    const struct kr_script_step *);
+
 /* After the seal, a stop: the cards not reached are recorded missing. */
 void	kr_engine_cosign_stopped(struct kr_engine *e);
 

@@ -34,6 +34,7 @@
 #include "crypto/x509.h"
 #include "engine-int.h"
 #include "host/media.h"
+#include "record/paper.h"
 #include "reviewed.h"
 
 /* --- frontend helpers ---------------------------------------------------- */
@@ -203,9 +204,10 @@ kr_engine_output_file(struct kr_engine *e, const char *name,
 		return r;
 	kr_hex_encode(h, sizeof(h), hex, sizeof(hex));
 	snprintf(copies, sizeof(copies), "%zu", kr_media_count(e->media));
-	kr_engine_notice(e, "%s staged on %s medi%s; it is published when the "
-	    "transcript is sealed", name, copies,
-	    kr_media_count(e->media) == 1 ? "um" : "a");
+	kr_engine_notice(e, "%s staged on %s medi%s; it is published %s", name,
+	    copies, kr_media_count(e->media) == 1 ? "um" : "a",
+	    kr_transcript_sealed(e->tr) ? "with the others at the end" :
+	    "when the transcript is sealed");
 	{
 		struct kr_fact f[] = { { "kind", kind }, { "name", name },
 		    { "sha256", hex }, { "copies", copies } };
@@ -632,6 +634,8 @@ check_policy(struct kr_engine *e)
 	    e->script->name, e->policy->name, n, n == 1 ? "" : "s", msg);
 }
 
+static int	uses_verb(const struct kr_script *, const char *);
+
 /* The most bytes a step's output may take, for the free-space check. */
 static uint64_t
 output_estimate(const char *verb)
@@ -684,6 +688,9 @@ check_outputs(struct kr_engine *e)
 		names[n++] = name;
 		need += output_estimate(st->verb);
 	}
+	/* The paper record: the PDF (about 60 KiB a page) and its log. */
+	if (uses_verb(e->script, "print-transcript"))
+		need += ENGINE_PAPER_RESERVE;
 	for (j = 0; j < n; j++)
 		if (strcmp(names[j], e->transcript_name) == 0)
 			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s: an output "
@@ -693,6 +700,26 @@ check_outputs(struct kr_engine *e)
 	if ((r = kr_media_check_absent(e->media, names, n)) != 0)
 		return r;
 	return kr_media_check_space(e->media, need);
+}
+
+/* The paper size of a print-transcript step, known before the seal. */
+static int
+check_paper(struct kr_engine *e)
+{
+	enum kr_paper_size size;
+	size_t i;
+
+	for (i = 0; i < e->script->nsteps; i++) {
+		const struct kr_script_step *st = &e->script->steps[i];
+		const char *paper = kr_script_arg(st, "paper");
+
+		if (strcmp(st->verb, "print-transcript") == 0 &&
+		    paper != NULL && kr_paper_size_parse(paper, &size) != 0)
+			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s:%zu: step %zu "
+			    "(print-transcript): paper '%s': give a4 or letter",
+			    e->script->source, st->line, i + 1, paper);
+	}
+	return 0;
 }
 
 /* Each self-sign subject, checked now exactly as the certificate will be. */
@@ -812,7 +839,7 @@ prepare(struct kr_engine *e)
 	if ((r = kr_policy_load(path, &e->policy)) != 0 ||
 	    (r = check_reviewed(e, path)) != 0 ||
 	    (r = check_policy(e)) != 0 ||
-	    (r = check_subjects(e)) != 0)
+	    (r = check_subjects(e)) != 0 || (r = check_paper(e)) != 0)
 		return r;
 	if ((r = kr_media_open(e->cfg.media_dirs, e->cfg.nmedia,
 	    &e->media)) != 0)

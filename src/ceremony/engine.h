@@ -136,6 +136,8 @@ struct kr_engine_config {
 	size_t			 nmedia;
 	const char		*module;	/* PKCS#11 module, or NULL */
 	const char		*previous;	/* previous transcript, or NULL */
+	const char		*printer;	/* CUPS printer for the paper
+						   record; NULL: the default */
 	int			 rehearsal;
 	const char *const	*sets;		/* "NAME=VALUE" overrides */
 	size_t			 nsets;

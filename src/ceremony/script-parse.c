@@ -886,9 +886,9 @@ check_seal(const struct parser *ps)
 			return step_err(ps, &s->steps[seal - 1], "move it to "
 			    "the end: nothing can be recorded once the "
 			    "transcript is sealed", "seal-transcript must be "
-			    "the last step but for cosign-transcript (it is "
-			    "step %zu of %zu, before %s)", seal, s->nsteps,
-			    st->verb);
+			    "the last step but for cosign-transcript and "
+			    "print-transcript (it is step %zu of %zu, before "
+			    "%s)", seal, s->nsteps, st->verb);
 	}
 	if (seal == 0)
 		return step_err(ps, last, "add a step seal-transcript at the "
@@ -896,30 +896,6 @@ check_seal(const struct parser *ps)
 		    "complete only then", "the last step is %s: every "
 		    "ceremony ends with seal-transcript", last->verb);
 	return 0;
-}
-
-/* Cards that take part in a ceremony co-sign what they took part in. */
-static int
-check_cosign(const struct parser *ps)
-{
-	const struct kr_script *s = ps->s;
-	size_t i, seal = 0, cards = 0;
-
-	for (i = 0; i < s->nsteps; i++) {
-		if (strcmp(s->steps[i].verb, "seal-transcript") == 0)
-			seal = i + 1;
-		if (cards == 0 && (strcmp(s->steps[i].verb, "write-shares") ==
-		    0 || strcmp(s->steps[i].verb, "recover") == 0))
-			cards = i + 1;
-	}
-	if (cards == 0 || seal == 0 ||
-	    strcmp(s->steps[s->nsteps - 1].verb, "cosign-transcript") == 0)
-		return 0;
-	return step_err(ps, &s->steps[seal - 1], "add a step "
-	    "cosign-transcript after it", "no cosign-transcript step after "
-	    "seal-transcript: custodians' cards take part in this ceremony "
-	    "(%s), and each co-signs the sealed transcript",
-	    s->steps[cards - 1].verb);
 }
 
 /*
@@ -983,6 +959,43 @@ check_auditable(const struct parser *ps)
 		    "last step that uses the key: the key and its shares are "
 		    "wiped once no step needs them", secret->verb);
 	}
+	return 0;
+}
+
+/*
+ * Cards that take part in a ceremony co-sign what they took part in, and
+ * the paper record is printed once the co-signatures are on it.
+ */
+static int
+check_cosign(const struct parser *ps)
+{
+	const struct kr_script *s = ps->s;
+	size_t i, seal = 0, cards = 0, cosign = 0, print = 0;
+
+	for (i = 0; i < s->nsteps; i++) {
+		const char *v = s->steps[i].verb;
+
+		if (strcmp(v, "seal-transcript") == 0)
+			seal = i + 1;
+		else if (strcmp(v, "cosign-transcript") == 0)
+			cosign = i + 1;
+		else if (strcmp(v, "print-transcript") == 0)
+			print = i + 1;
+		if (cards == 0 && (strcmp(v, "write-shares") == 0 ||
+		    strcmp(v, "recover") == 0))
+			cards = i + 1;
+	}
+	if (cards != 0 && seal != 0 && cosign == 0)
+		return step_err(ps, &s->steps[seal - 1], "add a step "
+		    "cosign-transcript after it", "no cosign-transcript step "
+		    "after seal-transcript: custodians' cards take part in "
+		    "this ceremony (%s), and each co-signs the sealed "
+		    "transcript", s->steps[cards - 1].verb);
+	if (print != 0 && cosign > print)
+		return step_err(ps, &s->steps[print - 1], "move it after "
+		    "cosign-transcript", "print-transcript comes before "
+		    "cosign-transcript: the paper record would lack the "
+		    "co-signatures");
 	return 0;
 }
 

@@ -82,6 +82,10 @@ const struct kr_script_verb kr_script_verbs[] = {
 	{ .name = "seal-transcript", .roles = ADM },
 	{ .name = "cosign-transcript", .roles = ADM | CUS,
 	    .flags = VERB_AFTER_SEAL },
+	{ .name = "print-transcript", .roles = ADM | WIT,
+	    .flags = VERB_AFTER_SEAL, .args = {
+	    { "paper", ARG_STRING, 0, "a4", 0, 0, FEEDS_NONE },
+	    { "copies", ARG_INTEGER, 0, "1", 1, 9, FEEDS_NONE } } },
 };
 const size_t kr_script_nverbs = sizeof(kr_script_verbs) /
     sizeof(kr_script_verbs[0]);

@@ -218,6 +218,8 @@ parse_args(int argc, char **argv, struct run_args *ra)
 			ra->cfg.policy_path = v;
 		else if (strcmp(o, "--previous") == 0)
 			ra->cfg.previous = v;
+		else if (strcmp(o, "--printer") == 0)
+			ra->cfg.printer = v;
 		else if (strcmp(o, "--set") == 0 && ra->cfg.nsets < MAX_SETS)
 			ra->sets[ra->cfg.nsets++] = v;
 		else
@@ -294,7 +296,7 @@ cmd_run(int argc, char **argv)
 const struct kr_cmd_entry kr_cmd_run_entry = {
 	"run", "SCRIPT --media DIR [--media DIR...] --answers FILE "
 	"[--module PATH] [--rehearsal] [--set NAME=VALUE...] "
-	"[--previous TRANSCRIPT] [--policy FILE]",
+	"[--previous TRANSCRIPT] [--policy FILE] [--printer NAME]",
 	"run a ceremony script with answers from a file (batch frontend)",
 	KR_CMD_SECRETS, cmd_run
 };

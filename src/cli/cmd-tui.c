@@ -40,6 +40,8 @@ parse_args(int argc, char **argv, struct kr_ui_config *cfg,
 			cfg->policy = v;
 		else if (strcmp(o, "--scripts") == 0)
 			*scriptsp = v;
+		else if (strcmp(o, "--printer") == 0)
+			cfg->printer = v;
 		else
 			return -1;
 	}
@@ -71,7 +73,7 @@ cmd_tui(int argc, char **argv)
 
 const struct kr_cmd_entry kr_cmd_tui_entry = {
 	"tui", "[--rehearsal] [--media DIR...] [--module PATH] "
-	"[--policy FILE] [--scripts DIR]",
+	"[--policy FILE] [--scripts DIR] [--printer NAME]",
 	"run ceremonies interactively (the default on a terminal)",
 	KR_CMD_SECRETS, cmd_tui
 };

@@ -117,7 +117,7 @@ $1"; }
 
 # After a killed create in $T/m: checks the promise; prints the outcome.
 check_create() {
-	tr=$(ls "$T"/m/transcript-*.txt 2>/dev/null | head -1)
+	tr=$(ls "$T"/m/transcript-*[0-9a-f].txt 2>/dev/null | head -1)
 	id=${tr##*/transcript-}; id=${id%.txt}
 	lost=""
 	for i in 1 2 3 4 5; do
@@ -251,7 +251,7 @@ sweep_drill() {
 		rm -rf "$T/root" && cp -a "$T/rootcopy" "$T/root"
 		drill "$T/root" strace -f -qq -o /dev/null -e trace=$call \
 		    -e inject=$call:signal=KILL:when=$n; rc=$?
-		new=$(ls -t "$T"/root/transcript-*.txt | head -1)
+		new=$(ls -t "$T"/root/transcript-*[0-9a-f].txt | head -1)
 		# 0 good, 9 sealed with co-signatures missing (killed while
 		# the cards co-signed); anything else is damage.
 		"$KEYRITE" verify --allow-unsealed "$new" > /dev/null 2>&1

@@ -127,6 +127,41 @@ out=$("$KEYRITE" print "$T/t.txt" --media "$T/media" --printer "$Q" 2>&1) ||
 echo "$out" | grep -q "already on the media, identical" || fail "$out"
 echo "$out" | grep -q "^printer: $Q: job [0-9]* completed$" || fail "$out"
 
+# A ceremony's print-transcript step: the sealed, co-signed transcript is
+# printed on the queue named with --printer and the job followed; the
+# print log beside it says so; the PDF on the media and the printed one
+# both give back the transcript's exact bytes.
+"$KEYRITE" rehearsal-cards --dir "$T/cards" --count 5 > /dev/null ||
+    fail "rehearsal-cards"
+( . "$T/cards/env"
+  { echo "operator.name = Ada Administrator"
+    echo "witness.1.name = Wendy Witness"
+    echo "confirm = yes"
+    for i in 1 2 3 4 5; do echo "custodian.$i.name = C $i"
+	echo "custodian.$i.card = custodian-$i"; echo "pin.custodian-$i = 12340$i"; done
+  } > "$T/c.txt"
+  mkdir "$T/cm"
+  rm -f "$C"/out/*.pdf
+  "$KEYRITE" run "$KR_TOP/ceremony-scripts/root-ca-create.ceremony" \
+      --media "$T/cm" --answers "$T/c.txt" --rehearsal --printer "$Q" \
+      --set copies=1 > "$T/c.out" 2>&1 ) || { cat "$T/c.out"; fail "ceremony"; }
+cat "$T/c.out"
+TRC=$(sed -n 's/^transcript: //p' "$T/c.out")
+LOG=${TRC%.txt}.print.txt
+grep -q "^printer: $Q$" "$LOG" && grep -q "^state: completed$" "$LOG" &&
+    grep -q "^job: [0-9]*$" "$LOG" || { cat "$LOG"; fail "the print log"; }
+grep -q "^transcript-sha256: $(sha256sum < "$TRC" | cut -c1-64)$" "$LOG" ||
+    fail "the print log names another transcript"
+grep -q "notice: printer $Q, job [0-9]*: printed" "$T/c.out" ||
+    fail "the printing was not shown"
+printed=$(ls "$C"/out/*.pdf 2>/dev/null | head -1)
+[ -n "$printed" ] || fail "cups-pdf wrote nothing for the ceremony"
+"$KEYRITE" verify --scan "$printed" --out "$T/cback.txt" > /dev/null ||
+    fail "verify --scan of the ceremony's printed record"
+cmp "$T/cback.txt" "$TRC" || fail "the printed codes give other bytes"
+"$KEYRITE" verify --scan "${TRC%.txt}.pdf" --out "$T/cback2.txt" > /dev/null &&
+    cmp "$T/cback2.txt" "$TRC" || fail "the PDF on the media gives other bytes"
+
 # A stopped queue: said plainly, exit 8, nothing queued, PDF written.
 cupsdisable "$Q" || fail "cupsdisable"
 mkdir "$T/m2"

@@ -100,7 +100,7 @@ if [ -n "$(ls /sys/class/net | grep -vx lo)" ]; then
 	grep -Eqx "keyrite: run: a network interface is present: (interface [^;]+; )+a real ceremony does not start on this machine" "$T/2.said" &&
 	    [ "$(wc -l < "$T/2.said")" = 1 ] ||
 	    { cat "$T/2.err"; fail "air-gap refusal text"; }
-	TR=$(ls "$T"/m2/transcript-*.txt)
+	TR=$(ls "$T"/m2/transcript-*[0-9a-f].txt)
 	grep -q " airgap-check engine air-gapped=no policy=refused " "$TR" ||
 	    fail "air-gap refusal not recorded"
 	grep -q "card-presented\|share-written" "$TR" && fail "a card was touched"
@@ -139,6 +139,7 @@ done
 ack 10 && ack 11 && ack 12 && ack 13 || fail "steps 10-13"
 cosign 14 custodian-1:123401 custodian-2:123402 custodian-3:123403 \
     custodian-4:123404 custodian-5:123405 || fail "co-signing"
+ack 15 || fail "step 15 (print)"
 wait_for "CEREMONY COMPLETE" || fail "the real root-ca-create did not complete"
 leave_summary || fail "back to Home"
 send q
@@ -147,7 +148,7 @@ send y
 st=$(exit_status)
 [ "$st" = 0 ] || fail "keyrite tui exit status $st"
 tui_stop
-TC=$(ls "$T"/media/transcript-*.txt)
+TC=$(ls "$T"/media/transcript-*[0-9a-f].txt)
 "$KEYRITE" verify "$TC" --cert "$T/media/root-ca.pem" > "$T/3v.out" 2>&1 ||
     { cat "$T/3v.out"; fail "the real root-ca-create transcript does not verify"; }
 grep -qx "mode: real" "$TC" || fail "transcript header not mode: real"

@@ -125,7 +125,7 @@ send Enter
 wait_for "CEREMONY ABORTED" "aborted at prompt custodian.3.card" ||
     fail "no aborted summary"
 snap aborted
-TR=$(ls "$T"/media/transcript-*.txt) || fail "no transcript"
+TR=$(ls "$T"/media/transcript-*[0-9a-f].txt) || fail "no transcript"
 # Nothing is published before the seal: the certificate staged at step 7
 # is discarded with the rest, and no staging directory is left.
 [ -e "$T/media/root-ca.escrow" ] && fail "escrow package written"
@@ -154,7 +154,7 @@ leave_summary || fail "back to Home"
 home_choose root-ca-create || fail "home again"
 send End Enter
 wait_for "Not started: .*exist" "root-ca.pem" || fail "existing outputs not refused"
-[ "$(ls "$T"/media/transcript-*.txt | wc -l)" = 1 ] ||
+[ "$(ls "$T"/media/transcript-*[0-9a-f].txt | wc -l)" = 1 ] ||
     fail "a refused ceremony wrote a transcript"
 send Escape
 wait_for "CEREMONIES" || fail "Esc from Parameters"

@@ -72,11 +72,16 @@ ack 12 || fail "step 12"
 ack 13 || fail "step 13"
 cosign 14 custodian-1:123401 custodian-2:123402 custodian-3:123403 \
     custodian-4:123404 custodian-5:123405 || fail "co-signing"
+ack 15 || fail "step 15 (print)"
 wait_for "CEREMONY COMPLETE" || fail "no summary"
 snap summary
+# No printer here: the PDF is on the media; p says why it cannot print.
+send p
+wait_for "Not printed: no printer" || fail "print again: no answer"
+
 grep -q "$T/media/root-ca.pem" "$T/summary.txt" || fail "certificate not listed"
 grep -q "$T/media/root-ca.escrow" "$T/summary.txt" || fail "escrow not listed"
-TR=$(ls "$T"/media/transcript-*.txt) || fail "no transcript"
+TR=$(ls "$T"/media/transcript-*[0-9a-f].txt) || fail "no transcript"
 
 # The QR view shows the transcript's SHA-256, as zbarimg reads it.
 send F3

@@ -67,9 +67,10 @@ done
 ack 7 && ack 8 && ack 9 || fail "drill steps 7-9"
 cosign 10 custodian-5:123405 custodian-2:123402 custodian-4:123404 ||
     fail "co-signing"
+ack 11 || fail "drill step 11 (print)"
 wait_for "CEREMONY COMPLETE" || fail "drill did not complete"
 snap drill
-TR=$(ls -t "$T"/media/transcript-*.txt | head -1)
+TR=$(ls -t "$T"/media/transcript-*[0-9a-f].txt | head -1)
 "$KEYRITE" verify "$TR" --cert "$T/media/root-ca.pem" || fail "verify drill"
 for c in 5 2 4; do
 	grep -q "card-presented custodian card=custodian-$c " "$TR" ||
@@ -96,7 +97,7 @@ wait_for "No more cards will come" || fail "no question"
 send y
 wait_for "CEREMONY FAILED" "present 2 more custodian" ||
     fail "missing cards not said"
-TR=$(ls -t "$T"/media/transcript-*.txt | head -1)
+TR=$(ls -t "$T"/media/transcript-*[0-9a-f].txt | head -1)
 grep -q " ceremony-failed engine " "$TR" || fail "failure not recorded"
 [ -n "${KR_TUI_SNAPS:-}" ] && cp "$T"/*.txt "$KR_TUI_SNAPS"/
 echo "tui-drill: all checks passed in $(( $(date +%s) - start ))s"

@@ -47,10 +47,10 @@ ack 1 && ack 2 && ack 3 || fail "steps 1-3"
 wait_for "Name of the ceremony administrator" || fail "roll call"
 snap runner
 $KR_TMUX resize-window -t kr -x 100 -y 30
-wait_for "STEP 3 OF 14 +ROLL CALL" "^ REHEARSAL .{70,} UTC$" ||
+wait_for "STEP 3 OF 15 +ROLL CALL" "^ REHEARSAL .{70,} UTC$" ||
     fail "runner at 100x30"
 $KR_TMUX resize-window -t kr -x 80 -y 25
-wait_for "STEP 3 OF 14" "Name of the ceremony administrator" ||
+wait_for "STEP 3 OF 15" "Name of the ceremony administrator" ||
     fail "runner back at 80x25"
 type "Ada"
 kpid=$(tui_pid) || fail "no keyrite process"
@@ -58,7 +58,7 @@ kill -TERM "$kpid"
 wait_exit 1
 screen_all | grep -q "keyrite: tui: stopped by a signal: SIGTERM; the ceremony was aborted" ||
     fail "no message after SIGTERM"
-TR=$(ls "$T"/media/transcript-*.txt) || fail "no transcript"
+TR=$(ls "$T"/media/transcript-*[0-9a-f].txt) || fail "no transcript"
 grep -q " ceremony-aborted engine error=stopped%20by%20a%20signal .*operator.name.* reason=signal chain=" "$TR" ||
     fail "SIGTERM: abort not recorded at the prompt, with reason=signal"
 tui_stop
@@ -83,7 +83,7 @@ snap qrascii
 python3 "$KR_TOP/tests/tui/pane2pgm.py" "$T/qrascii.txt" "$T/qr.pgm" ||
     fail "no ASCII QR code captured"
 got=$(zbarimg --nodbus -q --raw "$T/qr.pgm") || fail "zbarimg read nothing"
-TR=$(ls "$T"/media2/transcript-*.txt)
+TR=$(ls "$T"/media2/transcript-*[0-9a-f].txt)
 want=$(sha256sum "$TR" | cut -d' ' -f1 | tr a-f A-F)
 [ "$got" = "$want" ] || fail "ASCII QR says $got, sha256sum says $want"
 send Escape

@@ -273,7 +273,7 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript, cosign-transcript" },
+	    "load-escrow, recover, prove-key, wipe, seal-transcript, cosign-transcript, print-transcript" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
 	    "t.ceremony:4:6: unknown verb 'generate-keys'\n"
@@ -284,7 +284,7 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript, cosign-transcript" },
+	    "load-escrow, recover, prove-key, wipe, seal-transcript, cosign-transcript, print-transcript" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
 	    "t.ceremony:4:6: 'set-pin': PINs and PKCS#11 modules never go "
@@ -442,7 +442,8 @@ static const struct syntax_row syntax_rows[] = {
 	{ "seal_not_last", 0,
 	    H "step seal-transcript\n" S "step selftest\n" S E,
 	    "t.ceremony:4:6: seal-transcript must be the last step but for "
-	    "cosign-transcript (it is step 1 of 3, before selftest)\n"
+	    "cosign-transcript and print-transcript (it is step 1 of 3, "
+	    "before selftest)\n"
 	    "hint: move it to the end: nothing can be recorded once the "
 	    "transcript is sealed" },
 	{ "cosign_before_seal", 0,
@@ -657,7 +658,8 @@ Test(script, verbs_and_roles)
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "split", "write-shares", "verify-shares", "write-escrow",
 	    "write-certificate", "load-escrow", "recover", "prove-key",
-	    "wipe", "seal-transcript", "cosign-transcript" };
+	    "wipe", "seal-transcript", "cosign-transcript",
+	    "print-transcript" };
 	size_t i, n = sizeof(want) / sizeof(want[0]);
 
 	for (i = 0; i < n; i++)
@@ -826,13 +828,15 @@ Test(script, shipped_root_ca_create)
 	static const char *const verbs[] = { "selftest", "airgap-check",
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "write-certificate", "split", "write-shares", "verify-shares",
-	    "write-escrow", "wipe", "seal-transcript", "cosign-transcript" };
+	    "write-escrow", "wipe", "seal-transcript", "cosign-transcript",
+	    "print-transcript" };
 	static const enum kr_script_role roles[] = { KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_CUSTODIAN, KR_SCRIPT_CUSTODIAN,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
-	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_CUSTODIAN };
+	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_CUSTODIAN,
+	    KR_SCRIPT_ADMINISTRATOR };
 	struct kr_script *s = NULL;
 	char path[4096];
 	int r;
@@ -859,12 +863,13 @@ Test(script, shipped_key_recovery_drill)
 {
 	static const char *const verbs[] = { "selftest", "airgap-check",
 	    "roll-call", "load-escrow", "show-fingerprint", "recover",
-	    "prove-key", "wipe", "seal-transcript", "cosign-transcript" };
+	    "prove-key", "wipe", "seal-transcript", "cosign-transcript",
+	    "print-transcript" };
 	static const enum kr_script_role roles[] = { KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_CUSTODIAN, KR_SCRIPT_WITNESS,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
-	    KR_SCRIPT_CUSTODIAN };
+	    KR_SCRIPT_CUSTODIAN, KR_SCRIPT_ADMINISTRATOR };
 	struct kr_script *s = NULL;
 	char path[4096];
 
