@@ -506,25 +506,56 @@ kr_scan_add_file(struct kr_scan *s, const char *path)
 
 /* --- the second pass ------------------------------------------------------ */
 
-/* Twice the size, bilinear. */
+/* f times the size (f = 2 or 3), bilinear. */
 static uint8_t *
-double_size(const uint8_t *px, int w, int h)
+scale_up(const uint8_t *px, int w, int h, int f)
 {
 	uint8_t *out;
 	int x, y, x0, y0, x1, y1, fx, fy;
 
-	if ((out = malloc((size_t)w * h * 4)) == NULL)
+	if ((out = malloc((size_t)w * h * f * f)) == NULL)
 		return NULL;
-	for (y = 0; y < 2 * h; y++) {
-		y0 = y / 2, fy = y % 2, y1 = y0 + (fy && y0 + 1 < h);
-		for (x = 0; x < 2 * w; x++) {
-			x0 = x / 2, fx = x % 2, x1 = x0 + (fx && x0 + 1 < w);
-			out[(size_t)y * 2 * w + x] = (uint8_t)((px[y0 * w +
-			    x0] + px[y0 * w + x1] + px[y1 * w + x0] +
-			    px[y1 * w + x1] + 2) / 4);
+	for (y = 0; y < f * h; y++) {
+		y0 = y / f, fy = y % f, y1 = y0 + (fy && y0 + 1 < h);
+		for (x = 0; x < f * w; x++) {
+			x0 = x / f, fx = x % f, x1 = x0 + (fx && x0 + 1 < w);
+			out[(size_t)y * f * w + x] = (uint8_t)(
+			    ((f - fx) * (f - fy) * px[y0 * w + x0] +
+			    fx * (f - fy) * px[y0 * w + x1] +
+			    (f - fx) * fy * px[y1 * w + x0] +
+			    fx * fy * px[y1 * w + x1] + f * f / 2) / (f * f));
 		}
 	}
 	return out;
+}
+
+/* Black and white at Otsu's threshold: the last resort for a grey scan. */
+static void
+binarize(uint8_t *px, size_t n)
+{
+	size_t hist[256] = { 0 }, i, wb = 0;
+	double sum = 0, sumb = 0, best = -1, between;
+	int t, th = 128;
+
+	for (i = 0; i < n; i++) {
+		hist[px[i]]++;
+		sum += px[i];
+	}
+	for (t = 0; t < 256; t++) {
+		wb += hist[t];
+		if (wb == 0 || wb == n)
+			continue;
+		sumb += (double)t * hist[t];
+		between = (double)wb * (double)(n - wb) *
+		    (sumb / wb - (sum - sumb) / (n - wb)) *
+		    (sumb / wb - (sum - sumb) / (n - wb));
+		if (between > best) {
+			best = between;
+			th = t;
+		}
+	}
+	for (i = 0; i < n; i++)
+		px[i] = px[i] > th ? 255 : 0;
 }
 
 /* The share of dark pixels: a QR code's cell is about half dark. */
@@ -583,17 +614,32 @@ unsharp(uint8_t *px, int w, int h, double sigma, double amount)
 }
 
 /*
- * Scans the cell at fractions c[4] of page p alone; failing that, at twice
- * the size and sharpened (UNSHARP_SIGMA, UNSHARP_AMOUNT): that reads 100
- * dpi scans blurred by a pixel, with noise, JPEG artefacts and a 2-degree
- * skew (tests/integration/t-paper.sh).
+ * How a cell is tried, in order, until one reads: enlarged (bilinear),
+ * sharpened with an unsharp mask (sigma in pixels of the enlarged crop,
+ * amount), maybe binarized at Otsu's threshold.  The first reads 100 dpi
+ * scans blurred by a pixel, with noise, JPEG artefacts and a 2-degree
+ * skew nearly always (tests/integration/t-paper.sh); the others catch the
+ * noise patterns it misses.
  */
+static const struct cell_try {
+	int	scale;
+	double	sigma, amount;
+	int	binary;
+} cell_tries[] = {
+	{ 2, UNSHARP_SIGMA, UNSHARP_AMOUNT, 0 },
+	{ 3, 1.5 * UNSHARP_SIGMA, UNSHARP_AMOUNT, 0 },
+	{ 2, UNSHARP_SIGMA, 1.5 * UNSHARP_AMOUNT, 1 },
+	{ 3, 1.5 * UNSHARP_SIGMA, 2.0 * UNSHARP_AMOUNT, 1 },
+};
+
+/* Scans the cell at fractions c[4] of page p alone, then as cell_tries. */
 static unsigned int
 scan_cell(struct kr_scan *s, const struct page *p, const double c[4])
 {
-	int x0, y0, x1, y1, w, h, y;
+	int x0, y0, x1, y1, w, h, y, f;
 	uint8_t *crop, *big;
 	unsigned int n;
+	size_t t;
 
 	x0 = (int)((c[0] - CELL_SLACK_X) * p->w);
 	y0 = (int)((c[1] - CELL_SLACK_Y) * p->h);
@@ -612,11 +658,18 @@ scan_cell(struct kr_scan *s, const struct page *p, const double c[4])
 		free(crop);	/* text or white space, not a code */
 		return 0;
 	}
-	if ((n = zscan(s, crop, w, h, p->file, p->origin)) == 0 &&
-	    (big = double_size(crop, w, h)) != NULL) {
-		if (unsharp(big, 2 * w, 2 * h, UNSHARP_SIGMA,
-		    UNSHARP_AMOUNT) == 0)
-			n = zscan(s, big, 2 * w, 2 * h, p->file, p->origin);
+	n = zscan(s, crop, w, h, p->file, p->origin);
+	for (t = 0; n == 0 && t < sizeof(cell_tries) / sizeof(cell_tries[0]);
+	    t++) {
+		f = cell_tries[t].scale;
+		if ((big = scale_up(crop, w, h, f)) == NULL)
+			break;
+		if (unsharp(big, f * w, f * h, cell_tries[t].sigma,
+		    cell_tries[t].amount) == 0) {
+			if (cell_tries[t].binary)
+				binarize(big, (size_t)f * w * f * h);
+			n = zscan(s, big, f * w, f * h, p->file, p->origin);
+		}
 		free(big);
 	}
 	free(crop);
