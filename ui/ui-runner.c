@@ -320,6 +320,7 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 	for (i = 0; i < ui->cfg->nmedia && i < 8; i++)
 		cfg.media_dirs[cfg.nmedia++] = ui->cfg->media[i];
 	cfg.module = ui->cfg->module;
+	cfg.target_module = ui->cfg->target_module;
 	cfg.rehearsal = ui->cfg->rehearsal;
 	for (i = 0; i < pp->script->nparams && i < KR_SCRIPT_MAX_PARAMS; i++) {
 		if (!pp->edited[i])

@@ -17,6 +17,7 @@
 				"keyrite run instead"
 #define KR_SCRIPT_MAX_VERBS	64	/* bound for local name arrays */
 #define KR_SCRIPT_NROLES	3
+#define KR_SCRIPT_VERB_ARGS	12	/* arguments one verb takes, at most */
 
 /* --- the verb table (script.c) ------------------------------------------- */
 
@@ -33,6 +34,7 @@ struct kr_script_verb_arg {
 	const char	*def;		/* when the argument is not given */
 	long long	 min, max;	/* integers, inclusive */
 	enum arg_feeds	 feeds;
+	int		 empty_ok;	/* "" means "not given" */
 };
 
 #define VERB_ESCROWS	0x1	/* the step makes an escrow package or shares */
@@ -45,7 +47,8 @@ struct kr_script_verb {
 	const char			*name;
 	int				 roles;	/* enum kr_script_role bits */
 	int				 flags;
-	struct kr_script_verb_arg	 args[4];	/* NULL name ends */
+	struct kr_script_verb_arg	 args[KR_SCRIPT_VERB_ARGS + 1];
+					/* NULL name ends */
 };
 
 extern const struct kr_script_verb	kr_script_verbs[];

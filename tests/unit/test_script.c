@@ -273,7 +273,9 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript" },
+	    "load-escrow, recover, prove-key, review-csr, sign-csr, "
+	    "review-crl, issue-crl, review-target, restore-key, wipe, "
+	    "seal-transcript" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
 	    "t.ceremony:4:6: unknown verb 'generate-keys'\n"
@@ -284,7 +286,9 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript" },
+	    "load-escrow, recover, prove-key, review-csr, sign-csr, "
+	    "review-crl, issue-crl, review-target, restore-key, wipe, "
+	    "seal-transcript" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
 	    "t.ceremony:4:6: 'set-pin': PINs and PKCS#11 modules never go "
@@ -640,7 +644,8 @@ Test(script, verbs_and_roles)
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "split", "write-shares", "verify-shares", "write-escrow",
 	    "write-certificate", "load-escrow", "recover", "prove-key",
-	    "wipe", "seal-transcript" };
+	    "review-csr", "sign-csr", "review-crl", "issue-crl",
+	    "review-target", "restore-key", "wipe", "seal-transcript" };
 	size_t i, n = sizeof(want) / sizeof(want[0]);
 
 	for (i = 0; i < n; i++)
