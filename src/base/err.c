@@ -70,7 +70,7 @@ static const struct {
 	{ KR_ERR_KEY_MISMATCH,		"private key does not match public key" },
 	{ KR_ERR_KEY_DECODE,		"could not decode key" },
 	{ KR_ERR_X509_SUBJECT,		"invalid certificate subject" },
-	{ KR_ERR_X509_REQUEST,		"request outside the root certificate profile" },
+	{ KR_ERR_X509_REQUEST,		"request outside the certificate profile" },
 	{ KR_ERR_X509_SIGN,		"could not build or sign the certificate" },
 	{ KR_ERR_X509_SELFCHECK,	"the signed certificate failed its self-check" },
 	{ KR_ERR_X509_DECODE,		"could not read the certificate" },
