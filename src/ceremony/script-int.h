@@ -21,7 +21,9 @@
 
 /* --- the verb table (script.c) ------------------------------------------- */
 
-enum arg_type { ARG_STRING, ARG_INTEGER, ARG_ALGORITHM, ARG_FILENAME };
+/* The _OR_EMPTY types take "" for "not given" (an optional input file). */
+enum arg_type { ARG_STRING, ARG_INTEGER, ARG_ALGORITHM, ARG_FILENAME,
+	ARG_STRING_OR_EMPTY, ARG_FILENAME_OR_EMPTY };
 
 /* Which field of struct kr_policy_request an argument's value fills. */
 enum arg_feeds { FEEDS_NONE, FEEDS_ALGORITHM, FEEDS_VALIDITY,
@@ -34,7 +36,6 @@ struct kr_script_verb_arg {
 	const char	*def;		/* when the argument is not given */
 	long long	 min, max;	/* integers, inclusive */
 	enum arg_feeds	 feeds;
-	int		 empty_ok;	/* "" means "not given" */
 };
 
 #define VERB_ESCROWS	0x1	/* the step makes an escrow package or shares */

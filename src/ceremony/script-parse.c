@@ -516,7 +516,8 @@ check_param_use(struct parser *ps, const struct token *t,
 			return PERR(ps, at, NULL, "choice '%s' of parameter %s "
 			    "is not an algorithm keyrite knows",
 			    pm->choices[i], pm->name);
-		if (a->type == ARG_FILENAME &&
+		if ((a->type == ARG_FILENAME ||
+		    a->type == ARG_FILENAME_OR_EMPTY) &&
 		    !kr_script_is_filename(pm->choices[i]))
 			return PERR(ps, at, NULL, "choice '%s' of parameter %s "
 			    "is not a plain file name", pm->choices[i],

@@ -111,7 +111,8 @@ kr_x509_ext_text(X509_EXTENSION *ext, char *out, size_t outlen)
 {
 	BUF_MEM *mem = NULL;
 	BIO *bio;
-	char *raw, *p, *q;
+	const char *p, *end;
+	char *line, *q;
 	size_t n;
 
 	out[0] = '\0';
@@ -121,30 +122,27 @@ kr_x509_ext_text(X509_EXTENSION *ext, char *out, size_t outlen)
 		(void)BIO_reset(bio);
 		ASN1_STRING_print(bio, X509_EXTENSION_get_data(ext));
 	}
+	/* Lines become "; ": at most two bytes for each one read. */
 	if (BIO_get_mem_ptr(bio, &mem) > 0 && mem != NULL &&
-	    (raw = malloc(mem->length + 1)) != NULL) {
-		n = mem->length > 2 * outlen ? 2 * outlen : mem->length;
-		memcpy(raw, mem->data, n);
-		raw[n] = '\0';
-		/* Lines become "; ", their indentation goes. */
-		for (p = q = raw; *p != '\0'; p++) {
-			if (*p == '\n' || *p == '\r') {
-				while (p[1] == ' ' || p[1] == '\n' ||
-				    p[1] == '\r')
-					p++;
-				if (p[1] != '\0' && q != raw) {
-					*q++ = ';';
-					*q++ = ' ';
-				}
+	    (n = mem->length > 2 * outlen ? 2 * outlen : mem->length,
+	    line = malloc(2 * n + 1)) != NULL) {
+		for (p = mem->data, end = p + n, q = line; p < end; p++) {
+			if (*p != '\n' && *p != '\r') {
+				if (*p != ' ' || q != line)
+					*q++ = *p;
 				continue;
 			}
-			*q++ = *p;
+			while (p + 1 < end && (p[1] == ' ' || p[1] == '\n' ||
+			    p[1] == '\r'))
+				p++;
+			if (p + 1 < end && q != line) {
+				*q++ = ';';
+				*q++ = ' ';
+			}
 		}
 		*q = '\0';
-		for (p = raw; *p == ' '; p++)
-			;
-		kr_printable(p, out, outlen);
-		free(raw);
+		kr_printable(line, out, outlen);
+		free(line);
 	}
 	BIO_free(bio);
 	ERR_clear_error();
