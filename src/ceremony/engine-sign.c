@@ -198,7 +198,9 @@ review_text(const struct kr_engine *e, const struct kr_engine_sign *s,
 	    c->key_alg);
 	OUT("  signature  %s, verified: the requester holds the key\n",
 	    c->sig_alg);
-	OUT("  SPKI SHA-256\n    %s\n", s->spki_fp);
+	/* Two rows of eight groups: the whole value fits any screen. */
+	OUT("  SPKI SHA-256\n    %.39s\n    %s\n", s->spki_fp,
+	    s->spki_fp + 40);
 	OUT("\nEXTENSIONS REQUESTED (%zu)\n", c->nexts);
 	if (c->nexts == 0)
 		OUT("  none\n");
