@@ -31,7 +31,8 @@
 #include "crypto/crl.h"
 #include "engine-int.h"
 
-#define REVIEW_MAX	(256u << 10)	/* bytes of the review text */
+/* Bytes of the review text: a head, a line per entry, a foot. */
+#define REVIEW_BYTES(n)	(2048 + (size_t)(n) * 96)
 #define SERIALS_MAX	(64u << 10)	/* bytes of the serials recorded */
 
 struct kr_engine_crl {
@@ -264,6 +265,7 @@ kr_engine_verb_review_crl(struct kr_engine *e, const struct kr_script_step *st)
 	struct kr_prompt p;
 	struct kr_answer a;
 	char *text;
+	size_t len;
 	int r, yes;
 
 	(void)st;
@@ -272,9 +274,10 @@ kr_engine_verb_review_crl(struct kr_engine *e, const struct kr_script_step *st)
 		    "was planned before the ceremony started");
 	if ((r = record_plan(e, e->crl)) != 0)
 		return r;
-	if ((text = malloc(REVIEW_MAX)) == NULL)
+	len = REVIEW_BYTES(e->crl->plan->n);
+	if ((text = malloc(len)) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "review-crl");
-	review_text(e->crl, text, REVIEW_MAX - 128);
+	review_text(e->crl, text, len - 128);
 	strcat(text, "\nIs this the CRL to issue? yes: go on; no: stop here, "
 	    "before any card is used.");
 	memset(&p, 0, sizeof(p));

@@ -14,7 +14,11 @@
 #     model) and the attributes read back;
 #   - a second restore into the same token is refused before any work,
 #     and so are a missing token and a custodian's card as the target;
-#   - a wrong target PIN stops the ceremony with nothing written.
+#   - a wrong target PIN stops the ceremony with nothing written;
+#   - killed (strace, SIGKILL) between creating the key and recording it:
+#     the transcript is unsealed and names the token and key id, the
+#     token refuses a new restore until the objects are deleted with
+#     pkcs11-tool, then the restore succeeds.
 set -u
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
@@ -129,6 +133,50 @@ KEYRITE_TARGET_PKCS11_MODULE=$M run_use key-restore-hsm --media "$T/media" \
 [ $rc = 0 ] || { cat "$T/key-restore-hsm.out"; fail "env module restore"; }
 p11 second-hsm --list-objects 2>/dev/null | grep -q "label: *root-ca-2027" ||
     fail "second restore: label"
+
+# --- killed between creating the key and the seal --------------------------
+# The commit point (docs/architecture.md): a restore cut off after the key
+# object was made leaves an unsealed transcript that names the token and
+# the key id; the token refuses a new restore until the objects are
+# deleted by hand, then it succeeds.
+nth() { # nth FILE PATTERN: the ordinal of the first write matching PATTERN
+	grep -E "^[0-9]+ +write\(" "$1" | grep -nE -- "$2" | head -1 |
+	    cut -d: -f1
+}
+hsm ref-hsm
+hsm kill-hsm
+strace -f -qq -y -s 200 -o "$T/ref.strace" -e trace=write \
+    "$KEYRITE" run "$S/key-restore-hsm.ceremony" --rehearsal \
+    --media "$T/media" --answers "$EX/key-restore-hsm.answers" \
+    --set target_token=ref-hsm > "$T/ref.out" 2>&1 ||
+    { cat "$T/ref.out"; fail "reference run"; }
+n=$(nth "$T/ref.strace" " hsm-key-restored engine ")
+[ -n "$n" ] || fail "no hsm-key-restored write in the reference"
+strace -f -qq -o /dev/null -e trace=write -e inject=write:signal=KILL:when=$n \
+    "$KEYRITE" run "$S/key-restore-hsm.ceremony" --rehearsal \
+    --media "$T/media" --answers "$EX/key-restore-hsm.answers" \
+    --set target_token=kill-hsm > "$T/kill.out" 2>&1 && fail "not killed"
+TRK=$(ls -t "$T"/media/transcript-*.txt | head -1)
+"$KEYRITE" verify "$TRK" > "$T/killverify.out" 2>&1 && fail "killed run sealed"
+grep -q "unsealed" "$T/killverify.out" || { cat "$T/killverify.out"
+    fail "the killed transcript is not read as unsealed"; }
+grep -q " hsm-restore-started engine token=kill-hsm .* key-id=$KEYID " "$TRK" ||
+    fail "the killed transcript does not name the token and key id"
+grep -q " hsm-key-restored " "$TRK" && fail "killed after the record"
+p11 kill-hsm --list-objects 2>/dev/null | grep -q "ID: *$KEYID" ||
+    fail "the key was not on the token when killed (kill point moved?)"
+# keyrite clean undoes the rest (its staging directory), and says so.
+"$KEYRITE" clean --media "$T/media" > "$T/clean.out" 2>&1 ||
+    { cat "$T/clean.out"; fail "keyrite clean"; }
+cat "$T/clean.out"
+grep -q " staging-removed " "$TRK" || fail "the staging directory was not removed"
+refused "kill-hsm already holds\|target token kill-hsm already holds" \
+    --set target_token=kill-hsm
+p11 kill-hsm --delete-object --type privkey --id "$KEYID" >/dev/null 2>&1 &&
+    p11 kill-hsm --delete-object --type cert --id "$KEYID" >/dev/null 2>&1 ||
+    fail "pkcs11-tool --delete-object"
+run_use key-restore-hsm --media "$T/media" --set target_token=kill-hsm
+[ $rc = 0 ] || { cat "$T/key-restore-hsm.out"; fail "restore after cleanup"; }
 
 # --- an RSA-3072 root ------------------------------------------------------
 mkdir "$T/rsa"
