@@ -233,6 +233,12 @@ int	kr_engine_read_input(struct kr_engine *e, const char *name,
  */
 const char	*kr_engine_last_group(const char *fp);
 
+/*
+ * engine-sign.c, engine-crl.c, engine-restore.c: each verb's preflight
+ * (a row of preflights[]), its review before any card, its use after
+ * prove-key, and a free function kr_engine_free() calls (NULL-safe: it
+ * frees e->sign, e->crl or e->restore when set).
+ */
 /* engine-sign.c: review-csr, sign-csr. */
 int	kr_engine_preflight_sign(struct kr_engine *,
 	    const struct kr_script_step *);

@@ -102,6 +102,7 @@ const char	*kr_crl_reason_name(int reason);
 int	kr_crl_list_parse(const char *text, size_t len, const char *source,
 	    time_t now, struct kr_crl_list **lp);
 
+/* Frees l; NULL-safe. */
 void	kr_crl_list_free(struct kr_crl_list *l);
 
 /*
@@ -117,6 +118,7 @@ void	kr_crl_list_free(struct kr_crl_list *l);
 int	kr_crl_parse(const uint8_t *data, size_t len, const char *source,
 	    X509 *issuer, time_t now, struct kr_crl **cp);
 
+/* Frees c; NULL-safe. */
 void	kr_crl_free(struct kr_crl *c);
 
 /*
@@ -133,6 +135,7 @@ int	kr_crl_plan_new(X509 *issuer, const struct kr_crl *prev,
 	    const struct kr_crl_list *list, int next_update_days,
 	    unsigned max_days, const char *policy, struct kr_crl_plan **pp);
 
+/* Frees p (and its reference to the issuer); NULL-safe. */
 void	kr_crl_plan_free(struct kr_crl_plan *p);
 
 /*

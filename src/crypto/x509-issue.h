@@ -203,6 +203,7 @@ int	kr_x509_plan_new(const struct kr_x509_profile *prof, X509 *issuer,
 	    const struct kr_x509_limits *limits, time_t now,
 	    struct kr_x509_plan **planp);
 
+/* Frees p and what it holds (its references to issuer and key); NULL-safe. */
 void	kr_x509_plan_free(struct kr_x509_plan *p);
 
 /*
