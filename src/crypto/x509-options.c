@@ -251,6 +251,7 @@ subtree(const char *key, const char *e, struct kr_x509_subtree *t)
 {
 	X509_NAME *dn = NULL;
 	const char *v;
+	size_t n;
 	int r;
 
 	if (strncmp(e, "dns:", 4) == 0) {
@@ -277,9 +278,9 @@ subtree(const char *key, const char *e, struct kr_x509_subtree *t)
 	} else
 		return opt_err(key, "'%.64s' does not start with dns:, email: "
 		    "or dn:", e);
-	if (strlen(v) >= sizeof(t->value))
+	if ((n = strlen(v)) >= sizeof(t->value))
 		return opt_err(key, "'%.40s...' is too long", v);
-	snprintf(t->value, sizeof(t->value), "%s", v);
+	memcpy(t->value, v, n + 1);
 	return 0;
 }
 
