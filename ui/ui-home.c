@@ -174,8 +174,8 @@ draw_scripts(const struct kr_ui *ui, const struct kr_ui_home *h, int y)
 		    "DIR.");
 	/* An entry takes three rows at most; the selection stays in view. */
 	fit = bottom - y > 3 ? (size_t)(bottom - y) / 3 : 1;
-	for (i = h->sel >= fit ? h->sel - fit + 1 : 0; i < n && y < bottom;
-	    i++) {
+	for (i = h->sel >= fit ? h->sel - fit + 1 : 0; i < n &&
+	    y + 3 <= bottom; i++) {
 		ls = kr_lobby_script(ui->lobby, i);
 		if (i == h->sel) {
 			kr_ui_fill(ui, y, 2, ui->cols - 4, KR_UI_SELECTED);

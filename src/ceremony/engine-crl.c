@@ -175,16 +175,19 @@ review_text(const struct kr_engine_crl *c, char *out, size_t outlen)
 	    (unsigned long long)p->number, p->next_update_days);
 	if (c->prev != NULL) {
 		kr_hex_encode(c->prev_sha256, 32, hex, sizeof(hex));
-		OUT("  previous   %s: CRL number %llu of %s, %zu entries\n"
-		    "             SHA-256 %s\n", c->prev_name,
-		    (unsigned long long)c->prev->number, c->prev->this_update,
-		    c->prev->n, hex);
+		OUT("  previous   %s: CRL number %llu of %s, %zu entr%s\n"
+		    "             SHA-256 %.32s\n                     %s\n",
+		    c->prev_name, (unsigned long long)c->prev->number,
+		    c->prev->this_update, c->prev->n, c->prev->n == 1 ? "y" :
+		    "ies", hex, hex + 32);
 	} else
 		OUT("  previous   none: this is the root's first CRL\n");
 	if (c->list != NULL) {
 		kr_hex_encode(c->list_sha256, 32, hex, sizeof(hex));
-		OUT("  list       %s: %zu revocations\n"
-		    "             SHA-256 %s\n", c->list_name, c->list->n, hex);
+		OUT("  list       %s: %zu revocation%s\n"
+		    "             SHA-256 %.32s\n                     %s\n",
+		    c->list_name, c->list->n, c->list->n == 1 ? "" : "s", hex,
+		    hex + 32);
 	} else
 		OUT("  list       none: nothing is added\n");
 	OUT("\n  %-40s %-20s %s\n", "SERIAL", "REASON", "REVOKED");

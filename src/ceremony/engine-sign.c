@@ -192,7 +192,9 @@ review_text(const struct kr_engine *e, const struct kr_engine_sign *s,
 #define OUT(...)	do { if (used < outlen) used += (size_t)snprintf( \
 			    out + used, outlen - used, __VA_ARGS__); } while (0)
 	kr_hex_encode(s->file_sha256, 32, hex, sizeof(hex));
-	OUT("REQUEST %s\n  file SHA-256 %s\n", s->csr_name, hex);
+	/* Hashes in halves: a line fits 80 columns. */
+	OUT("REQUEST %s\n  SHA-256    %.32s\n             %s\n", s->csr_name,
+	    hex, hex + 32);
 	OUT("  subject    %s\n", c->subject);
 	OUT("  key        %s%s%s\n", c->key_text, c->key_alg[0] ? ", " : "",
 	    c->key_alg);
