@@ -124,6 +124,7 @@ kr_x509_ext_text(X509_EXTENSION *ext, char *out, size_t outlen)
 	}
 	/* Lines become "; ": at most two bytes for each one read. */
 	if (BIO_get_mem_ptr(bio, &mem) > 0 && mem != NULL &&
+	    mem->data != NULL &&	/* nothing printed: no buffer at all */
 	    (n = mem->length > 2 * outlen ? 2 * outlen : mem->length,
 	    line = malloc(2 * n + 1)) != NULL) {
 		for (p = mem->data, end = p + n, q = line; p < end; p++) {
