@@ -22,7 +22,7 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
-	python3 zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
+	python3 python3-cryptography zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
 	libcups2-dev fonts-dejavu-core cups printer-driver-cups-pdf \
 	imagemagick
 

@@ -278,6 +278,19 @@ extern const struct kr_screen_ops kr_ui_abort_ops;
 extern const struct kr_screen_ops kr_ui_transcript_ops;
 extern const struct kr_screen_ops kr_ui_qr_ops;
 extern const struct kr_screen_ops kr_ui_summary_ops;
+extern const struct kr_screen_ops kr_ui_csr_ops;	/* ui-csr.c */
+extern const struct kr_screen_ops kr_ui_list_ops;	/* ui-list.c */
+
+/*
+ * ui-list.c: text that scrolls, a line at a time.  kr_ui_scroll_lines()
+ * counts text's lines; kr_ui_scroll_draw() paints them from line top into
+ * rows rows of w columns at y, x, long lines wrapped, headings, new ('+')
+ * and dropped ('  !') lines in colour, and returns 1 when more lines
+ * follow than fit.
+ */
+size_t	kr_ui_scroll_lines(const char *text);
+int	kr_ui_scroll_draw(const struct kr_ui *ui, int y, int x, int w,
+	    int rows, const char *text, size_t top);
 
 /* Home: which script was chosen, or none (leave keyrite). */
 struct kr_ui_home {

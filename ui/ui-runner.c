@@ -247,6 +247,13 @@ fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 	else if (p->kind == KR_PROMPT_CONFIRM &&
 	    strncmp(p->id, "roll-call.", 10) == 0)
 		ops = &kr_ui_review_ops;
+	else if (p->kind == KR_PROMPT_CONFIRM &&
+	    strncmp(p->id, "csr.witness.", 12) == 0)
+		ops = &kr_ui_csr_ops;
+	else if (p->kind == KR_PROMPT_CONFIRM &&
+	    (strcmp(p->id, "crl.confirm") == 0 ||
+	    strcmp(p->id, "target.confirm") == 0))
+		ops = &kr_ui_list_ops;
 	r = kr_ui_screen_run(ui, ops, &st);
 	run->in_ask = 0;
 	run->asking = NULL;
@@ -320,6 +327,7 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 	for (i = 0; i < ui->cfg->nmedia && i < 8; i++)
 		cfg.media_dirs[cfg.nmedia++] = ui->cfg->media[i];
 	cfg.module = ui->cfg->module;
+	cfg.target_module = ui->cfg->target_module;
 	cfg.rehearsal = ui->cfg->rehearsal;
 	cfg.printer = ui->cfg->printer;
 	for (i = 0; i < pp->script->nparams && i < KR_SCRIPT_MAX_PARAMS; i++) {

@@ -17,6 +17,7 @@
 struct kr_ui_config {
 	int		 rehearsal;
 	const char	*module;		/* PKCS#11 module, or NULL */
+	const char	*target_module;		/* restore-key's, or NULL */
 	const char	*media[KR_UI_MAX_MEDIA];
 	size_t		 nmedia;
 	const char	*policy;		/* NULL: beside the script */

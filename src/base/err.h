@@ -83,6 +83,11 @@
 #define KR_ERR_X509_SELFCHECK		-803	/* the signed cert failed a check */
 #define KR_ERR_X509_DECODE		-804	/* not one DER certificate in PEM */
 #define KR_ERR_X509_SERIAL		-805	/* no random serial number */
+#define KR_ERR_X509_CSR			-806	/* not a good PKCS#10 request */
+#define KR_ERR_X509_PROFILE		-807	/* would break profile or policy */
+#define KR_ERR_X509_VERIFY		-808	/* issued, but does not verify */
+#define KR_ERR_CRL			-809	/* a CRL read is refused */
+#define KR_ERR_REVOCATIONS		-810	/* a revocation list is refused */
 
 /* Tokens (PKCS#11): -1000 .. -1099 */
 #define KR_ERR_TOKEN_MODULE		-1000
@@ -101,6 +106,7 @@
 #define KR_ERR_TOKEN_NOT_INITIALIZED	-1013	/* no token or no user PIN yet */
 #define KR_ERR_TOKEN_CUSTODIAN_KEY	-1014	/* custodian key unusable */
 #define KR_ERR_TOKEN_NOT_QUALIFIED	-1015	/* software token, real ceremony */
+#define KR_ERR_TOKEN_ID_EXISTS		-1016	/* an object with the key id */
 
 /* Scripts and policy: -1100 .. -1199 */
 #define KR_ERR_SCRIPT_SYNTAX		-1100

@@ -570,6 +570,12 @@ static const struct kr_engine_verb verbs[] = {
 	{ "load-escrow",	kr_engine_verb_load_escrow },
 	{ "recover",		kr_engine_verb_recover },
 	{ "prove-key",		kr_engine_verb_prove_key },
+	{ "review-csr",		kr_engine_verb_review_csr },
+	{ "sign-csr",		kr_engine_verb_sign_csr },
+	{ "review-crl",		kr_engine_verb_review_crl },
+	{ "issue-crl",		kr_engine_verb_issue_crl },
+	{ "review-target",	kr_engine_verb_review_target },
+	{ "restore-key",	kr_engine_verb_restore_key },
 	{ "wipe",		verb_wipe },
 	{ "seal-transcript",	verb_seal },
 	{ "cosign-transcript",	kr_engine_verb_cosign },
@@ -584,5 +590,26 @@ kr_engine_verb_find(const char *name)
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verbs[i].name, name) == 0)
 			return &verbs[i];
+	return NULL;
+}
+
+static const struct {
+	const char		*name;
+	kr_engine_preflight_fn	 fn;
+} preflights[] = {
+	{ "load-escrow",	kr_engine_preflight_escrow },
+	{ "sign-csr",		kr_engine_preflight_sign },
+	{ "issue-crl",		kr_engine_preflight_crl },
+	{ "restore-key",	kr_engine_preflight_restore },
+};
+
+kr_engine_preflight_fn
+kr_engine_preflight_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(preflights) / sizeof(preflights[0]); i++)
+		if (strcmp(preflights[i].name, name) == 0)
+			return preflights[i].fn;
 	return NULL;
 }

@@ -103,6 +103,19 @@ struct kr_engine {
 	char				 cert_name[129];
 	char				 escrow_creation[4400];	/* transcript */
 
+	/*
+	 * The use of a recovered key, planned before the first card
+	 * (engine-sign.c, engine-crl.c, engine-restore.c), and the outputs
+	 * whose names the plan decided (a serial, a CRL number), which
+	 * check_outputs() checks with the others.
+	 */
+	struct kr_engine_sign		*sign;
+	struct kr_engine_crl		*crl;
+	struct kr_engine_restore	*restore;
+	char				 planned[ENGINE_MAX_OUTPUTS][129];
+	uint64_t			 planned_size[ENGINE_MAX_OUTPUTS];
+	size_t				 nplanned;
+
 	/* The air gap, watched from the air-gap check on (engine-watch.c). */
 	struct kr_engine_watch		*watch;
 	/* Why KR_ERR_ABORTED, when not the people at a prompt: a word. */
@@ -173,6 +186,16 @@ struct kr_engine_verb {
 };
 const struct kr_engine_verb *kr_engine_verb_find(const char *name);
 
+/*
+ * The verbs that read and check what their step will use from
+ * kr_engine_new(), before anything irreversible (engine-common.c's
+ * second table): a refusal there is a refusal before any work.  NULL
+ * for a verb that has nothing to check.
+ */
+typedef int (*kr_engine_preflight_fn)(struct kr_engine *,
+    const struct kr_script_step *);
+kr_engine_preflight_fn	kr_engine_preflight_find(const char *name);
+
 /* engine-create.c */
 int	kr_engine_verb_generate_key(struct kr_engine *,
 	    const struct kr_script_step *);
@@ -216,6 +239,61 @@ int	kr_engine_verb_recover(struct kr_engine *,
 	    const struct kr_script_step *);
 int	kr_engine_verb_prove_key(struct kr_engine *,
 	    const struct kr_script_step *);
+
+/*
+ * engine.c: an output whose name preflight decided, checked with the
+ * script's own outputs (distinct, absent, room for size bytes).
+ */
+int	kr_engine_plan_output(struct kr_engine *e, const char *name,
+	    uint64_t size);
+
+/*
+ * The file name of a step's input, read whole from the first medium:
+ * *datap malloc()ed (one NUL after it), *lenp, SHA-256 into sha256 (may
+ * be NULL), the path into path.  At most max bytes.
+ */
+int	kr_engine_read_input(struct kr_engine *e, const char *name,
+	    size_t max, char **datap, size_t *lenp, uint8_t sha256[32],
+	    char *path, size_t pathlen);
+
+/*
+ * The last group of a fingerprint text ("3F2A 09C1 ... 4DF0"): what a
+ * witness types.  Points into fp.
+ */
+const char	*kr_engine_last_group(const char *fp);
+
+/*
+ * engine-sign.c, engine-crl.c, engine-restore.c: each verb's preflight
+ * (a row of preflights[]), its review before any card, its use after
+ * prove-key, and a free function kr_engine_free() calls (NULL-safe: it
+ * frees e->sign, e->crl or e->restore when set).
+ */
+/* engine-sign.c: review-csr, sign-csr. */
+int	kr_engine_preflight_sign(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_review_csr(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_sign_csr(struct kr_engine *,
+	    const struct kr_script_step *);
+void	kr_engine_sign_free(struct kr_engine *);
+
+/* engine-crl.c: review-crl, issue-crl. */
+int	kr_engine_preflight_crl(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_review_crl(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_issue_crl(struct kr_engine *,
+	    const struct kr_script_step *);
+void	kr_engine_crl_free(struct kr_engine *);
+
+/* engine-restore.c: review-target, restore-key. */
+int	kr_engine_preflight_restore(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_review_target(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_restore_key(struct kr_engine *,
+	    const struct kr_script_step *);
+void	kr_engine_restore_free(struct kr_engine *);
 
 
 #endif /* KR_ENGINE_INT_H */

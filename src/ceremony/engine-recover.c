@@ -524,6 +524,24 @@ kr_engine_verb_recover(struct kr_engine *e, const struct kr_script_step *st)
 	return r;
 }
 
+/*
+ * What the recovered key is for: the first later step that is not the
+ * wipe or the seal (sign-csr, issue-crl, restore-key), or nothing.
+ */
+static const char *
+key_use(const struct kr_engine *e)
+{
+	const char *v;
+	size_t i;
+
+	for (i = e->step; i < e->script->nsteps; i++) {
+		v = e->script->steps[i].verb;
+		if (strcmp(v, "wipe") != 0 && strcmp(v, "seal-transcript") != 0)
+			return v;
+	}
+	return "none: drill";
+}
+
 int
 kr_engine_verb_prove_key(struct kr_engine *e, const struct kr_script_step *st)
 {
@@ -554,7 +572,7 @@ kr_engine_verb_prove_key(struct kr_engine *e, const struct kr_script_step *st)
 		struct kr_fact f[] = { { "key-id", id },
 		    { "proof", "public key equal; signature verified" },
 		    { "certificate", e->cert ? "matches" : "not given" },
-		    { "use", "none: drill" } };
+		    { "use", key_use(e) } };
 
 		return kr_engine_record(e, "key-proven", "engine", f, 4);
 	}

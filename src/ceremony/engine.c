@@ -688,6 +688,20 @@ check_outputs(struct kr_engine *e)
 		names[n++] = name;
 		need += output_estimate(st->verb);
 	}
+	for (i = 0; i < e->nplanned; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j], e->planned[i]) == 0)
+				return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s: "
+				    "two outputs would be called %s: give "
+				    "each a name of its own (--set)",
+				    e->script->source, e->planned[i]);
+		if (n == ENGINE_MAX_OUTPUTS - 1)
+			return kr_err_set(KR_ERR_SCRIPT_SYNTAX, "%s: more than "
+			    "%d outputs", e->script->source,
+			    ENGINE_MAX_OUTPUTS - 1);
+		names[n++] = e->planned[i];
+		need += e->planned_size[i];
+	}
 	/* The paper record: the PDF (about 60 KiB a page) and its log. */
 	if (uses_verb(e->script, "print-transcript"))
 		need += ENGINE_PAPER_RESERVE;
@@ -768,18 +782,52 @@ open_module(struct kr_engine *e)
 	return kr_token_module_open(e->cfg.module, &e->mod);
 }
 
+/* Every step's own preflight (engine-common.c), in script order. */
 static int
 check_inputs(struct kr_engine *e)
 {
+	kr_engine_preflight_fn check;
 	size_t i;
 	int r;
 
 	for (i = 0; i < e->script->nsteps; i++)
-		if (strcmp(e->script->steps[i].verb, "load-escrow") == 0 &&
-		    (r = kr_engine_preflight_escrow(e,
-		    &e->script->steps[i])) != 0)
+		if ((check = kr_engine_preflight_find(
+		    e->script->steps[i].verb)) != NULL &&
+		    (r = check(e, &e->script->steps[i])) != 0)
 			return r;
 	return 0;
+}
+
+int
+kr_engine_plan_output(struct kr_engine *e, const char *name, uint64_t size)
+{
+	if (e->nplanned == ENGINE_MAX_OUTPUTS ||
+	    strlen(name) >= sizeof(e->planned[0]))
+		return kr_err_set(KR_ERR_INTERNAL, "planning output %s", name);
+	snprintf(e->planned[e->nplanned], sizeof(e->planned[0]), "%s", name);
+	e->planned_size[e->nplanned++] = size;
+	return 0;
+}
+
+int
+kr_engine_read_input(struct kr_engine *e, const char *name, size_t max,
+    char **datap, size_t *lenp, uint8_t sha256[32], char *path,
+    size_t pathlen)
+{
+	int r;
+
+	*datap = NULL;
+	if ((r = kr_media_path(e->media, 0, name, path, pathlen)) != 0)
+		return r;
+	return kr_media_read(path, max, datap, lenp, sha256);
+}
+
+const char *
+kr_engine_last_group(const char *fp)
+{
+	const char *sp = strrchr(fp, ' ');
+
+	return sp != NULL ? sp + 1 : fp;
 }
 
 /*
@@ -862,11 +910,12 @@ prepare(struct kr_engine *e)
 			return r;
 		e->header.has_previous = 1;
 	}
+	/* Inputs first: some outputs are named by them (a serial). */
 	if ((r = clean_media(e)) != 0 ||
-	    (r = check_outputs(e)) != 0 ||
-	    (r = open_module(e)) != 0)
+	    (r = open_module(e)) != 0 ||
+	    (r = check_inputs(e)) != 0)
 		return r;
-	return check_inputs(e);
+	return check_outputs(e);
 }
 
 int
@@ -1169,6 +1218,9 @@ kr_engine_free(struct kr_engine *e)
 		return;
 	kr_engine_wipe_secrets(e);
 	kr_engine_watch_stop(e);
+	kr_engine_sign_free(e);
+	kr_engine_crl_free(e);
+	kr_engine_restore_free(e);
 	X509_free(e->cert);
 	kr_escrow_free(e->escrow);
 	kr_transcript_close(e->tr);

@@ -135,6 +135,11 @@ struct kr_engine_config {
 	const char		*media_dirs[8];
 	size_t			 nmedia;
 	const char		*module;	/* PKCS#11 module, or NULL */
+	/*
+	 * The module of the token a key is restored into (restore-key), or
+	 * NULL: $KEYRITE_TARGET_PKCS11_MODULE, else the custodians' module.
+	 */
+	const char		*target_module;
 	const char		*previous;	/* previous transcript, or NULL */
 	const char		*printer;	/* CUPS printer for the paper
 						   record; NULL: the default */

@@ -57,25 +57,29 @@ struct policy_key {
 	size_t		 off;		/* K_UINT: the field */
 	int		 quorum;	/* only if escrow is not never */
 	const char	*why_min;	/* why min is what it is */
+	int		 optional;	/* may be left out (then 0) */
 };
 
 #define F(field)	offsetof(struct kr_policy_class, field)
 
 static const struct policy_key keys[] = {
-	{ "algorithms", K_ALGS, 0, 0, 0, 0, NULL },
+	{ "algorithms", K_ALGS, 0, 0, 0, 0, NULL, 0 },
 	{ "max-validity-days", K_UINT, 0, 36525, F(max_validity_days), 0,
-	    NULL },
+	    NULL, 0 },
 	{ "min-threshold", K_UINT, 2, 255, F(min_threshold), 1,
-	    "a threshold of 1 would let a single person use the key" },
-	{ "min-shares", K_UINT, 2, 255, F(min_shares), 1, NULL },
+	    "a threshold of 1 would let a single person use the key", 0 },
+	{ "min-shares", K_UINT, 2, 255, F(min_shares), 1, NULL, 0 },
 	{ "min-spare-shares", K_UINT, 1, 254, F(min_spare_shares), 1,
-	    "without a spare share one lost or broken card loses the key" },
-	{ "escrow", K_ESCROW, 0, 0, 0, 0, NULL },
+	    "without a spare share one lost or broken card loses the key", 0 },
+	{ "escrow", K_ESCROW, 0, 0, 0, 0, NULL, 0 },
 	{ "cryptoperiod-days", K_UINT, 1, 36525, F(cryptoperiod_days), 0,
-	    NULL },
-	{ "pin-attempts", K_UINT, 1, 10, F(pin_attempts), 0, NULL },
+	    NULL, 0 },
+	{ "pin-attempts", K_UINT, 1, 10, F(pin_attempts), 0, NULL, 0 },
 	{ "recovery-window-minutes", K_UINT, 1, 1440,
-	    F(recovery_window_minutes), 1, NULL },
+	    F(recovery_window_minutes), 1, NULL, 0 },
+	/* Only classes whose keys issue CRLs have it. */
+	{ "max-crl-next-update-days", K_UINT, 1, 3653,
+	    F(max_crl_next_update_days), 0, NULL, 1 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 #define KEY_ESCROW	5	/* keys[KEY_ESCROW] is "escrow" */
@@ -435,8 +439,8 @@ check_complete(struct pparser *pp)
 				    "meaning for %s, whose escrow is never",
 				    keys[k].name, c->name);
 			}
-			if (pp->key_line[i][k] == 0 && !(keys[k].quorum &&
-			    never)) {
+			if (pp->key_line[i][k] == 0 && !keys[k].optional &&
+			    !(keys[k].quorum && never)) {
 				snprintf(hint, sizeof(hint), "add a line: %s = "
 				    "...", keys[k].name);
 				return perr(pp, NULL, hint, "[%s] has no %s",

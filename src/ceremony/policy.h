@@ -42,6 +42,8 @@ struct kr_policy_class {
 	unsigned		 cryptoperiod_days;
 	unsigned		 pin_attempts;		/* per card */
 	unsigned		 recovery_window_minutes;	/* 0 likewise */
+	unsigned		 max_crl_next_update_days;	/* 0: issues
+							   no CRLs */
 	size_t			 line;			/* of "[name]" */
 };
 

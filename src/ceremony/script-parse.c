@@ -516,7 +516,8 @@ check_param_use(struct parser *ps, const struct token *t,
 			return PERR(ps, at, NULL, "choice '%s' of parameter %s "
 			    "is not an algorithm keyrite knows",
 			    pm->choices[i], pm->name);
-		if (a->type == ARG_FILENAME &&
+		if ((a->type == ARG_FILENAME ||
+		    a->type == ARG_FILENAME_OR_EMPTY) &&
 		    !kr_script_is_filename(pm->choices[i]))
 			return PERR(ps, at, NULL, "choice '%s' of parameter %s "
 			    "is not a plain file name", pm->choices[i],
@@ -529,7 +530,7 @@ static const char *
 arg_names_hint(char *buf, size_t size, const struct kr_script_verb *v,
     const struct token *t, size_t len)
 {
-	const char *names[4];
+	const char *names[KR_SCRIPT_VERB_ARGS];
 	char what[KR_SCRIPT_MAX_NAME + 8];
 	size_t n;
 
@@ -999,6 +1000,97 @@ check_cosign(const struct parser *ps)
 	return 0;
 }
 
+/*
+ * The steps that use a recovered key come in a fixed order: the people
+ * review what will be done before any card is used, the key is recovered
+ * and proven, then it is used.  Each row: verb needs a step other before
+ * it (after it when after is set), and why.
+ */
+static const struct order_rule {
+	const char	*verb, *other;
+	int		 after;
+	const char	*why;
+} order_rules[] = {
+	{ "sign-csr", "review-csr", 0, "the witnesses check the request "
+	    "before it is signed" },
+	{ "issue-crl", "review-crl", 0, "the revocations are reviewed before "
+	    "the CRL is signed" },
+	{ "restore-key", "review-target", 0, "the target token is reviewed "
+	    "before the key is written to it" },
+	{ "sign-csr", "prove-key", 0, "it signs with the key recovered and "
+	    "proven there" },
+	{ "issue-crl", "prove-key", 0, "it signs with the key recovered and "
+	    "proven there" },
+	{ "restore-key", "prove-key", 0, "it writes the key recovered and "
+	    "proven there" },
+	{ "review-csr", "load-escrow", 0, "the request is checked against "
+	    "the root's certificate it loads" },
+	{ "review-crl", "load-escrow", 0, "the CRL is checked against the "
+	    "root's certificate it loads" },
+	{ "review-target", "load-escrow", 0, "the key to restore is the one "
+	    "its package holds" },
+	{ "review-csr", "sign-csr", 1, "nothing else signs what it reviews" },
+	{ "review-crl", "issue-crl", 1, "nothing else issues what it "
+	    "reviews" },
+	{ "review-target", "restore-key", 1, "nothing else writes what it "
+	    "reviews" },
+	{ "review-csr", "recover", -1, "the witnesses check the request "
+	    "before any card is used" },
+	{ "review-crl", "recover", -1, "the revocations are reviewed before "
+	    "any card is used" },
+	{ "review-target", "recover", -1, "the target is reviewed before any "
+	    "card is used" },
+};
+
+/* Whether verb occurs among steps [from, to). */
+static int
+occurs(const struct kr_script *s, const char *verb, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to && i < s->nsteps; i++)
+		if (strcmp(s->steps[i].verb, verb) == 0)
+			return 1;
+	return 0;
+}
+
+/* after -1: other must not come before verb (verb comes first). */
+static int
+check_order(const struct parser *ps)
+{
+	const struct kr_script *s = ps->s;
+	const struct order_rule *o;
+	char hint[256];
+	size_t i, k;
+
+	for (i = 0; i < s->nsteps; i++)
+		for (k = 0; k < sizeof(order_rules) / sizeof(order_rules[0]);
+		    k++) {
+			o = &order_rules[k];
+			if (strcmp(s->steps[i].verb, o->verb) != 0)
+				continue;
+			if (o->after == 0 && !occurs(s, o->other, 0, i)) {
+				snprintf(hint, sizeof(hint), "add a step %s "
+				    "before line %zu", o->other,
+				    s->steps[i].line);
+				return step_err(ps, &s->steps[i], hint, "%s "
+				    "needs a %s step before it: %s", o->verb,
+				    o->other, o->why);
+			}
+			if (o->after == 1 && !occurs(s, o->other, i + 1,
+			    s->nsteps))
+				return step_err(ps, &s->steps[i], "add the "
+				    "step it reviews for, or remove it",
+				    "%s has no %s step after it: %s",
+				    o->verb, o->other, o->why);
+			if (o->after == -1 && occurs(s, o->other, 0, i))
+				return step_err(ps, &s->steps[i], "move it "
+				    "before the recover step", "%s comes after "
+				    "%s: %s", o->verb, o->other, o->why);
+		}
+	return 0;
+}
+
 static int
 parse_lines(struct parser *ps)
 {
@@ -1034,7 +1126,9 @@ parse_lines(struct parser *ps)
 		    "ceremony %s has no steps", ps->s->name);
 	if ((r = check_seal(ps)) != 0 || (r = check_auditable(ps)) != 0)
 		return r;
-	return check_cosign(ps);
+	if ((r = check_cosign(ps)) != 0)
+		return r;
+	return check_order(ps);
 }
 
 int

@@ -78,6 +78,31 @@ const struct kr_script_verb kr_script_verbs[] = {
 	{ .name = "recover", .roles = CUS,
 	    .flags = VERB_MAKES_KEY | VERB_SECRET },
 	{ .name = "prove-key", .roles = ADM | WIT, .flags = VERB_SECRET },
+	/* Using a recovered CA key (engine-sign.c, engine-crl.c). */
+	{ .name = "review-csr", .roles = ADM | WIT },
+	{ .name = "sign-csr", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "csr", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE },
+	    { "profile", ARG_STRING, 0, "intermediate-ca", 0, 0, FEEDS_NONE },
+	    { "validity-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_NONE },
+	    { "path-length", ARG_INTEGER, 0, "0", 0, 16, FEEDS_NONE },
+	    { "digital-signature", ARG_STRING, 0, "no", 0, 0, FEEDS_NONE },
+	    { "policies", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "eku", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "crl-uri", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "ca-issuers-uri", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "permitted", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "excluded", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE } } },
+	{ .name = "review-crl", .roles = ADM | WIT },
+	{ .name = "issue-crl", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "previous", ARG_FILENAME_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "revocations", ARG_FILENAME_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "next-update-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_NONE },
+	    { "prefix", ARG_FILENAME, 0, "root-ca-crl", 0, 0, FEEDS_NONE } } },
+	/* Restoring a recovered key into an HSM (engine-restore.c). */
+	{ .name = "review-target", .roles = ADM | WIT },
+	{ .name = "restore-key", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "token", ARG_STRING, 1, NULL, 0, 0, FEEDS_NONE },
+	    { "label", ARG_STRING, 1, NULL, 0, 0, FEEDS_NONE } } },
 	{ .name = "wipe", .roles = ADM | WIT },
 	{ .name = "seal-transcript", .roles = ADM },
 	{ .name = "cosign-transcript", .roles = ADM | CUS,
@@ -598,6 +623,9 @@ check_value(const struct kr_script_verb *vb, const struct kr_script_verb_arg *a,
 	if (kr_script_is_module(v))
 		return kr_script_werr(w, NULL, NULL, "'%.64s' looks like a "
 		    "PKCS#11 module: " KR_SCRIPT_NO_SECRETS, v);
+	if (*v == '\0' && (a->type == ARG_STRING_OR_EMPTY ||
+	    a->type == ARG_FILENAME_OR_EMPTY))
+		return 0;
 	if (*v == '\0')
 		return kr_script_werr(w, NULL, NULL, "%s %s= is empty%s",
 		    vb->name, a->name, from);
@@ -622,6 +650,7 @@ check_value(const struct kr_script_verb *vb, const struct kr_script_verb_arg *a,
 		return kr_script_werr(w, NULL, hint, "%s %s=: unknown "
 		    "algorithm '%.64s'%s", vb->name, a->name, v, from);
 	case ARG_FILENAME:
+	case ARG_FILENAME_OR_EMPTY:
 		if (kr_script_is_filename(v))
 			return 0;
 		return kr_script_werr(w, NULL, "a file name is letters, "

@@ -214,6 +214,8 @@ parse_args(int argc, char **argv, struct run_args *ra)
 			ra->answers = v;
 		else if (strcmp(o, "--module") == 0)
 			ra->cfg.module = v;
+		else if (strcmp(o, "--target-module") == 0)
+			ra->cfg.target_module = v;
 		else if (strcmp(o, "--policy") == 0)
 			ra->cfg.policy_path = v;
 		else if (strcmp(o, "--previous") == 0)
@@ -295,8 +297,9 @@ cmd_run(int argc, char **argv)
 
 const struct kr_cmd_entry kr_cmd_run_entry = {
 	"run", "SCRIPT --media DIR [--media DIR...] --answers FILE "
-	"[--module PATH] [--rehearsal] [--set NAME=VALUE...] "
-	"[--previous TRANSCRIPT] [--policy FILE] [--printer NAME]",
+	"[--module PATH] [--target-module PATH] [--rehearsal] "
+	"[--set NAME=VALUE...] [--previous TRANSCRIPT] [--policy FILE] "
+	"[--printer NAME]",
 	"run a ceremony script with answers from a file (batch frontend)",
 	KR_CMD_SECRETS, cmd_run
 };

@@ -36,6 +36,8 @@ parse_args(int argc, char **argv, struct kr_ui_config *cfg,
 			cfg->media[cfg->nmedia++] = v;
 		else if (strcmp(o, "--module") == 0)
 			cfg->module = v;
+		else if (strcmp(o, "--target-module") == 0)
+			cfg->target_module = v;
 		else if (strcmp(o, "--policy") == 0)
 			cfg->policy = v;
 		else if (strcmp(o, "--scripts") == 0)

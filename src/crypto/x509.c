@@ -40,8 +40,9 @@
 #include "base/hex.h"
 #include "key.h"
 #include "x509.h"
+#include "x509-int.h"
 
-#define SKI_BYTES	SHA_DIGEST_LENGTH	/* RFC 5280 4.2.1.2 method 1 */
+#define SKI_BYTES	KR_X509_SKI_BYTES	/* RFC 5280 4.2.1.2 method 1 */
 #define SERIAL_TRIES	8	/* draws before a zero first byte is an error */
 #define SHOW_MAX	40	/* bytes of a bad attribute type quoted back */
 
@@ -300,8 +301,8 @@ mark_rehearsal(struct attr *cn)
 	return 0;
 }
 
-int
-kr_x509_subject_parse(const char *text, int rehearsal, X509_NAME **namep)
+static int
+parse_name(const char *text, int rehearsal, int need_cn, X509_NAME **namep)
 {
 	struct attr attrs[NATTR_TYPES], *cn = NULL, a;
 	X509_NAME *name = NULL;
@@ -344,13 +345,13 @@ kr_x509_subject_parse(const char *text, int rehearsal, X509_NAME **namep)
 	for (i = 0; i < nattrs; i++)
 		if (attrs[i].type->nid == NID_commonName)
 			cn = &attrs[i];
-	if (cn == NULL) {
+	if (cn == NULL && need_cn) {
 		r = kr_err_set(KR_ERR_X509_SUBJECT, "subject has no CN: a root "
 		    "certificate needs a common name, e.g. CN=Example Root "
 		    "CA,O=Example Corp,C=DE");
 		goto out;
 	}
-	if (rehearsal && (r = mark_rehearsal(cn)) != 0)
+	if (rehearsal && cn != NULL && (r = mark_rehearsal(cn)) != 0)
 		goto out;
 	/* RFC 4514 text lists the last RDN first. */
 	if ((name = X509_NAME_new()) == NULL) {
@@ -374,6 +375,18 @@ kr_x509_subject_parse(const char *text, int rehearsal, X509_NAME **namep)
 	return r;
 }
 
+int
+kr_x509_subject_parse(const char *text, int rehearsal, X509_NAME **namep)
+{
+	return parse_name(text, rehearsal, 1, namep);
+}
+
+int
+kr_x509_dn_parse(const char *text, X509_NAME **namep)
+{
+	return parse_name(text, 0, 0, namep);
+}
+
 /* --- signature algorithms ------------------------------------------------ */
 
 /* PKCS#1 v1.5: what every verifier of a root accepts (see certificates.md). */
@@ -383,12 +396,7 @@ rsa_pkcs1(EVP_PKEY_CTX *ctx)
 	return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0;
 }
 
-static const struct sig_profile {
-	const char	*alg;		/* key.h name */
-	const char	*digest;	/* NULL: pure EdDSA */
-	int		 sig_nid;	/* the certificate's signature OID */
-	int		(*params)(EVP_PKEY_CTX *);	/* NULL: defaults */
-} sig_profiles[] = {
+static const struct kr_x509_sig sig_profiles[] = {
 	{ "ecdsa-p256", "SHA256", NID_ecdsa_with_SHA256, NULL },
 	{ "ecdsa-p384", "SHA384", NID_ecdsa_with_SHA384, NULL },
 	{ "ecdsa-p521", "SHA512", NID_ecdsa_with_SHA512, NULL },
@@ -399,22 +407,42 @@ static const struct sig_profile {
 };
 #define NSIG_PROFILES	(sizeof(sig_profiles) / sizeof(sig_profiles[0]))
 
-static int
-sig_profile_of(const EVP_PKEY *key, const struct sig_profile **profp)
+int
+kr_x509_sig_of(const EVP_PKEY *key, const struct kr_x509_sig **sigp)
 {
 	const struct kr_key_alg *alg;
 	size_t i;
 
 	if ((alg = kr_key_alg_of(key)) == NULL)
-		return kr_err_set(KR_ERR_KEY_ALGORITHM, "root certificate: "
-		    "the key is not of an algorithm keyrite manages");
+		return kr_err_set(KR_ERR_KEY_ALGORITHM, "certificate: the "
+		    "signing key is not of an algorithm keyrite manages");
 	for (i = 0; i < NSIG_PROFILES; i++)
 		if (strcmp(sig_profiles[i].alg, kr_key_alg_name(alg)) == 0) {
-			*profp = &sig_profiles[i];
+			*sigp = &sig_profiles[i];
 			return 0;
 		}
-	return kr_err_set(KR_ERR_KEY_ALGORITHM, "root certificate: no "
+	return kr_err_set(KR_ERR_KEY_ALGORITHM, "certificate: no "
 	    "signature algorithm is defined for %s keys", kr_key_alg_name(alg));
+}
+
+int
+kr_x509_sign_init(EVP_PKEY *key, const struct kr_x509_sig *sig,
+    EVP_MD_CTX **mctxp)
+{
+	EVP_MD_CTX *mctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+
+	*mctxp = NULL;
+	if ((mctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit_ex(mctx, &pctx, sig->digest, NULL, NULL, key,
+	    NULL) != 1 ||
+	    (sig->params != NULL && sig->params(pctx) != 1)) {
+		EVP_MD_CTX_free(mctx);
+		return kr_err_libcrypto(KR_ERR_X509_SIGN, "setting up the "
+		    "signature (is the key a private key?)");
+	}
+	*mctxp = mctx;
+	return 0;
 }
 
 /* --- extensions ---------------------------------------------------------- */
@@ -538,19 +566,19 @@ static const struct root_ext root_exts[] = {
 #define NROOT_EXTS	(sizeof(root_exts) / sizeof(root_exts[0]))
 
 /* RFC 5280 4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING's bits. */
-static int
-compute_ski(X509 *x, uint8_t ski[SKI_BYTES])
+int
+kr_x509_key_identifier(const X509_PUBKEY *pk, uint8_t ski[KR_X509_SKI_BYTES])
 {
-	const unsigned char *pk = NULL;
+	const unsigned char *bits = NULL;
 	unsigned int n = 0;
-	int pklen = 0;
+	int len = 0;
 
-	if (X509_PUBKEY_get0_param(NULL, &pk, &pklen, NULL,
-	    X509_get_X509_PUBKEY(x)) != 1 || pk == NULL || pklen <= 0 ||
-	    EVP_Digest(pk, (size_t)pklen, ski, &n, EVP_sha1(), NULL) != 1 ||
-	    n != SKI_BYTES)
-		return kr_err_libcrypto(KR_ERR_X509_SIGN, "root certificate: "
-		    "computing the subject key identifier");
+	if (pk == NULL || X509_PUBKEY_get0_param(NULL, &bits, &len, NULL,
+	    pk) != 1 || bits == NULL || len <= 0 ||
+	    EVP_Digest(bits, (size_t)len, ski, &n, EVP_sha1(), NULL) != 1 ||
+	    n != KR_X509_SKI_BYTES)
+		return kr_err_libcrypto(KR_ERR_X509_SIGN, "computing a key "
+		    "identifier");
 	return 0;
 }
 
@@ -563,7 +591,8 @@ add_extensions(X509 *x, const struct kr_x509_request *req)
 	size_t i;
 	int r;
 
-	if ((r = compute_ski(x, c.ski)) != 0)
+	if ((r = kr_x509_key_identifier(X509_get_X509_PUBKEY(x),
+	    c.ski)) != 0)
 		return r;
 	for (i = 0; i < NROOT_EXTS; i++) {
 		snprintf(what, sizeof(what), "root certificate: adding %s",
@@ -601,44 +630,52 @@ check_request(const struct kr_x509_request *req)
  * first byte non-zero so it is exactly 16 (DER has no leading zero byte):
  * 127 bits from the CSPRNG, well over BR 7.1's 64.
  */
+int
+kr_x509_random_serial(uint8_t b[KR_X509_SERIAL_BYTES])
+{
+	int i;
+
+	for (i = 0; i < SERIAL_TRIES; i++) {
+		if (RAND_bytes(b, KR_X509_SERIAL_BYTES) != 1)
+			return kr_err_libcrypto(KR_ERR_X509_SERIAL, "drawing a "
+			    "serial number");
+		b[0] &= 0x7f;
+		if (b[0] != 0)
+			return 0;
+	}
+	return kr_err_set(KR_ERR_X509_SERIAL, "the random generator gave %d "
+	    "zero bytes where it should not; stop and run keyrite selftest",
+	    SERIAL_TRIES);
+}
+
+int
+kr_x509_serial_integer(const uint8_t *b, size_t len, ASN1_INTEGER **serialp)
+{
+	ASN1_INTEGER *ai = NULL;
+	BIGNUM *bn = NULL;
+
+	*serialp = NULL;
+	if ((bn = BN_bin2bn(b, (int)len, NULL)) == NULL ||
+	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
+		BN_free(bn);
+		return kr_err_libcrypto(KR_ERR_X509_SERIAL, "encoding a "
+		    "serial number");
+	}
+	BN_free(bn);
+	*serialp = ai;
+	return 0;
+}
+
 static int
 random_serial(ASN1_INTEGER **serialp)
 {
 	uint8_t b[KR_X509_SERIAL_BYTES];
-	ASN1_INTEGER *ai = NULL;
-	BIGNUM *bn = NULL;
-	int i, r = KR_ERR_INTERNAL;
+	int r;
 
 	*serialp = NULL;
-	for (i = 0; i < SERIAL_TRIES; i++) {
-		if (RAND_bytes(b, sizeof(b)) != 1) {
-			r = kr_err_libcrypto(KR_ERR_X509_SERIAL, "root "
-			    "certificate: drawing a serial number");
-			goto out;
-		}
-		b[0] &= 0x7f;
-		if (b[0] != 0)
-			break;
-	}
-	if (b[0] == 0) {
-		r = kr_err_set(KR_ERR_X509_SERIAL, "root certificate: the "
-		    "random generator gave %d zero bytes where it should not; "
-		    "stop and run keyrite selftest", SERIAL_TRIES);
-		goto out;
-	}
-	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) == NULL ||
-	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
-		r = kr_err_libcrypto(KR_ERR_X509_SERIAL, "root certificate: "
-		    "encoding the serial number");
-		goto out;
-	}
-	*serialp = ai;
-	ai = NULL;
-	r = 0;
- out:
-	ASN1_INTEGER_free(ai);
-	BN_free(bn);
-	return r;
+	if ((r = kr_x509_random_serial(b)) != 0)
+		return kr_err_set(r, "root certificate: %s", kr_err_detail());
+	return kr_x509_serial_integer(b, sizeof(b), serialp);
 }
 
 /* Version, serial, names, validity and public key. */
@@ -676,27 +713,16 @@ set_fields(X509 *x, EVP_PKEY *key, const X509_NAME *name,
 }
 
 static int
-sign(X509 *x, EVP_PKEY *key, const struct sig_profile *prof)
+sign(X509 *x, EVP_PKEY *key, const struct kr_x509_sig *prof)
 {
 	EVP_MD_CTX *mctx = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
-	int r = KR_ERR_INTERNAL;
+	int r;
 
-	if ((mctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit_ex(mctx, &pctx, prof->digest, NULL, NULL, key,
-	    NULL) != 1 ||
-	    (prof->params != NULL && prof->params(pctx) != 1)) {
-		r = kr_err_libcrypto(KR_ERR_X509_SIGN, "root certificate: "
-		    "setting up the signature (is the key a private key?)");
-		goto out;
-	}
-	if (X509_sign_ctx(x, mctx) <= 0) {
+	if ((r = kr_x509_sign_init(key, prof, &mctx)) != 0)
+		return r;
+	if (X509_sign_ctx(x, mctx) <= 0)
 		r = kr_err_libcrypto(KR_ERR_X509_SIGN, "root certificate: "
 		    "signing (is the key a private key?)");
-		goto out;
-	}
-	r = 0;
- out:
 	EVP_MD_CTX_free(mctx);
 	return r;
 }
@@ -712,7 +738,7 @@ selfcheck_fail(const char *what)
  * from its DER.  *outp is the decoded certificate, set only on success.
  */
 static int
-self_check(X509 *x, EVP_PKEY *key, const struct sig_profile *prof,
+self_check(X509 *x, EVP_PKEY *key, const struct kr_x509_sig *prof,
     X509 **outp)
 {
 	unsigned char *der = NULL, *der2 = NULL;
@@ -773,7 +799,7 @@ int
 kr_x509_self_sign(EVP_PKEY *key, const struct kr_x509_request *req,
     X509 **certp)
 {
-	const struct sig_profile *prof = NULL;
+	const struct kr_x509_sig *prof = NULL;
 	X509_NAME *name = NULL;
 	X509 *x = NULL, *checked = NULL;
 	int r = KR_ERR_INTERNAL;
@@ -783,7 +809,7 @@ kr_x509_self_sign(EVP_PKEY *key, const struct kr_x509_request *req,
 		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "root certificate: "
 		    "no key or no request");
 	if ((r = check_request(req)) != 0 ||
-	    (r = sig_profile_of(key, &prof)) != 0 ||
+	    (r = kr_x509_sig_of(key, &prof)) != 0 ||
 	    (r = kr_x509_subject_parse(req->subject, req->rehearsal,
 	    &name)) != 0)
 		goto out;
@@ -1069,8 +1095,8 @@ kr_x509_name_text(const X509_NAME *name, char *out, size_t outlen)
 	return name_text(name, "name", out, outlen);
 }
 
-static int
-time_text(const ASN1_TIME *t, const char *which, char out[21])
+int
+kr_x509_time_text(const ASN1_TIME *t, const char *which, char out[21])
 {
 	struct tm tm;
 
@@ -1131,9 +1157,9 @@ kr_x509_describe(X509 *cert, struct kr_x509_info *info)
 	    (r = name_text(X509_get_issuer_name(cert), "certificate issuer",
 	    t->issuer, sizeof(t->issuer))) != 0 ||
 	    (r = serial_text(X509_get0_serialNumber(cert), t)) != 0 ||
-	    (r = time_text(X509_get0_notBefore(cert), "certificate "
+	    (r = kr_x509_time_text(X509_get0_notBefore(cert), "certificate "
 	    "notBefore", t->not_before)) != 0 ||
-	    (r = time_text(X509_get0_notAfter(cert), "certificate notAfter",
+	    (r = kr_x509_time_text(X509_get0_notAfter(cert), "certificate notAfter",
 	    t->not_after)) != 0 ||
 	    (r = kr_x509_fingerprint(cert, t->fingerprint)) != 0)
 		goto out;

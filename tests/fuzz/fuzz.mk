@@ -49,7 +49,9 @@ FUZZ_LIB	= $(FUZZ_BUILD)/libkeyrite-fuzz.a
 FUZZ_COV_SRCS	= script:src/ceremony/script.c,src/ceremony/script-parse.c,src/ceremony/policy.c \
 	escrow:src/crypto/escrow.c share:src/crypto/share.c \
 	transcript:src/record/transcript-verify.c answers:src/ceremony/answers.c \
-	x509:src/crypto/x509.c hex:src/base/hex.c
+	x509:src/crypto/x509.c hex:src/base/hex.c \
+	csr:src/crypto/csr.c,src/crypto/x509-issue.c,src/crypto/x509-lint.c,src/crypto/x509-options.c \
+	crl:src/crypto/crl.c revocations:src/crypto/crl-list.c,src/crypto/crl.c
 FUZZ_PROFDATA	?= llvm-profdata
 FUZZ_LLVM_COV	?= llvm-cov
 FUZZ_COV	= $(FUZZ_BUILD)/cov

@@ -558,3 +558,35 @@ Test(policy, shipped_root_ca_create_overrides_refused_together)
 	kr_script_free(s);
 	kr_policy_free(p);
 }
+
+/* max-crl-next-update-days: optional, 0 when absent, bounded when given. */
+Test(policy, crl_maximum_is_optional)
+{
+	struct kr_policy *p = NULL;
+	char *t;
+
+	cr_assert_eq(kr_policy_parse(BASE, strlen(BASE), "p.conf", &p), 0,
+	    "%s", kr_err_detail());
+	cr_assert_eq(kr_policy_class(p, "root-ca")->max_crl_next_update_days,
+	    0, "absent: no CRLs");
+	kr_policy_free(p);
+	t = edit("pin-attempts = 3\nrecovery-window-minutes = 60\n",
+	    "pin-attempts = 3\nrecovery-window-minutes = 60\n"
+	    "max-crl-next-update-days = 365\n");
+	cr_assert_eq(kr_policy_parse(t, strlen(t), "p.conf", &p), 0, "%s",
+	    kr_err_detail());
+	cr_assert_eq(kr_policy_class(p, "root-ca")->max_crl_next_update_days,
+	    365);
+	kr_policy_free(p);
+	free(t);
+	t = edit("pin-attempts = 3\nrecovery-window-minutes = 60\n",
+	    "pin-attempts = 3\nrecovery-window-minutes = 60\n"
+	    "max-crl-next-update-days = 0\n");
+	cr_assert_eq(kr_policy_parse(t, strlen(t), "p.conf", &p),
+	    KR_ERR_POLICY_SYNTAX, "0 is refused");
+	free(t);
+	p = shipped_policy();
+	cr_assert_eq(kr_policy_class(p, "root-ca")->max_crl_next_update_days,
+	    365, "BR: a root's CRL at most 12 months");
+	kr_policy_free(p);
+}

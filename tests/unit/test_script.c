@@ -273,7 +273,9 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript, cosign-transcript, print-transcript" },
+	    "load-escrow, recover, prove-key, review-csr, sign-csr, "
+	    "review-crl, issue-crl, review-target, restore-key, wipe, "
+	    "seal-transcript, cosign-transcript, print-transcript" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
 	    "t.ceremony:4:6: unknown verb 'generate-keys'\n"
@@ -284,7 +286,9 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript, cosign-transcript, print-transcript" },
+	    "load-escrow, recover, prove-key, review-csr, sign-csr, "
+	    "review-crl, issue-crl, review-target, restore-key, wipe, "
+	    "seal-transcript, cosign-transcript, print-transcript" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
 	    "t.ceremony:4:6: 'set-pin': PINs and PKCS#11 modules never go "
@@ -658,8 +662,9 @@ Test(script, verbs_and_roles)
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "split", "write-shares", "verify-shares", "write-escrow",
 	    "write-certificate", "load-escrow", "recover", "prove-key",
-	    "wipe", "seal-transcript", "cosign-transcript",
-	    "print-transcript" };
+	    "review-csr", "sign-csr", "review-crl", "issue-crl",
+	    "review-target", "restore-key", "wipe", "seal-transcript",
+	    "cosign-transcript", "print-transcript" };
 	size_t i, n = sizeof(want) / sizeof(want[0]);
 
 	for (i = 0; i < n; i++)
@@ -912,4 +917,101 @@ Test(script, hash_is_of_the_exact_bytes)
 	    "from SHA-256 of the file");
 	kr_script_free(s);
 	free(text);
+}
+
+/* --- the ceremonies that use a recovered key ------------------------------ */
+
+#define USE_HEAD	H "step roll-call\n  role administrator\n  say \"r\"\n" \
+	"step load-escrow certificate=root-ca.pem\n  role administrator\n" \
+	"  say \"l\"\nstep show-fingerprint\n  role witness\n  say \"f\"\n"
+#define STEP(v)		"step " v "\n  role administrator\n  say \"s\"\n"
+#define RECOVER		"step recover\n  role custodian\n  say \"c\"\n" \
+	STEP("prove-key")
+#define SIGN		"step sign-csr csr=a.csr validity-days=10\n" \
+	"  role administrator\n  say \"s\"\n"
+#define COSIGN		"step cosign-transcript\n  role custodian\n  say \"c\"\n"
+#define TAIL		STEP("wipe") STEP("seal-transcript") COSIGN
+
+static const struct {
+	const char	*name, *text, *part;	/* part NULL: accepted */
+} use_rows[] = {
+	{ "sign_in_order", USE_HEAD STEP("review-csr") RECOVER SIGN TAIL,
+	    NULL },
+	{ "sign_unreviewed", USE_HEAD RECOVER SIGN TAIL,
+	    "sign-csr needs a review-csr step before it" },
+	{ "review_after_cards", USE_HEAD RECOVER STEP("review-csr") SIGN TAIL,
+	    "review-csr comes after recover: the witnesses check the request "
+	    "before any card is used" },
+	{ "review_for_nothing", USE_HEAD STEP("review-csr") RECOVER TAIL,
+	    "review-csr has no sign-csr step after it" },
+	{ "sign_without_key", USE_HEAD STEP("review-csr") SIGN RECOVER TAIL,
+	    "sign-csr needs a prove-key step before it" },
+	{ "sign_then_no_wipe", USE_HEAD STEP("review-csr") RECOVER SIGN
+	    STEP("seal-transcript") COSIGN, "no wipe step after sign-csr" },
+	{ "crl_in_order", USE_HEAD STEP("review-crl") RECOVER
+	    "step issue-crl next-update-days=30\n  role administrator\n"
+	    "  say \"i\"\n" TAIL, NULL },
+	{ "crl_empty_previous_is_none", USE_HEAD STEP("review-crl") RECOVER
+	    "step issue-crl previous=\"\" next-update-days=30\n"
+	    "  role administrator\n  say \"i\"\n" TAIL, NULL },
+	{ "restore_unreviewed", USE_HEAD RECOVER
+	    "step restore-key token=hsm label=root\n  role administrator\n"
+	    "  say \"r\"\n" TAIL,
+	    "restore-key needs a review-target step before it" },
+	{ "review_before_escrow", H STEP("roll-call") STEP("review-target")
+	    STEP("load-escrow") STEP("show-fingerprint")
+	    "step recover\n  role custodian\n  say \"c\"\n" STEP("prove-key")
+	    "step restore-key token=hsm label=root\n  role administrator\n"
+	    "  say \"r\"\n" TAIL,
+	    "review-target needs a load-escrow step before it" },
+};
+
+Test(script, use_steps_in_order)
+{
+	struct kr_script *s = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(use_rows) / sizeof(use_rows[0]); i++) {
+		r = kr_script_parse(use_rows[i].text, strlen(use_rows[i].text),
+		    "t.ceremony", &s);
+		if (use_rows[i].part == NULL) {
+			cr_assert_eq(r, 0, "%s: %s", use_rows[i].name,
+			    kr_err_detail());
+			kr_script_free(s);
+			s = NULL;
+			continue;
+		}
+		cr_assert_eq(r, KR_ERR_SCRIPT_SYNTAX, "%s accepted",
+		    use_rows[i].name);
+		cr_assert_not_null(strstr(kr_err_detail(), use_rows[i].part),
+		    "%s: '%s' does not say '%s'", use_rows[i].name,
+		    kr_err_detail(), use_rows[i].part);
+	}
+}
+
+Test(script, shipped_use_ceremonies)
+{
+	static const char *const files[] = {
+	    "root-ca-sign-intermediate.ceremony",
+	    "root-ca-issue-crl.ceremony", "key-recovery-drill.ceremony",
+	    "key-restore-hsm.ceremony" };
+	static const char *const uses[] = { "sign-csr", "issue-crl", NULL,
+	    "restore-key" };
+	struct kr_script *s = NULL;
+	char path[4096];
+	size_t i, j;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		cr_assert_eq(kr_script_load(shipped(files[i], path,
+		    sizeof(path)), &s), 0, "%s: %s", path, kr_err_detail());
+		for (j = 0; uses[i] != NULL && j < s->nsteps; j++)
+			if (strcmp(s->steps[j].verb, uses[i]) == 0)
+				break;
+		cr_assert(uses[i] == NULL || j < s->nsteps, "%s uses %s",
+		    files[i], uses[i]);
+		cr_assert_str_eq(s->key_class, "root-ca");
+		kr_script_free(s);
+		s = NULL;
+	}
 }
