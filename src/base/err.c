@@ -103,6 +103,12 @@ static const struct {
 	{ KR_ERR_ANSWER_MISSING,	"an answer is missing" },
 	{ KR_ERR_TRANSCRIPT_UNSEALED,	"transcript is not sealed" },
 	{ KR_ERR_TRANSCRIPT_FORMAT,	"malformed transcript" },
+	{ KR_ERR_RELEASE_FORMAT,	"malformed release manifest" },
+	{ KR_ERR_RELEASE_MISMATCH,	"image does not match the release "
+					    "manifest" },
+	{ KR_ERR_PE_FORMAT,		"malformed PE/COFF image" },
+	{ KR_ERR_PE_SIGNED,		"image is signed already" },
+	{ KR_ERR_CMS,			"signature container error" },
 };
 
 const char *

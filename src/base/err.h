@@ -118,6 +118,15 @@
 #define KR_ERR_TRANSCRIPT_UNSEALED	-1210	/* intact, but ends before the seal */
 #define KR_ERR_TRANSCRIPT_FORMAT	-1211	/* not a transcript, or a bad line */
 
+/* Firmware releases and images: -1500 .. -1599 */
+#define KR_ERR_RELEASE_FORMAT		-1500	/* malformed release manifest */
+#define KR_ERR_RELEASE_MISMATCH		-1501	/* an image is not what the
+						   manifest says */
+#define KR_ERR_PE_FORMAT		-1502	/* not a well-formed PE/COFF */
+#define KR_ERR_PE_SIGNED		-1503	/* carries a signature already */
+#define KR_ERR_CMS			-1504	/* a signature container failed
+						   to build or check */
+
 /*
  * Returns a fixed, static description of code (0 gives "success").  Never
  * NULL; unknown codes give "unknown error".
