@@ -540,7 +540,8 @@ kr_engine_verb_prove_key(struct kr_engine *e, const struct kr_script_step *st)
 		struct kr_fact f[] = { { "key-id", id },
 		    { "proof", "public key equal; signature verified" },
 		    { "certificate", e->cert ? "matches" : "not given" },
-		    { "use", "none: drill" } };
+		    { "use", e->fw != NULL ? "sign-release" :
+		    "none: drill" } };
 
 		return kr_engine_record(e, "key-proven", "engine", f, 4);
 	}

@@ -45,7 +45,7 @@ struct kr_script_verb {
 	const char			*name;
 	int				 roles;	/* enum kr_script_role bits */
 	int				 flags;
-	struct kr_script_verb_arg	 args[4];	/* NULL name ends */
+	struct kr_script_verb_arg	 args[5];	/* NULL name ends */
 };
 
 extern const struct kr_script_verb	kr_script_verbs[];
