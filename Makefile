@@ -22,6 +22,7 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
+	sbsigntool osslsigncode shim-unsigned binutils \
 	python3
 
 PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
