@@ -97,10 +97,14 @@ parse_optional(const uint8_t *h, size_t hl, const char *src, struct kr_pe *pe,
 	pe->pe32plus = magic == 0x20b;
 	dd = pe->pe32plus ? 112 : 96;
 	magic_size = dd + 8 * (CERT_ENTRY + 1);
-	if (optsize < magic_size || opt + (uint32_t)optsize > hl)
+	if (optsize < magic_size)
 		return bad(src, "SizeOfOptionalHeader %u is too small to hold "
 		    "the Certificate Table entry (at least %u)", optsize,
 		    magic_size);
+	if (opt + (uint32_t)optsize > hl)
+		return bad(src, "the optional header (%u bytes at 0x%x) runs "
+		    "past the end of the file (%zu bytes): the file is "
+		    "truncated", optsize, opt, hl);
 	nrva = le32(h + opt + dd - 4);
 	if (nrva < CERT_ENTRY + 1 || nrva > 16 || dd + 8 * nrva > optsize)
 		return bad(src, "NumberOfRvaAndSizes %u: it must be 5 to 16 and "
