@@ -88,6 +88,11 @@ check_path(const struct rparser *ps, const char *p, size_t len)
 	if (len > KR_RELEASE_PATH_MAX)
 		return lerr(ps, "the path is longer than %d bytes",
 		    KR_RELEASE_PATH_MAX);
+	/* The loop below ends at the last '/': a name must follow it. */
+	if (p[len - 1] == '/')
+		return lerr(ps, "the path %s has an empty component ('//' or a "
+		    "trailing '/'): name a file", shown(p, len, buf,
+		    sizeof(buf)));
 	while (c < end) {
 		if ((slash = memchr(c, '/', (size_t)(end - c))) == NULL)
 			slash = end;

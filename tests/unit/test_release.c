@@ -125,6 +125,10 @@ static const struct bad_case {
 	    KR_ERR_RELEASE_FORMAT,
 	    "r.txt:3: the path fw//a has an empty component ('//' or a "
 	    "trailing '/'): name a file" },
+	{ "trailing_slash", H N "image fw/ 1 " SHA_A "\n",
+	    KR_ERR_RELEASE_FORMAT,
+	    "r.txt:3: the path fw/ has an empty component ('//' or a "
+	    "trailing '/'): name a file" },
 	{ "hidden", H N "image fw/.a 1 " SHA_A "\n", KR_ERR_RELEASE_FORMAT,
 	    "r.txt:3: the path fw/.a has a component starting with '.': "
 	    "hidden files are not signed; rename it" },
