@@ -56,9 +56,9 @@ kr_engine_notice(struct kr_engine *e, const char *fmt, ...)
 		e->fe.event(e->fe.ctx, &ev);
 }
 
-void
-kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
-    uint64_t total)
+static void
+progress(struct kr_engine *e, const char *what, uint64_t done, uint64_t total,
+    int bytes)
 {
 	struct kr_event ev;
 
@@ -68,25 +68,23 @@ kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
 	ev.text = what;
 	ev.done = done;
 	ev.total = total;
+	ev.bytes = bytes;
 	if (e->fe.event != NULL)
 		e->fe.event(e->fe.ctx, &ev);
+}
+
+void
+kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
+    uint64_t total)
+{
+	progress(e, what, done, total, 0);
 }
 
 void
 kr_engine_progress_bytes(struct kr_engine *e, const char *what,
     uint64_t done, uint64_t total)
 {
-	struct kr_event ev;
-
-	memset(&ev, 0, sizeof(ev));
-	ev.kind = KR_EVENT_PROGRESS;
-	ev.step = e->step;
-	ev.text = what;
-	ev.done = done;
-	ev.total = total;
-	ev.bytes = 1;
-	if (e->fe.event != NULL)
-		e->fe.event(e->fe.ctx, &ev);
+	progress(e, what, done, total, 1);
 }
 
 /*
