@@ -486,6 +486,28 @@ static const struct syntax_row syntax_rows[] = {
 	    "that uses the key: the key and its shares are wiped once no step "
 	    "needs them\n"
 	    "hint: add a step wipe after line 4, before seal-transcript" },
+	{ "class_param_missing", 0,
+	    "ceremony t\ndescription \"d\"\nkey-class ${kc}\n" E,
+	    "t.ceremony:3:11: key-class ${kc} needs a choice parameter kc\n"
+	    "hint: declare it: param NAME choice CLASS... default CLASS" },
+	{ "class_param_string", 0,
+	    "ceremony t\ndescription \"d\"\nkey-class ${kc}\n"
+	    "param kc string default root-ca\n" E,
+	    "t.ceremony:3:11: key-class ${kc} needs a choice parameter kc\n"
+	    "hint: declare it: param NAME choice CLASS... default CLASS" },
+	{ "class_param_not_a_class", 0,
+	    "ceremony t\ndescription \"d\"\nkey-class ${kc}\n"
+	    "param kc choice root-ca toaster default root-ca\n" E,
+	    "t.ceremony:3:11: choice 'toaster' of parameter kc is not a key "
+	    "class" },
+	{ "sign_release_unreviewed", 0,
+	    H "step load-escrow\n" S "step show-fingerprint\n" S
+	    "step recover\n" SC "step prove-key\n" S "step sign-release\n" S
+	    "step wipe\n" S E,
+	    "t.ceremony:16:6: sign-release signs only a release the witnesses "
+	    "reviewed, with a key proven to be the package's\n"
+	    "hint: add review-release (before recover) and prove-key before "
+	    "it" },
 	{ "wipe_before_last_use", 0,
 	    H "step load-escrow\n" S "step show-fingerprint\n" S
 	    "step recover\n" SC "step wipe\n" S "step prove-key\n" S E,
@@ -527,6 +549,26 @@ ParameterizedTest(size_t *i, script, syntax_error)
 }
 
 /* --- valid scripts -------------------------------------------------------- */
+
+Test(script, key_class_from_a_parameter)
+{
+	static const char text[] = "ceremony t\ndescription \"d\"\n"
+	    "key-class ${kc}\n"
+	    "param kc choice firmware-signing secure-boot "
+	    "default firmware-signing\n" E;
+	struct kr_script *s = NULL;
+
+	cr_assert_eq(kr_script_parse(text, strlen(text), "t.ceremony", &s), 0,
+	    "%s", kr_err_detail());
+	cr_assert_str_eq(s->key_class, "firmware-signing");
+	cr_assert_eq(kr_script_set_param(s, "kc", "secure-boot"), 0);
+	cr_assert_eq(kr_script_resolve(s), 0);
+	cr_assert_str_eq(s->key_class, "secure-boot", "the class follows the "
+	    "parameter");
+	cr_assert_eq(kr_script_set_param(s, "kc", "root-ca"),
+	    KR_ERR_SCRIPT_PARAM, "only a choice of the parameter");
+	kr_script_free(s);
+}
 
 static struct kr_script *
 parse_ok(const char *text)
