@@ -363,18 +363,27 @@ kr_engine_hash_release(struct kr_engine *e)
 
 /* --- review-release ------------------------------------------------------ */
 
+/* The scheme's digest as a word for records: "sha384", "shake256". */
+static void
+digest_word(const struct kr_fwsig_scheme *s, char *out, size_t outlen)
+{
+	size_t k;
+
+	snprintf(out, outlen, "%s", s->digest);
+	for (k = 0; out[k] != '\0'; k++)
+		if (out[k] >= 'A' && out[k] <= 'Z')
+			out[k] = (char)(out[k] - 'A' + 'a');
+}
+
 static int
 record_images(struct kr_engine *e, const struct kr_engine_fw *fw)
 {
 	char size[24], sha[65], dg[2 * KR_FWSIG_DIGEST_MAX + 1], pe[65];
 	char dname[32];
-	size_t i, k;
+	size_t i;
 	int r;
 
-	snprintf(dname, sizeof(dname), "%s", fw->scheme->digest);
-	for (k = 0; dname[k] != '\0'; k++)
-		if (dname[k] >= 'A' && dname[k] <= 'Z')
-			dname[k] = (char)(dname[k] - 'A' + 'a');
+	digest_word(fw->scheme, dname, sizeof(dname));
 	for (i = 0; i < fw->rel->n; i++) {
 		const struct fw_image *im = &fw->img[i];
 		struct kr_fact f[6];
@@ -615,16 +624,13 @@ record_text(struct kr_engine *e, const struct kr_engine_fw *fw, time_t now,
 	const struct kr_release_image *ri;
 	uint8_t fp[KR_X509_FP_BYTES];
 	char when[KR_TRANSCRIPT_TIME_BYTES], dname[32];
-	size_t i, k;
+	size_t i;
 	int r;
 
 	if ((r = kr_x509_fingerprint(e->cert, fp)) != 0)
 		return r;
 	utc(now, when);
-	snprintf(dname, sizeof(dname), "%s", fw->scheme->digest);
-	for (k = 0; dname[k] != '\0'; k++)
-		if (dname[k] >= 'A' && dname[k] <= 'Z')
-			dname[k] = (char)(dname[k] - 'A' + 'a');
+	digest_word(fw->scheme, dname, sizeof(dname));
 	kr_buf_printf(b, "keyrite-release-signed 1\nrelease: %s\nmanifest: "
 	    "%s\nmanifest-sha256: ", fw->rel->name, fw->file);
 	kr_buf_hex(b, fw->rel->sha256, 32);

@@ -13,6 +13,8 @@
 #   fw_sign DIR OUT [--set ...] firmware-sign in DIR with
 #                               docs/examples/firmware-sign.answers; its
 #                               output into $T/OUT; returns its exit status
+#   fw_hello_efi OUT            a tiny UEFI application, built with gcc, ld
+#                               and objcopy (binutils)
 #   fw_p7s_by_hand P7S IMAGE PUB DIGEST
 #                               checks an EdDSA .p7s (which OpenSSL 3.0's
 #                               cms cannot) as docs/firmware-signing.md
@@ -57,6 +59,19 @@ fw_sign() {
 	"$KEYRITE" run "$FW_S/firmware-sign.ceremony" --rehearsal \
 	    --media "$_d" --answers "$FW_EX/firmware-sign.answers" "$@" \
 	    > "$T/$_o" 2>&1
+}
+
+fw_hello_efi() {
+	printf '%s\n' 'static const char msg[] = "keyrite test image";' \
+	    'unsigned long long efi_main(void *image, void *systab)' \
+	    '{ (void)image; (void)systab; return sizeof(msg); }' > "$T/hello.c"
+	gcc -O2 -fpic -ffreestanding -fno-stack-protector -mno-red-zone \
+	    -c "$T/hello.c" -o "$T/hello.o" &&
+	ld -shared -Bsymbolic -nostdlib -e efi_main "$T/hello.o" \
+	    -o "$T/hello.so" &&
+	objcopy --target=efi-app-x86_64 -j .text -j .rodata -j .data \
+	    -j .dynamic -j .dynsym -j .rela "$T/hello.so" "$1" ||
+	    fail "building a UEFI image with gcc, ld and objcopy"
 }
 
 # The hex of the OCTET STRINGs at depth $2 in asn1parse output $1.

@@ -19,17 +19,7 @@ fw_key "$T/k1"
 fw_key "$T/k2" --set key_class=secure-boot --set key_type=rsa-2048 \
     --set name=sb
 
-# A tiny UEFI application, built here (gcc, ld, objcopy).
-cat > "$T/hello.c" <<'EOF'
-static const char msg[] = "keyrite test image";
-unsigned long long efi_main(void *image, void *systab)
-{ (void)image; (void)systab; return sizeof(msg); }
-EOF
-gcc -O2 -fpic -ffreestanding -fno-stack-protector -mno-red-zone \
-    -c "$T/hello.c" -o "$T/hello.o" &&
-ld -shared -Bsymbolic -nostdlib -e efi_main "$T/hello.o" -o "$T/hello.so" &&
-objcopy --target=efi-app-x86_64 -j .text -j .rodata -j .data -j .dynamic \
-    -j .dynsym -j .rela "$T/hello.so" "$T/hello.efi" || fail "building hello.efi"
+fw_hello_efi "$T/hello.efi"
 
 cards_sum() {
 	find "$T/cards" -type f -exec sha256sum {} + | sort | sha256sum

@@ -15,16 +15,7 @@ SHIM=/usr/lib/shim/shimx64.efi
 [ -f "$SHIM" ] || fail "$SHIM missing: install shim-unsigned (make deps)"
 fw_cards
 
-cat > "$T/hello.c" <<'EOF'
-static const char msg[] = "keyrite test image";
-unsigned long long efi_main(void *image, void *systab)
-{ (void)image; (void)systab; return sizeof(msg); }
-EOF
-gcc -O2 -fpic -ffreestanding -fno-stack-protector -mno-red-zone \
-    -c "$T/hello.c" -o "$T/hello.o" &&
-ld -shared -Bsymbolic -nostdlib -e efi_main "$T/hello.o" -o "$T/hello.so" &&
-objcopy --target=efi-app-x86_64 -j .text -j .rodata -j .data -j .dynamic \
-    -j .dynsym -j .rela "$T/hello.so" "$T/hello.efi" || fail "building hello.efi"
+fw_hello_efi "$T/hello.efi"
 
 for alg in rsa-2048 ecdsa-p256; do
 	echo "== $alg"
