@@ -269,6 +269,17 @@ int	kr_line_text(const struct kr_line *l, char *out, size_t outlen);
 void	kr_line_draw(const struct kr_ui *ui, const struct kr_line *l, int y,
 	    int x, int w);
 
+/*
+ * The answer to a prompt that expects a typed word (st->p->expect, a
+ * fingerprint's last group): st's line without spaces around it, compared
+ * without case.  On a match sets the answer and returns KR_SCREEN_DONE;
+ * else writes "<typed> is not <what>." into error and returns
+ * KR_SCREEN_STAY.
+ */
+struct kr_ui_ask;
+int	kr_ui_typed_answer(struct kr_ui_ask *st, const char *what,
+	    char *error, size_t errlen);
+
 /* --- screens ------------------------------------------------------------- */
 
 extern const struct kr_screen_ops kr_ui_home_ops;

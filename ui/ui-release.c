@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/err.h"
 #include "ui-int.h"
@@ -103,8 +102,6 @@ release_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 {
 	struct release_state *rs = state;
 	struct kr_ui_ask *st = rs->st;
-	char text[64], *t;
-	size_t len;
 
 	switch (k->fn) {
 	case KEY_UP:
@@ -135,23 +132,8 @@ release_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 	}
 	if (!kr_ui_enter_ready(st->shown_ms))
 		return KR_SCREEN_STAY;
-	if (kr_line_text(&st->line, text, sizeof(text)) < 0)
-		text[0] = '\0';
-	for (t = text; *t == ' '; t++)
-		;
-	len = strlen(t);
-	while (len > 0 && t[len - 1] == ' ')
-		t[--len] = '\0';
-	if (strcasecmp(t, st->p->expect) != 0) {
-		snprintf(rs->error, sizeof(rs->error), "%s is not the last "
-		    "group of the manifest's SHA-256. Compare again.", len ? t :
-		    "Nothing typed:");
-		return KR_SCREEN_STAY;
-	}
-	if ((st->a->text = strdup(t)) == NULL)
-		return KR_SCREEN_STAY;
-	st->a->len = len;
-	return KR_SCREEN_DONE;
+	return kr_ui_typed_answer(st, "the last group of the manifest's "
+	    "SHA-256. Compare again", rs->error, sizeof(rs->error));
 }
 
 /*
