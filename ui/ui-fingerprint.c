@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "base/err.h"
 #include "ui-int.h"
@@ -73,8 +72,6 @@ fp_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 {
 	struct fp_state *fs = state;
 	struct kr_ui_ask *st = fs->st;
-	char text[64], *t;
-	size_t len;
 
 	(void)ui;
 	if (k->fn != KEY_ENTER) {
@@ -82,23 +79,8 @@ fp_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 			fs->error[0] = '\0';
 		return KR_SCREEN_STAY;
 	}
-	if (kr_line_text(&st->line, text, sizeof(text)) < 0)
-		text[0] = '\0';
-	for (t = text; *t == ' '; t++)
-		;
-	len = strlen(t);
-	while (len > 0 && t[len - 1] == ' ')
-		t[--len] = '\0';
-	if (strcasecmp(t, st->p->expect) != 0) {
-		snprintf(fs->error, sizeof(fs->error), "%s is not the last "
-		    "group. Compare again, group by group.", len ? t :
-		    "Nothing typed:");
-		return KR_SCREEN_STAY;
-	}
-	if ((st->a->text = strdup(t)) == NULL)
-		return KR_SCREEN_STAY;
-	st->a->len = len;
-	return KR_SCREEN_DONE;
+	return kr_ui_typed_answer(st, "the last group. Compare again, group "
+	    "by group", fs->error, sizeof(fs->error));
 }
 
 static void

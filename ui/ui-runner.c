@@ -98,11 +98,12 @@ tail_text(const char *line, char *out, size_t outlen)
 static void
 tail_update(struct kr_ui *ui, struct kr_run *run)
 {
-	const char *path = kr_engine_transcript_path(run->engine);
+	const char *path = run->engine != NULL ?
+	    kr_engine_transcript_path(run->engine) : NULL;
 	char *text = NULL, *line, *next;
 	size_t len = 0, k = 0;
 
-	if (path == NULL)
+	if (run->engine == NULL || path == NULL)
 		return;
 	if (run->transcript[0] == '\0') {
 		snprintf(run->transcript, sizeof(run->transcript), "%s", path);
@@ -166,6 +167,7 @@ fe_event(void *ctx, const struct kr_event *ev)
 		    ev->text ? ev->text : "");
 		run->progress_done = ev->done;
 		run->progress_total = ev->total;
+		run->progress_bytes = ev->bytes;
 		break;
 	case KR_EVENT_NOTICE:
 		snprintf(run->notice, sizeof(run->notice), "Step %zu: %s",
@@ -184,6 +186,16 @@ is_fingerprint(const struct kr_prompt *p)
 
 	return p->expect != NULL && n > 12 &&
 	    strcmp(p->id + n - 12, ".fingerprint") == 0;
+}
+
+/* A witness confirming a release manifest (witness.<j>.release). */
+static int
+is_release(const struct kr_prompt *p)
+{
+	size_t n = strlen(p->id);
+
+	return p->expect != NULL && n > 8 &&
+	    strcmp(p->id + n - 8, ".release") == 0;
 }
 
 static int
@@ -254,6 +266,8 @@ fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 	    (strcmp(p->id, "crl.confirm") == 0 ||
 	    strcmp(p->id, "target.confirm") == 0))
 		ops = &kr_ui_list_ops;
+	else if (p->kind == KR_PROMPT_CONFIRM && is_release(p))
+		ops = &kr_ui_release_ops;
 	r = kr_ui_screen_run(ui, ops, &st);
 	run->in_ask = 0;
 	run->asking = NULL;
@@ -344,14 +358,17 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 	fe.ctx = ui;
 	/* The engine loads the PKCS#11 module itself; one user at a time. */
 	kr_lobby_release(ui->lobby);
+	/* Up first: preflight may take a while (a release's images). */
+	run_init(run, pp->script);
+	ui->run = run;
 	if ((r = kr_engine_new(&cfg, &fe, &run->engine)) != 0) {
 		snprintf(pp->message, sizeof(pp->message), "Not started: %s: "
 		    "%s", kr_strerror(r), kr_err_detail());
+		ui->run = NULL;
 		free(run);
 		return 1;
 	}
-	run_init(run, pp->script);
-	ui->run = run;
+	run->progress_on = 0;
 	repaint_working(ui);
 	r = kr_engine_run(run->engine);
 	run_finish(ui, run, r);

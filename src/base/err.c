@@ -118,6 +118,12 @@ static const struct {
 	{ KR_ERR_PRINTER_MEDIA,		"the printer needs attention (paper)" },
 	{ KR_ERR_PRINTER_GONE,		"the printer is gone or offline" },
 	{ KR_ERR_PRINTER_JOB,		"the print job failed" },
+	{ KR_ERR_RELEASE_FORMAT,	"malformed release manifest" },
+	{ KR_ERR_RELEASE_MISMATCH,	"image does not match the release "
+					    "manifest" },
+	{ KR_ERR_PE_FORMAT,		"malformed PE/COFF image" },
+	{ KR_ERR_PE_SIGNED,		"image is signed already" },
+	{ KR_ERR_CMS,			"signature container error" },
 };
 
 const char *

@@ -134,6 +134,14 @@
 #define KR_ERR_PRINTER_MEDIA		-1312	/* out of paper, jammed, cover */
 #define KR_ERR_PRINTER_GONE		-1313	/* printer offline or removed */
 #define KR_ERR_PRINTER_JOB		-1314	/* job refused, aborted, cancelled */
+/* Firmware releases and images: -1500 .. -1599 */
+#define KR_ERR_RELEASE_FORMAT		-1500	/* malformed release manifest */
+#define KR_ERR_RELEASE_MISMATCH		-1501	/* an image is not what the
+						   manifest says */
+#define KR_ERR_PE_FORMAT		-1502	/* not a well-formed PE/COFF */
+#define KR_ERR_PE_SIGNED		-1503	/* carries a signature already */
+#define KR_ERR_CMS			-1504	/* a signature container failed
+						   to build or check */
 
 /*
  * Returns a fixed, static description of code (0 gives "success").  Never

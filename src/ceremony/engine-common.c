@@ -431,15 +431,16 @@ verb_roll_call(struct kr_engine *e, const struct kr_script_step *st)
 
 /*
  * The text witnesses compare: the certificate's fingerprint, else the key
- * id (SHA-256 of the public key) of the escrowed or the generated key.
+ * id (SHA-256 of the public key) of the escrowed or the generated key;
+ * with of=key the key id even when there is a certificate.
  */
 static int
-fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
+fingerprint_text(struct kr_engine *e, int of_key, char *out, size_t outlen)
 {
 	uint8_t fp[KR_X509_FP_BYTES];
 	int r;
 
-	if (e->cert != NULL) {
+	if (e->cert != NULL && !of_key) {
 		if ((r = kr_x509_fingerprint(e->cert, fp)) != 0)
 			return r;
 		kr_x509_fingerprint_text(fp, out, outlen);
@@ -459,26 +460,24 @@ fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
 	    "certificate or key yet");
 }
 
-static int
-witness_confirms(struct kr_engine *e, size_t j, const char *fp,
-    const char *last)
+int
+kr_engine_witness_confirm(struct kr_engine *e, size_t j, const char *what,
+    const char *title, const char *text, const char *fp, const char *event)
 {
 	struct kr_prompt p;
 	struct kr_answer a;
-	char id[64], text[512];
+	const char *last = strrchr(fp, ' ') ? strrchr(fp, ' ') + 1 : fp;
+	char id[64];
 	int r, tries, ok;
 
-	snprintf(id, sizeof(id), "witness.%zu.fingerprint", j + 1);
-	snprintf(text, sizeof(text), "Witness %s: compare this SHA-256 "
-	    "fingerprint with the one read aloud and on the printout:\n\n"
-	    "%s\n\nType its last group to confirm.", e->witnesses[j], fp);
+	snprintf(id, sizeof(id), "witness.%zu.%s", j + 1, what);
 	for (tries = 0; tries < 3; tries++) {
 		memset(&p, 0, sizeof(p));
 		p.kind = KR_PROMPT_CONFIRM;
 		p.id = id;
 		p.role = "witness";
 		p.actor = e->witnesses[j];
-		p.title = "Fingerprint";
+		p.title = title;
 		p.text = text;
 		p.expect = last;
 		if ((r = kr_engine_ask(e, &p, &a)) != 0)
@@ -487,37 +486,43 @@ witness_confirms(struct kr_engine *e, size_t j, const char *fp,
 		free(a.text);
 		if (ok) {
 			struct kr_fact f[] = { { "witness", e->witnesses[j] },
-			    { "fingerprint", fp } };
+			    { what, fp } };
 
-			return kr_engine_record(e, "fingerprint-confirmed",
-			    "witness", f, 2);
+			return kr_engine_record(e, event, "witness", f, 2);
 		}
 		kr_engine_notice(e, "that is not the last group (%s); compare "
 		    "again", last);
 	}
-	e->abort_reason = "fingerprint-not-confirmed";
+	/* A static word for the record (docs/transcript-format.md). */
+	e->abort_reason = strcmp(what, "fingerprint") == 0 ?
+	    "fingerprint-not-confirmed" : "release-not-confirmed";
 	return kr_err_set(KR_ERR_ABORTED, "witness %s did not confirm the "
-	    "fingerprint", e->witnesses[j]);
+	    "%s", e->witnesses[j], what);
 }
 
 static int
 verb_show_fingerprint(struct kr_engine *e, const struct kr_script_step *st)
 {
-	char fp[KR_X509_FP_TEXT_BYTES];
-	const char *last;
+	const char *of = kr_script_arg(st, "of");
+	char fp[KR_X509_FP_TEXT_BYTES], text[512];
+	int of_key = of != NULL && strcmp(of, "key") == 0, r;
 	size_t j;
-	int r;
 
-	(void)st;
-	if ((r = fingerprint_text(e, fp, sizeof(fp))) != 0)
+	if ((r = fingerprint_text(e, of_key, fp, sizeof(fp))) != 0)
 		return r;
-	last = strrchr(fp, ' ') ? strrchr(fp, ' ') + 1 : fp;
 	if (e->nwitnesses == 0)
 		return kr_err_set(KR_ERR_ENGINE_STATE, "no witness to confirm "
 		    "the fingerprint: the roll call must come first");
-	for (j = 0; j < e->nwitnesses; j++)
-		if ((r = witness_confirms(e, j, fp, last)) != 0)
+	for (j = 0; j < e->nwitnesses; j++) {
+		snprintf(text, sizeof(text), "Witness %s: compare this SHA-256 "
+		    "%s with the one read aloud and on the printout:\n\n"
+		    "%s\n\nType its last group to confirm.", e->witnesses[j],
+		    of_key ? "key id (of the public key, as in the pubhash "
+		    "file's sha256-spki-der)" : "fingerprint", fp);
+		if ((r = kr_engine_witness_confirm(e, j, "fingerprint",
+		    "Fingerprint", text, fp, "fingerprint-confirmed")) != 0)
 			return r;
+	}
 	return 0;
 }
 
@@ -576,6 +581,11 @@ static const struct kr_engine_verb verbs[] = {
 	{ "issue-crl",		kr_engine_verb_issue_crl },
 	{ "review-target",	kr_engine_verb_review_target },
 	{ "restore-key",	kr_engine_verb_restore_key },
+	{ "write-public-key",	kr_engine_verb_write_public_key },
+	{ "write-pubhash",	kr_engine_verb_write_pubhash },
+	{ "write-csr",		kr_engine_verb_write_csr },
+	{ "review-release",	kr_engine_verb_review_release },
+	{ "sign-release",	kr_engine_verb_sign_release },
 	{ "wipe",		verb_wipe },
 	{ "seal-transcript",	verb_seal },
 	{ "cosign-transcript",	kr_engine_verb_cosign },
@@ -601,6 +611,7 @@ static const struct {
 	{ "sign-csr",		kr_engine_preflight_sign },
 	{ "issue-crl",		kr_engine_preflight_crl },
 	{ "restore-key",	kr_engine_preflight_restore },
+	{ "review-release",	kr_engine_preflight_release },
 };
 
 kr_engine_preflight_fn

@@ -75,6 +75,8 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 	req.validity_days = atoi(arg(st, "validity-days", "0"));
 	req.path_len = atoi(arg(st, "path-length", "-1"));
 	req.rehearsal = e->cfg.rehearsal;
+	if (strcmp(arg(st, "profile", "root-ca"), "code-signing") == 0)
+		req.profile = KR_X509_PROFILE_CODE_SIGNING;
 	if ((r = kr_x509_self_sign(e->key, &req, &e->cert)) != 0 ||
 	    (r = kr_x509_describe(e->cert, &info)) != 0)
 		return r;
@@ -85,10 +87,11 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 		    { "not-before", info.not_before },
 		    { "not-after", info.not_after },
 		    { "signature", info.sig_alg },
-		    { "sha256-fingerprint", fp } };
+		    { "sha256-fingerprint", fp },
+		    { "profile", arg(st, "profile", "root-ca") } };
 
 		return kr_engine_record(e, "certificate-issued", "engine", f,
-		    6);
+		    7);
 	}
 }
 

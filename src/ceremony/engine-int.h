@@ -22,7 +22,8 @@
 #define ENGINE_NAME_MAX		64
 #define ENGINE_TEXT_MAX		256
 #define ENGINE_MAX_WITNESSES	16
-#define ENGINE_MAX_OUTPUTS	16
+#define ENGINE_MAX_OUTPUTS	112	/* a release of 32 images: 98 */
+#define ENGINE_MAX_PATHS	128	/* published copies reported */
 #define ENGINE_CARD_TRIES	3	/* wrong card presented, then stop */
 #define ENGINE_ANSWER_TRIES	3	/* a refused answer asked again */
 /* Room a ceremony needs on each medium besides its outputs' estimates. */
@@ -39,6 +40,8 @@ struct kr_engine_cosigner {
 	uint8_t	key_id[32];
 	int	done;		/* co-signed, or recorded as missing */
 };
+
+struct kr_engine_fw;
 
 struct kr_engine_custodian {
 	char	name[ENGINE_NAME_MAX + 1];
@@ -89,7 +92,7 @@ struct kr_engine {
 	/* Outputs: staged, then published at the commit (the seal). */
 	char				 staged[ENGINE_MAX_OUTPUTS][129];
 	size_t				 nstaged;
-	char				 outputs[ENGINE_MAX_OUTPUTS][4096];
+	char				 outputs[ENGINE_MAX_PATHS][4096];
 	size_t				 noutputs;
 
 	/* Cards bound in the chain (engine-cosign.c). */
@@ -115,6 +118,8 @@ struct kr_engine {
 	char				 planned[ENGINE_MAX_OUTPUTS][129];
 	uint64_t			 planned_size[ENGINE_MAX_OUTPUTS];
 	size_t				 nplanned;
+	/* A release to sign, read and hashed before the first card. */
+	struct kr_engine_fw		*fw;
 
 	/* The air gap, watched from the air-gap check on (engine-watch.c). */
 	struct kr_engine_watch		*watch;
@@ -140,9 +145,37 @@ void	kr_engine_notice(struct kr_engine *e, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 void	kr_engine_progress(struct kr_engine *e, const char *what,
 	    uint64_t done, uint64_t total);
+/* The same in bytes (kr_event.bytes); callers send about one a percent. */
+void	kr_engine_progress_bytes(struct kr_engine *e, const char *what,
+	    uint64_t done, uint64_t total);
 /* Stages an output on every medium; published when the ceremony commits. */
 int	kr_engine_output_file(struct kr_engine *e, const char *name,
 	    const void *data, size_t len, const char *kind);
+/*
+ * The same for an output too large for memory: begin, then
+ * kr_media_stage_stream_write() on *sp, then end (which records it, its
+ * SHA-256 into sha256 if not NULL), or kr_media_stage_stream_abort().
+ */
+struct kr_media_stream;
+int	kr_engine_output_stream_begin(struct kr_engine *e, const char *name,
+	    struct kr_media_stream **sp);
+int	kr_engine_output_stream_end(struct kr_engine *e, const char *name,
+	    struct kr_media_stream *s, const char *kind, uint8_t sha256[32]);
+/*
+ * Records staging output name (SHA-256 h, copies) as an output-staged
+ * record, and tells people where it is.
+ */
+int	kr_engine_output_staged(struct kr_engine *e, const char *name,
+	    const uint8_t h[32], const char *kind);
+/*
+ * Witness j confirms what is shown (text) by typing the last group of
+ * fp (16 groups of 4 hex digits); prompt "witness.<j>.<what>", recorded
+ * as event with the facts what=fp; three tries, then the ceremony stops
+ * with abort reason "<what>-not-confirmed".
+ */
+int	kr_engine_witness_confirm(struct kr_engine *e, size_t j,
+	    const char *what, const char *title, const char *text,
+	    const char *fp, const char *event);
 /*
  * Asks for a card (want: its label or serial, or NULL for any) until one
  * is presented that is not among the nused serials in used, opens it and
@@ -294,6 +327,38 @@ int	kr_engine_verb_review_target(struct kr_engine *,
 int	kr_engine_verb_restore_key(struct kr_engine *,
 	    const struct kr_script_step *);
 void	kr_engine_restore_free(struct kr_engine *);
+/* engine-firmware.c: firmware keys and releases (docs/firmware-signing.md) */
+int	kr_engine_verb_write_public_key(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_write_pubhash(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_write_csr(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_review_release(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_sign_release(struct kr_engine *,
+	    const struct kr_script_step *);
+/*
+ * Preflight of a review-release step (from kr_engine_new(), after the
+ * escrow package and certificate were read): parses the manifest, finds
+ * every image with the size it names, and fixes the output names.
+ */
+int	kr_engine_preflight_release(struct kr_engine *e,
+	    const struct kr_script_step *st);
+/*
+ * The outputs a release will have, appended to names (at most max in
+ * all, *n updated), and the bytes they need on each medium added to
+ * *need.  Nothing when the script signs no release.
+ */
+int	kr_engine_release_outputs(struct kr_engine *e, const char **names,
+	    size_t max, size_t *n, uint64_t *need);
+/*
+ * Hashes every image of the release (progress events), compares each
+ * with the manifest, and for secure-boot keys checks each is an
+ * unsigned PE/COFF image: the last preflight, before any card.
+ */
+int	kr_engine_hash_release(struct kr_engine *e);
+void	kr_engine_fw_free(struct kr_engine_fw *fw);
 
 
 #endif /* KR_ENGINE_INT_H */

@@ -526,7 +526,8 @@ kr_engine_verb_recover(struct kr_engine *e, const struct kr_script_step *st)
 
 /*
  * What the recovered key is for: the first later step that is not the
- * wipe or the seal (sign-csr, issue-crl, restore-key), or nothing.
+ * wipe, the seal or after it (sign-csr, issue-crl, restore-key,
+ * sign-release), or nothing.
  */
 static const char *
 key_use(const struct kr_engine *e)
@@ -536,7 +537,9 @@ key_use(const struct kr_engine *e)
 
 	for (i = e->step; i < e->script->nsteps; i++) {
 		v = e->script->steps[i].verb;
-		if (strcmp(v, "wipe") != 0 && strcmp(v, "seal-transcript") != 0)
+		if (strcmp(v, "wipe") != 0 && strcmp(v, "seal-transcript") != 0 &&
+		    strcmp(v, "cosign-transcript") != 0 &&
+		    strcmp(v, "print-transcript") != 0)
 			return v;
 	}
 	return "none: drill";

@@ -57,9 +57,9 @@ kr_engine_notice(struct kr_engine *e, const char *fmt, ...)
 		e->fe.event(e->fe.ctx, &ev);
 }
 
-void
-kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
-    uint64_t total)
+static void
+progress(struct kr_engine *e, const char *what, uint64_t done, uint64_t total,
+    int bytes)
 {
 	struct kr_event ev;
 
@@ -69,8 +69,23 @@ kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
 	ev.text = what;
 	ev.done = done;
 	ev.total = total;
+	ev.bytes = bytes;
 	if (e->fe.event != NULL)
 		e->fe.event(e->fe.ctx, &ev);
+}
+
+void
+kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
+    uint64_t total)
+{
+	progress(e, what, done, total, 0);
+}
+
+void
+kr_engine_progress_bytes(struct kr_engine *e, const char *what,
+    uint64_t done, uint64_t total)
+{
+	progress(e, what, done, total, 1);
 }
 
 /*
@@ -187,22 +202,63 @@ kr_engine_record(struct kr_engine *e, const char *event, const char *actor,
 	return 0;
 }
 
+/* Lists name first: a copy staged before a failure is discarded too. */
+static int
+list_staged(struct kr_engine *e, const char *name)
+{
+	if (e->nstaged == ENGINE_MAX_OUTPUTS)
+		return kr_err_set(KR_ERR_INTERNAL, "more than %d outputs",
+		    ENGINE_MAX_OUTPUTS);
+	snprintf(e->staged[e->nstaged++], sizeof(e->staged[0]), "%s", name);
+	return 0;
+}
+
 int
 kr_engine_output_file(struct kr_engine *e, const char *name,
     const void *data, size_t len, const char *kind)
 {
 	uint8_t h[32];
-	char hex[65], copies[16];
 	int r;
 
-	if (e->nstaged == ENGINE_MAX_OUTPUTS)
-		return kr_err_set(KR_ERR_INTERNAL, "more than %d outputs",
-		    ENGINE_MAX_OUTPUTS);
-	/* Listed first: a copy staged before a failure is discarded too. */
-	snprintf(e->staged[e->nstaged++], sizeof(e->staged[0]), "%s", name);
-	if ((r = kr_media_stage(e->media, name, data, len, h)) != 0)
+	if ((r = list_staged(e, name)) != 0 ||
+	    (r = kr_media_stage(e->media, name, data, len, h)) != 0)
 		return r;
-	kr_hex_encode(h, sizeof(h), hex, sizeof(hex));
+	return kr_engine_output_staged(e, name, h, kind);
+}
+
+int
+kr_engine_output_stream_begin(struct kr_engine *e, const char *name,
+    struct kr_media_stream **sp)
+{
+	int r;
+
+	*sp = NULL;
+	if ((r = list_staged(e, name)) != 0)
+		return r;
+	return kr_media_stage_stream_begin(e->media, name, sp);
+}
+
+int
+kr_engine_output_stream_end(struct kr_engine *e, const char *name,
+    struct kr_media_stream *s, const char *kind, uint8_t sha256[32])
+{
+	uint8_t h[32];
+	int r;
+
+	if ((r = kr_media_stage_stream_end(s, h)) != 0)
+		return r;
+	if (sha256 != NULL)
+		memcpy(sha256, h, sizeof(h));
+	return kr_engine_output_staged(e, name, h, kind);
+}
+
+int
+kr_engine_output_staged(struct kr_engine *e, const char *name,
+    const uint8_t h[32], const char *kind)
+{
+	char hex[65], copies[16];
+
+	kr_hex_encode(h, 32, hex, sizeof(hex));
 	snprintf(copies, sizeof(copies), "%zu", kr_media_count(e->media));
 	kr_engine_notice(e, "%s staged on %s medi%s; it is published %s", name,
 	    copies, kr_media_count(e->media) == 1 ? "um" : "a",
@@ -243,7 +299,7 @@ publish(struct kr_engine *e)
 		return r;
 	for (i = 0; i < e->nstaged; i++)
 		for (j = 0; j < kr_media_count(e->media) &&
-		    e->noutputs < ENGINE_MAX_OUTPUTS; j++) {
+		    e->noutputs < ENGINE_MAX_PATHS; j++) {
 			kr_media_path(e->media, j, e->staged[i],
 			    e->outputs[e->noutputs], sizeof(e->outputs[0]));
 			memset(&ev, 0, sizeof(ev));
@@ -705,6 +761,17 @@ check_outputs(struct kr_engine *e)
 	/* The paper record: the PDF (about 60 KiB a page) and its log. */
 	if (uses_verb(e->script, "print-transcript"))
 		need += ENGINE_PAPER_RESERVE;
+	i = n;
+	if ((r = kr_engine_release_outputs(e, names, ENGINE_MAX_OUTPUTS - 1,
+	    &n, &need)) != 0)
+		return r;
+	for (; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(names[j], names[i]) == 0)
+				return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s: two "
+				    "outputs would be called %s: give the "
+				    "release record another name (--set)",
+				    e->script->source, names[i]);
 	for (j = 0; j < n; j++)
 		if (strcmp(names[j], e->transcript_name) == 0)
 			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s: an output "
@@ -757,6 +824,41 @@ check_subjects(struct kr_engine *e)
 			return kr_err_set(r, "%s:%zu: step %zu (self-sign): "
 			    "subject \"%s\": %s", e->script->source, st->line,
 			    i + 1, subject, kr_err_detail());
+	}
+	return 0;
+}
+
+/*
+ * Arguments that take one of a few words: self-sign profile= and
+ * show-fingerprint of=, refused now with the words they take.
+ */
+static int
+check_words(struct kr_engine *e)
+{
+	static const struct {
+		const char	*verb, *arg, *w1, *w2;
+	} words[] = {
+		{ "self-sign", "profile", "root-ca", "code-signing" },
+		{ "show-fingerprint", "of", "certificate", "key" },
+	};
+	const struct kr_script_step *st;
+	const char *v;
+	size_t i, k;
+
+	for (i = 0; i < e->script->nsteps; i++) {
+		st = &e->script->steps[i];
+		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+			if (strcmp(st->verb, words[k].verb) != 0 ||
+			    (v = kr_script_arg(st, words[k].arg)) == NULL ||
+			    strcmp(v, words[k].w1) == 0 ||
+			    strcmp(v, words[k].w2) == 0)
+				continue;
+			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s:%zu: step %zu "
+			    "(%s): %s=%s: write %s=%s or %s=%s",
+			    e->script->source, st->line, i + 1, st->verb,
+			    words[k].arg, v, words[k].arg, words[k].w1,
+			    words[k].arg, words[k].w2);
+		}
 	}
 	return 0;
 }
@@ -887,7 +989,8 @@ prepare(struct kr_engine *e)
 	if ((r = kr_policy_load(path, &e->policy)) != 0 ||
 	    (r = check_reviewed(e, path)) != 0 ||
 	    (r = check_policy(e)) != 0 ||
-	    (r = check_subjects(e)) != 0 || (r = check_paper(e)) != 0)
+	    (r = check_subjects(e)) != 0 || (r = check_paper(e)) != 0 ||
+	    (r = check_words(e)) != 0)
 		return r;
 	if ((r = kr_media_open(e->cfg.media_dirs, e->cfg.nmedia,
 	    &e->media)) != 0)
@@ -910,12 +1013,18 @@ prepare(struct kr_engine *e)
 			return r;
 		e->header.has_previous = 1;
 	}
-	/* Inputs first: some outputs are named by them (a serial). */
+	/*
+	 * Inputs are read before the outputs are checked (some outputs are
+	 * named by them: a serial, a CRL number, a release's images) but a
+	 * release is hashed last: the quick refusals come before minutes of
+	 * reading.
+	 */
 	if ((r = clean_media(e)) != 0 ||
 	    (r = open_module(e)) != 0 ||
-	    (r = check_inputs(e)) != 0)
+	    (r = check_inputs(e)) != 0 ||
+	    (r = check_outputs(e)) != 0)
 		return r;
-	return check_outputs(e);
+	return kr_engine_hash_release(e);
 }
 
 int
@@ -1223,6 +1332,7 @@ kr_engine_free(struct kr_engine *e)
 	kr_engine_restore_free(e);
 	X509_free(e->cert);
 	kr_escrow_free(e->escrow);
+	kr_engine_fw_free(e->fw);
 	kr_transcript_close(e->tr);
 	kr_token_module_close(e->mod);
 	kr_media_close(e->media);

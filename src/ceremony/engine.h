@@ -96,7 +96,7 @@ struct kr_answer {
 enum kr_event_kind {
 	KR_EVENT_STEP,		/* a step starts: step, nsteps, text */
 	KR_EVENT_RECORD,	/* a transcript record was written: text */
-	KR_EVENT_PROGRESS,	/* done of total: text */
+	KR_EVENT_PROGRESS,	/* done of total (bytes if .bytes): text */
 	KR_EVENT_NOTICE,	/* something people should see: text */
 	KR_EVENT_OUTPUT,	/* a file was written: text is its path */
 };
@@ -110,6 +110,8 @@ struct kr_event {
 	const char		*text;
 	uint64_t		 done;
 	uint64_t		 total;
+	int			 bytes;		/* PROGRESS: done and total
+						   count bytes */
 };
 
 struct kr_frontend {

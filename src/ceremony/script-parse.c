@@ -309,6 +309,19 @@ parse_key_class(struct parser *ps, const struct token *t, size_t n)
 	if ((r = need_count(ps, t, n, 2, "write: key-class CLASS")) != 0 ||
 	    (r = need_word(ps, &t[1], "the key class")) != 0)
 		return r;
+	/* "key-class ${name}": a choice parameter, checked at the end. */
+	if (t[1].len > 3 && t[1].p[0] == '$' && t[1].p[1] == '{' &&
+	    t[1].p[t[1].len - 1] == '}') {
+		if (!is_name(t[1].p + 2, t[1].len - 3, MAX_PARAM_NAME, '_', 0))
+			return PERR(ps, t[1].p + 2, NULL, "invalid parameter "
+			    "name '%.*s'", (int)(t[1].len - 3), t[1].p + 2);
+		if ((ps->s->key_class_param = tokdup(t[1].p + 2,
+		    t[1].len - 3)) == NULL)
+			return kr_err_set(KR_ERR_NOMEM, "parsing %s",
+			    ps->w.source);
+		ps->class_line = ps->w.line;
+		return 0;
+	}
 	for (i = 0; (c = kr_policy_class_name_at(i)) != NULL &&
 	    nc < KR_POLICY_NCLASSES; i++) {
 		names[nc++] = c;
@@ -830,6 +843,42 @@ parse_line(struct parser *ps, const char *p, const char *eol)
 	return parse_statement(ps, toks, n);
 }
 
+/*
+ * "key-class ${name}": name is a choice parameter whose every choice is a
+ * key class of the policy, so that no --set can name another.
+ */
+static int
+check_class_param(const struct parser *ps)
+{
+	const struct kr_script_param *pm;
+	struct kr_script_where w = ps->w;
+	const char *c;
+	size_t i, k;
+
+	if (ps->s->key_class_param == NULL)
+		return 0;
+	w.line = ps->class_line;
+	w.column = 11;
+	w.base = NULL;
+	pm = kr_script_param_find(ps->s, ps->s->key_class_param,
+	    strlen(ps->s->key_class_param));
+	if (pm == NULL || pm->type != KR_SCRIPT_CHOICE)
+		return kr_script_werr(&w, NULL, "declare it: param NAME choice "
+		    "CLASS... default CLASS", "key-class ${%s} needs a choice "
+		    "parameter %s", ps->s->key_class_param,
+		    ps->s->key_class_param);
+	for (i = 0; i < pm->nchoices; i++) {
+		for (k = 0; (c = kr_policy_class_name_at(k)) != NULL; k++)
+			if (strcmp(c, pm->choices[i]) == 0)
+				break;
+		if (c == NULL)
+			return kr_script_werr(&w, NULL, NULL, "choice '%s' of "
+			    "parameter %s is not a key class", pm->choices[i],
+			    pm->name);
+	}
+	return 0;
+}
+
 /* --- the auditable-steps rule ------------------------------------------- */
 
 /* An error at step st's verb. */
@@ -911,7 +960,7 @@ check_auditable(const struct parser *ps)
 	const struct kr_script *s = ps->s;
 	const struct kr_script_step *known = NULL, *secret = NULL;
 	const struct kr_script_step *maker = NULL, *st;
-	size_t i, fp = 0, wipe = 0, escrow = 0;
+	size_t i, fp = 0, wipe = 0, escrow = 0, review = 0, proven = 0;
 	char hint[256];
 
 	for (i = 0; i < s->nsteps; i++) {
@@ -926,6 +975,16 @@ check_auditable(const struct parser *ps)
 			    "it: the escrow package says which shares open "
 			    "which key", "recover needs a load-escrow step "
 			    "before it");
+		if (strcmp(st->verb, "sign-release") == 0 &&
+		    (review == 0 || proven == 0))
+			return step_err(ps, st, "add review-release (before "
+			    "recover) and prove-key before it", "sign-release "
+			    "signs only a release the witnesses reviewed, with "
+			    "a key proven to be the package's");
+		if (strcmp(st->verb, "review-release") == 0)
+			review = i + 1;
+		else if (strcmp(st->verb, "prove-key") == 0)
+			proven = i + 1;
 		if (strcmp(st->verb, "show-fingerprint") == 0)
 			fp = i + 1;
 		else if (strcmp(st->verb, "wipe") == 0)
@@ -1124,7 +1183,8 @@ parse_lines(struct parser *ps)
 	if (ps->s->nsteps == 0)
 		return kr_script_werr(&w, NULL, "add: step VERB ...",
 		    "ceremony %s has no steps", ps->s->name);
-	if ((r = check_seal(ps)) != 0 || (r = check_auditable(ps)) != 0)
+	if ((r = check_class_param(ps)) != 0 || (r = check_seal(ps)) != 0 ||
+	    (r = check_auditable(ps)) != 0)
 		return r;
 	if ((r = check_cosign(ps)) != 0)
 		return r;

@@ -57,8 +57,10 @@ const struct kr_script_verb kr_script_verbs[] = {
 	    .flags = VERB_SECRET | VERB_KEY_KNOWN, .args = {
 	    { "subject", ARG_STRING, 1, NULL, 0, 0, FEEDS_NONE },
 	    { "validity-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_VALIDITY },
-	    { "path-length", ARG_INTEGER, 0, NULL, 0, 16, FEEDS_NONE } } },
-	{ .name = "show-fingerprint", .roles = ADM | CUS | WIT },
+	    { "path-length", ARG_INTEGER, 0, NULL, 0, 16, FEEDS_NONE },
+	    { "profile", ARG_STRING, 0, "root-ca", 0, 0, FEEDS_NONE } } },
+	{ .name = "show-fingerprint", .roles = ADM | CUS | WIT, .args = {
+	    { "of", ARG_STRING, 0, NULL, 0, 0, FEEDS_NONE } } },
 	{ .name = "split", .roles = ADM, .flags = VERB_ESCROWS | VERB_SECRET,
 	    .args = {
 	    { "threshold", ARG_INTEGER, 1, NULL, 1, 255, FEEDS_THRESHOLD },
@@ -71,6 +73,12 @@ const struct kr_script_verb kr_script_verbs[] = {
 	    { "name", ARG_FILENAME, 0, "root-ca.escrow", 0, 0, FEEDS_NONE } } },
 	{ .name = "write-certificate", .roles = ADM, .args = {
 	    { "name", ARG_FILENAME, 0, "root-ca.pem", 0, 0, FEEDS_NONE } } },
+	{ .name = "write-public-key", .roles = ADM, .args = {
+	    { "name", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "write-pubhash", .roles = ADM, .args = {
+	    { "name", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "write-csr", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "name", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE } } },
 	{ .name = "load-escrow", .roles = ADM, .flags = VERB_KEY_KNOWN,
 	    .args = {
 	    { "file", ARG_FILENAME, 0, "root-ca.escrow", 0, 0, FEEDS_NONE },
@@ -103,6 +111,11 @@ const struct kr_script_verb kr_script_verbs[] = {
 	{ .name = "restore-key", .roles = ADM, .flags = VERB_SECRET, .args = {
 	    { "token", ARG_STRING, 1, NULL, 0, 0, FEEDS_NONE },
 	    { "label", ARG_STRING, 1, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "review-release", .roles = ADM | WIT, .args = {
+	    { "file", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "sign-release", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "record", ARG_FILENAME, 0, "release-signed.txt", 0, 0,
+	    FEEDS_NONE } } },
 	{ .name = "wipe", .roles = ADM | WIT },
 	{ .name = "seal-transcript", .roles = ADM },
 	{ .name = "cosign-transcript", .roles = ADM | CUS,
@@ -691,6 +704,26 @@ resolve_step(const struct kr_script *s, const struct kr_script_step *st,
 	    KR_SCRIPT_MAX_SAY, sayp);
 }
 
+/* "key-class ${name}": the class is the parameter's value. */
+static int
+resolve_class(struct kr_script *s)
+{
+	const struct kr_script_param *pm;
+	char *c;
+
+	if (s->key_class_param == NULL)
+		return 0;
+	if ((pm = kr_script_param_find(s, s->key_class_param,
+	    strlen(s->key_class_param))) == NULL)
+		return kr_err_set(KR_ERR_SCRIPT_SYNTAX, "%s: no parameter %s "
+		    "for key-class", s->source, s->key_class_param);
+	if ((c = strdup(pm->value)) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "resolving %s", s->source);
+	free(s->key_class);
+	s->key_class = c;
+	return 0;
+}
+
 int
 kr_script_resolve(struct kr_script *s)
 {
@@ -709,6 +742,8 @@ kr_script_resolve(struct kr_script *s)
 		if ((r = resolve_step(s, &s->steps[i], vals + k,
 		    &says[i])) != 0)
 			goto out;
+	if ((r = resolve_class(s)) != 0)
+		goto out;
 	for (i = k = 0; i < s->nsteps; i++) {
 		for (j = 0; j < s->steps[i].nargs; j++, k++) {
 			free(s->steps[i].args[j].value);
@@ -917,5 +952,6 @@ kr_script_free(struct kr_script *s)
 	free(s->name);
 	free(s->description);
 	free(s->key_class);
+	free(s->key_class_param);
 	free(s);
 }

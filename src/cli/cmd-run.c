@@ -23,6 +23,8 @@ struct batch {
 	struct kr_answers	*answers;
 	int			 rehearsal;
 	int			 confirm_all;
+	char			 progress[160];	/* bytes: what, and the last */
+	unsigned int		 decile;	/* tenth printed */
 };
 
 static int
@@ -158,12 +160,36 @@ batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 	return kr_err_set(KR_ERR_INTERNAL, "prompt kind %d", (int)p->kind);
 }
 
+/* Work counted in bytes (an image hashed): a line every tenth. */
+static void
+batch_progress(struct batch *b, const struct kr_event *ev)
+{
+	char text[4 * 160 + 1];
+	unsigned int d = ev->total ? (unsigned int)(ev->done * 10 /
+	    ev->total) : 10;
+	double mib = 1024.0 * 1024.0;
+
+	if (!ev->bytes || ev->text == NULL)
+		return;
+	if (strcmp(b->progress, ev->text) == 0 && d == b->decile)
+		return;
+	snprintf(b->progress, sizeof(b->progress), "%s", ev->text);
+	b->decile = d;
+	kr_printable(ev->text, text, sizeof(text));
+	if (ev->total >= 1024 * 1024)
+		printf("  progress: %s: %u%% (%.1f of %.1f MiB)\n", text,
+		    d * 10, (double)ev->done / mib, (double)ev->total / mib);
+	else
+		printf("  progress: %s: %u%% (%llu of %llu bytes)\n", text,
+		    d * 10, (unsigned long long)ev->done,
+		    (unsigned long long)ev->total);
+}
+
 static void
 batch_event(void *ctx, const struct kr_event *ev)
 {
 	char text[4 * 1024 + 1];
 
-	(void)ctx;
 	switch (ev->kind) {
 	case KR_EVENT_STEP:
 		printf("step %zu/%zu [%s] %s\n", ev->step, ev->nsteps,
@@ -175,6 +201,8 @@ batch_event(void *ctx, const struct kr_event *ev)
 		    sizeof(text)));
 		break;
 	case KR_EVENT_PROGRESS:
+		batch_progress(ctx, ev);
+		break;
 	case KR_EVENT_RECORD:
 	case KR_EVENT_OUTPUT:
 		break;

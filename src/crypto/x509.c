@@ -1,10 +1,11 @@
 /*
- * x509.c: root CA certificates, to the profile in docs/certificates.md.
+ * x509.c: root CA and code-signing certificates, to the profiles in
+ * docs/certificates.md.
  *
- * Three small tables carry the profile: the subject attribute types keyrite
+ * Small tables carry the profiles: the subject attribute types keyrite
  * writes (with their encodings and RFC 5280 upper bounds), the signature
  * algorithm for each managed key algorithm, and the extensions of a root
- * with their criticality.  The rest is written once: a strict parser for
+ * and of a code-signing key with their criticality.  The rest is written once: a strict parser for
  * subject text, the certificate's fields, signing through an EVP_MD_CTX
  * configured by the table, and a self-check of the signed result before
  * anyone sees it.
@@ -400,6 +401,7 @@ static const struct kr_x509_sig sig_profiles[] = {
 	{ "ecdsa-p256", "SHA256", NID_ecdsa_with_SHA256, NULL },
 	{ "ecdsa-p384", "SHA384", NID_ecdsa_with_SHA384, NULL },
 	{ "ecdsa-p521", "SHA512", NID_ecdsa_with_SHA512, NULL },
+	{ "rsa-2048", "SHA256", NID_sha256WithRSAEncryption, rsa_pkcs1 },
 	{ "rsa-3072", "SHA256", NID_sha256WithRSAEncryption, rsa_pkcs1 },
 	{ "rsa-4096", "SHA384", NID_sha384WithRSAEncryption, rsa_pkcs1 },
 	{ "ed25519", NULL, NID_ED25519, NULL },
@@ -478,6 +480,47 @@ make_basic_constraints(const struct ext_ctx *c)
 	return bc;
 }
 
+/* An end entity: basicConstraints with cA FALSE (an empty SEQUENCE). */
+static void *
+make_not_ca(const struct ext_ctx *c)
+{
+	(void)c;
+	return BASIC_CONSTRAINTS_new();
+}
+
+/* keyUsage digitalSignature: a code-signing key signs nothing else. */
+static void *
+make_sign_usage(const struct ext_ctx *c)
+{
+	ASN1_BIT_STRING *ku;
+
+	(void)c;
+	if ((ku = ASN1_BIT_STRING_new()) == NULL)
+		return NULL;
+	if (ASN1_BIT_STRING_set_bit(ku, 0, 1) != 1) {
+		ASN1_BIT_STRING_free(ku);
+		return NULL;
+	}
+	return ku;
+}
+
+static void *
+make_code_signing(const struct ext_ctx *c)
+{
+	EXTENDED_KEY_USAGE *eku;
+	ASN1_OBJECT *o;
+
+	(void)c;
+	if ((eku = sk_ASN1_OBJECT_new_null()) == NULL)
+		return NULL;
+	if ((o = OBJ_nid2obj(NID_code_sign)) == NULL ||
+	    sk_ASN1_OBJECT_push(eku, o) <= 0) {
+		sk_ASN1_OBJECT_free(eku);
+		return NULL;
+	}
+	return eku;
+}
+
 static void *
 make_key_usage(const struct ext_ctx *c)
 {
@@ -553,6 +596,12 @@ free_aki(void *v)
 	AUTHORITY_KEYID_free(v);
 }
 
+static void
+free_eku(void *v)
+{
+	sk_ASN1_OBJECT_pop_free(v, ASN1_OBJECT_free);
+}
+
 /* A root's extensions, in the order written (BR 7.1.2.1.2). */
 static const struct root_ext root_exts[] = {
 	{ "basicConstraints", NID_basic_constraints, 1,
@@ -564,6 +613,20 @@ static const struct root_ext root_exts[] = {
 	    make_aki, free_aki },
 };
 #define NROOT_EXTS	(sizeof(root_exts) / sizeof(root_exts[0]))
+
+/* A code-signing key's, in the same manner (docs/certificates.md). */
+static const struct root_ext code_exts[] = {
+	{ "basicConstraints", NID_basic_constraints, 1, make_not_ca,
+	    free_basic_constraints },
+	{ "keyUsage", NID_key_usage, 1, make_sign_usage, free_bit_string },
+	{ "extendedKeyUsage", NID_ext_key_usage, 0, make_code_signing,
+	    free_eku },
+	{ "subjectKeyIdentifier", NID_subject_key_identifier, 0, make_ski,
+	    free_octet_string },
+	{ "authorityKeyIdentifier", NID_authority_key_identifier, 0,
+	    make_aki, free_aki },
+};
+#define NCODE_EXTS	(sizeof(code_exts) / sizeof(code_exts[0]))
 
 /* RFC 5280 4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING's bits. */
 int
@@ -586,22 +649,27 @@ static int
 add_extensions(X509 *x, const struct kr_x509_request *req)
 {
 	struct ext_ctx c = { .req = req };
+	const struct root_ext *exts = root_exts;
+	size_t i, n = NROOT_EXTS;
 	char what[96];
 	void *v;
-	size_t i;
 	int r;
 
+	if (req->profile == KR_X509_PROFILE_CODE_SIGNING) {
+		exts = code_exts;
+		n = NCODE_EXTS;
+	}
 	if ((r = kr_x509_key_identifier(X509_get_X509_PUBKEY(x),
 	    c.ski)) != 0)
 		return r;
-	for (i = 0; i < NROOT_EXTS; i++) {
-		snprintf(what, sizeof(what), "root certificate: adding %s",
-		    root_exts[i].name);
-		if ((v = root_exts[i].make(&c)) == NULL)
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "certificate: adding %s",
+		    exts[i].name);
+		if ((v = exts[i].make(&c)) == NULL)
 			return kr_err_libcrypto(KR_ERR_X509_SIGN, what);
-		r = X509_add1_ext_i2d(x, root_exts[i].nid, v,
-		    root_exts[i].critical, X509V3_ADD_DEFAULT);
-		root_exts[i].free(v);
+		r = X509_add1_ext_i2d(x, exts[i].nid, v, exts[i].critical,
+		    X509V3_ADD_DEFAULT);
+		exts[i].free(v);
 		if (r != 1)
 			return kr_err_libcrypto(KR_ERR_X509_SIGN, what);
 	}
@@ -622,6 +690,12 @@ check_request(const struct kr_x509_request *req)
 		return kr_err_set(KR_ERR_X509_REQUEST, "root certificate: "
 		    "path length %d is negative; use -1 for no limit",
 		    req->path_len);
+	if (req->profile != KR_X509_PROFILE_ROOT_CA &&
+	    (req->profile != KR_X509_PROFILE_CODE_SIGNING ||
+	    req->path_len != -1))
+		return kr_err_set(KR_ERR_X509_REQUEST, "certificate profile %d "
+		    "(a code-signing certificate has no path length)",
+		    (int)req->profile);
 	return 0;
 }
 
@@ -712,6 +786,18 @@ set_fields(X509 *x, EVP_PKEY *key, const X509_NAME *name,
 	return r;
 }
 
+int
+kr_x509_sign_ctx(EVP_PKEY *key, EVP_MD_CTX **mctxp)
+{
+	const struct kr_x509_sig *prof = NULL;
+	int r;
+
+	*mctxp = NULL;
+	if ((r = kr_x509_sig_of(key, &prof)) != 0)
+		return r;
+	return kr_x509_sign_init(key, prof, mctxp);
+}
+
 static int
 sign(X509 *x, EVP_PKEY *key, const struct kr_x509_sig *prof)
 {
@@ -737,9 +823,27 @@ selfcheck_fail(const char *what)
  * Checks the signed certificate as a relying party would see it: decoded
  * from its DER.  *outp is the decoded certificate, set only on success.
  */
+/*
+ * The profile's marks: a root is a self-signed CA; a code signer is
+ * self-issued (OpenSSL calls only a certificate that may sign
+ * certificates self-signed) and signs code only.
+ */
+static int
+profile_ok(X509 *y, enum kr_x509_self_profile profile)
+{
+	uint32_t flags = X509_get_extension_flags(y);
+
+	if (profile == KR_X509_PROFILE_ROOT_CA)
+		return X509_check_ca(y) == 1 && (flags & EXFLAG_SS) != 0 &&
+		    X509_check_issued(y, y) == X509_V_OK;
+	return X509_check_ca(y) == 0 && (flags & EXFLAG_SI) != 0 &&
+	    X509_get_key_usage(y) == KU_DIGITAL_SIGNATURE &&
+	    X509_get_extended_key_usage(y) == XKU_CODE_SIGN;
+}
+
 static int
 self_check(X509 *x, EVP_PKEY *key, const struct kr_x509_sig *prof,
-    X509 **outp)
+    enum kr_x509_self_profile profile, X509 **outp)
 {
 	unsigned char *der = NULL, *der2 = NULL;
 	const unsigned char *p;
@@ -777,12 +881,10 @@ self_check(X509 *x, EVP_PKEY *key, const struct kr_x509_sig *prof,
 		    "verify");
 		goto out;
 	}
-	if (X509_check_ca(y) != 1 ||
-	    (X509_get_extension_flags(y) & EXFLAG_INVALID) != 0 ||
-	    (X509_get_extension_flags(y) & EXFLAG_SS) == 0 ||
-	    X509_check_issued(y, y) != X509_V_OK) {
-		r = selfcheck_fail("root certificate: OpenSSL does not find "
-		    "it a valid self-issued CA certificate");
+	if ((X509_get_extension_flags(y) & EXFLAG_INVALID) != 0 ||
+	    !profile_ok(y, profile)) {
+		r = selfcheck_fail("certificate: OpenSSL does not find it a "
+		    "valid self-issued certificate of its profile");
 		goto out;
 	}
 	*outp = y;
@@ -820,7 +922,7 @@ kr_x509_self_sign(EVP_PKEY *key, const struct kr_x509_request *req,
 	if ((r = set_fields(x, key, name, req)) != 0 ||
 	    (r = add_extensions(x, req)) != 0 ||
 	    (r = sign(x, key, prof)) != 0 ||
-	    (r = self_check(x, key, prof, &checked)) != 0)
+	    (r = self_check(x, key, prof, req->profile, &checked)) != 0)
 		goto out;
 	*certp = checked;
 	checked = NULL;

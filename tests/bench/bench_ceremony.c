@@ -12,75 +12,20 @@
  * Needs $KEYRITE (the binary) and $KR_TOP (the source tree); make bench
  * sets both.
  */
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "bench-run.h"
 
 #define RUNS	5
-
-struct sample {
-	double	wall;
-	double	cpu;
-};
-
-static int
-run(char *const argv[], struct sample *s)
-{
-	struct timespec a, b;
-	struct rusage ru;
-	int status, fd;
-	pid_t pid;
-
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	if ((pid = fork()) == 0) {
-		if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
-			dup2(fd, 1);
-			dup2(fd, 2);
-		}
-		execv(argv[0], argv);
-		_exit(127);
-	}
-	if (pid < 0 || wait4(pid, &status, 0, &ru) != pid)
-		return -1;
-	clock_gettime(CLOCK_MONOTONIC, &b);
-	s->wall = (double)(b.tv_sec - a.tv_sec) +
-	    (double)(b.tv_nsec - a.tv_nsec) / 1e9;
-	s->cpu = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
-	    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static double
-median(struct sample *s, int cpu)
-{
-	double v[RUNS];
-	int i;
-
-	for (i = 0; i < RUNS; i++)
-		v[i] = cpu ? s[i].cpu : s[i].wall;
-	qsort(v, RUNS, sizeof(v[0]), cmp);
-	return v[RUNS / 2];
-}
 
 static void
 line(const char *what, struct sample *s, double target)
 {
-	double w = median(s, 0), c = median(s, 1);
+	double w = median(s, RUNS, 0), c = median(s, RUNS, 1);
 
 	printf("%-34s %8.0f ms %8.0f ms %8.0f ms   %s\n", what, w * 1e3,
 	    c * 1e3, target * 1e3, c <= target ? (w <= target ?

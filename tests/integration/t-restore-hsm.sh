@@ -161,7 +161,7 @@ strace -f -qq -o /dev/null -e trace=write -e inject=write:signal=KILL:when=$n \
     --media "$T/media" --answers "$EX/key-restore-hsm.answers" \
     --set target_token=kill-hsm > "$T/kill.out" 2>&1 && fail "not killed"
 ASAN_OPTIONS=$asan_was
-TRK=$(ls -t "$T"/media/transcript-*.txt | head -1)
+TRK=$(ls -t "$T"/media/transcript-*[0-9a-f].txt | head -1)
 "$KEYRITE" verify "$TRK" > "$T/killverify.out" 2>&1 && fail "killed run sealed"
 grep -q "unsealed" "$T/killverify.out" || { cat "$T/killverify.out"
     fail "the killed transcript is not read as unsealed"; }

@@ -138,7 +138,7 @@ screen | grep -Eq "^ *\\+ $(echo "$S_HEX" | tr A-F a-f) +keyCompromise" ||
 snap crllist
 send n
 wait_for "CEREMONY (ABORTED|FAILED)" || fail "n did not stop the ceremony"
-TR=$(ls -t "$T"/media/transcript-*.txt | head -1)
+TR=$(ls -t "$T"/media/transcript-*[0-9a-f].txt | head -1)
 grep -q "reason=crl-not-confirmed" "$TR" || fail "crl-not-confirmed"
 grep -q " card-presented " "$TR" && fail "a card was used after n"
 leave_summary || fail "back to Home (crl)"

@@ -30,7 +30,8 @@ static X509 *root1, *root2;	/* the same subject, different keys */
 static void
 setup(void)
 {
-	struct kr_x509_request req = { "CN=CRL Root,O=Test", 3000, 1, 0 };
+	struct kr_x509_request req = { .subject = "CN=CRL Root,O=Test",
+	    .validity_days = 3000, .path_len = 1 };
 
 	cr_assert_eq(kr_harden_process(NULL), 0, "%s", kr_err_detail());
 	cr_assert_eq(kr_key_generate(kr_key_alg_find("ecdsa-p256"), &key1),

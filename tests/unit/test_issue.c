@@ -38,7 +38,8 @@ static X509 *root;		/* 3000 days, pathLen 1 */
 static void
 setup(void)
 {
-	struct kr_x509_request req = { "CN=Test Root,O=Test", 3000, 1, 0 };
+	struct kr_x509_request req = { .subject = "CN=Test Root,O=Test",
+	    .validity_days = 3000, .path_len = 1 };
 
 	cr_assert_eq(kr_harden_process(NULL), 0, "%s", kr_err_detail());
 	cr_assert_eq(kr_key_generate(kr_key_alg_find("ecdsa-p384"),

@@ -96,10 +96,10 @@ static const struct {
 	{ "above_maximum", "pin-attempts = 3", "pin-attempts = 11",
 	    "p.conf:12:16: pin-attempts = 11 is above the most keyrite "
 	    "accepts, 10" },
-	{ "unknown_algorithm", "ecdsa-p384 rsa-3072", "ecdsa-p384 rsa-2048",
-	    "p.conf:5:25: unknown algorithm 'rsa-2048'\nhint: algorithms: "
-	    "ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-3072, rsa-4096, ed25519, "
-	    "ed448" },
+	{ "unknown_algorithm", "ecdsa-p384 rsa-3072", "ecdsa-p384 rsa-1024",
+	    "p.conf:5:25: unknown algorithm 'rsa-1024'\nhint: algorithms: "
+	    "ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-2048, rsa-3072, rsa-4096, "
+	    "ed25519, ed448" },
 	{ "algorithm_twice", "ecdsa-p384 rsa-3072", "ecdsa-p384 ecdsa-p384",
 	    "p.conf:5:25: algorithm ecdsa-p384 is listed twice" },
 	{ "unknown_escrow", "escrow = required", "escrow = yes",

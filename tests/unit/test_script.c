@@ -273,9 +273,11 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, review-csr, sign-csr, "
-	    "review-crl, issue-crl, review-target, restore-key, wipe, "
-	    "seal-transcript, cosign-transcript, print-transcript" },
+	    "write-public-key, write-pubhash, write-csr, load-escrow, "
+	    "recover, prove-key, review-csr, sign-csr, review-crl, "
+	    "issue-crl, review-target, restore-key, review-release, "
+	    "sign-release, wipe, seal-transcript, cosign-transcript, "
+	    "print-transcript" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
 	    "t.ceremony:4:6: unknown verb 'generate-keys'\n"
@@ -286,9 +288,11 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, review-csr, sign-csr, "
-	    "review-crl, issue-crl, review-target, restore-key, wipe, "
-	    "seal-transcript, cosign-transcript, print-transcript" },
+	    "write-public-key, write-pubhash, write-csr, load-escrow, "
+	    "recover, prove-key, review-csr, sign-csr, review-crl, "
+	    "issue-crl, review-target, restore-key, review-release, "
+	    "sign-release, wipe, seal-transcript, cosign-transcript, "
+	    "print-transcript" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
 	    "t.ceremony:4:6: 'set-pin': PINs and PKCS#11 modules never go "
@@ -334,11 +338,11 @@ static const struct syntax_row syntax_rows[] = {
 	    "'ed2519'\n"
 	    "hint: did you mean 'ed25519'?" },
 	{ "unknown_algorithm_far", 0,
-	    H "step generate-key algorithm=dsa-2048\n" S A,
+	    H "step generate-key algorithm=dsa-1024\n" S A,
 	    "t.ceremony:4:29: generate-key algorithm=: unknown algorithm "
-	    "'dsa-2048'\n"
+	    "'dsa-1024'\n"
 	    "hint: algorithms: ecdsa-p256, ecdsa-p384, ecdsa-p521, "
-	    "rsa-3072, rsa-4096, ed25519, ed448" },
+	    "rsa-2048, rsa-3072, rsa-4096, ed25519, ed448" },
 	{ "not_a_plain_file_name", 0,
 	    H "step write-escrow name=../root-ca.escrow\n" S E,
 	    "t.ceremony:4:24: write-escrow name=: '../root-ca.escrow' is "
@@ -497,6 +501,28 @@ static const struct syntax_row syntax_rows[] = {
 	    "that uses the key: the key and its shares are wiped once no step "
 	    "needs them\n"
 	    "hint: add a step wipe after line 4, before seal-transcript" },
+	{ "class_param_missing", 0,
+	    "ceremony t\ndescription \"d\"\nkey-class ${kc}\n" E,
+	    "t.ceremony:3:11: key-class ${kc} needs a choice parameter kc\n"
+	    "hint: declare it: param NAME choice CLASS... default CLASS" },
+	{ "class_param_string", 0,
+	    "ceremony t\ndescription \"d\"\nkey-class ${kc}\n"
+	    "param kc string default root-ca\n" E,
+	    "t.ceremony:3:11: key-class ${kc} needs a choice parameter kc\n"
+	    "hint: declare it: param NAME choice CLASS... default CLASS" },
+	{ "class_param_not_a_class", 0,
+	    "ceremony t\ndescription \"d\"\nkey-class ${kc}\n"
+	    "param kc choice root-ca toaster default root-ca\n" E,
+	    "t.ceremony:3:11: choice 'toaster' of parameter kc is not a key "
+	    "class" },
+	{ "sign_release_unreviewed", 0,
+	    H "step load-escrow\n" S "step show-fingerprint\n" S
+	    "step recover\n" SC "step prove-key\n" S "step sign-release\n" S
+	    "step wipe\n" S E,
+	    "t.ceremony:16:6: sign-release signs only a release the witnesses "
+	    "reviewed, with a key proven to be the package's\n"
+	    "hint: add review-release (before recover) and prove-key before "
+	    "it" },
 	{ "wipe_before_last_use", 0,
 	    H "step load-escrow\n" S "step show-fingerprint\n" S
 	    "step recover\n" SC "step wipe\n" S "step prove-key\n" S E,
@@ -545,6 +571,26 @@ ParameterizedTest(size_t *i, script, syntax_error)
 }
 
 /* --- valid scripts -------------------------------------------------------- */
+
+Test(script, key_class_from_a_parameter)
+{
+	static const char text[] = "ceremony t\ndescription \"d\"\n"
+	    "key-class ${kc}\n"
+	    "param kc choice firmware-signing secure-boot "
+	    "default firmware-signing\n" E;
+	struct kr_script *s = NULL;
+
+	cr_assert_eq(kr_script_parse(text, strlen(text), "t.ceremony", &s), 0,
+	    "%s", kr_err_detail());
+	cr_assert_str_eq(s->key_class, "firmware-signing");
+	cr_assert_eq(kr_script_set_param(s, "kc", "secure-boot"), 0);
+	cr_assert_eq(kr_script_resolve(s), 0);
+	cr_assert_str_eq(s->key_class, "secure-boot", "the class follows the "
+	    "parameter");
+	cr_assert_eq(kr_script_set_param(s, "kc", "root-ca"),
+	    KR_ERR_SCRIPT_PARAM, "only a choice of the parameter");
+	kr_script_free(s);
+}
 
 static struct kr_script *
 parse_ok(const char *text)
@@ -661,10 +707,12 @@ Test(script, verbs_and_roles)
 	static const char *const want[] = { "selftest", "airgap-check",
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "split", "write-shares", "verify-shares", "write-escrow",
-	    "write-certificate", "load-escrow", "recover", "prove-key",
+	    "write-certificate", "write-public-key", "write-pubhash",
+	    "write-csr", "load-escrow", "recover", "prove-key",
 	    "review-csr", "sign-csr", "review-crl", "issue-crl",
-	    "review-target", "restore-key", "wipe", "seal-transcript",
-	    "cosign-transcript", "print-transcript" };
+	    "review-target", "restore-key", "review-release",
+	    "sign-release", "wipe", "seal-transcript", "cosign-transcript",
+	    "print-transcript" };
 	size_t i, n = sizeof(want) / sizeof(want[0]);
 
 	for (i = 0; i < n; i++)
