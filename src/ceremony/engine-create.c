@@ -130,7 +130,10 @@ new_escrow(struct kr_engine *e, unsigned int m, unsigned int n)
 	snprintf(e->escrow->policy_name, sizeof(e->escrow->policy_name), "%s",
 	    e->policy->name);
 	memcpy(e->escrow->policy_hash, kr_policy_sha256(e->policy), 32);
-	kr_escrow_now(e->escrow->created);
+	kr_escrow_time_format(kr_engine_now(e), e->escrow->created);
+	/* A key's cryptoperiod starts when it is made (docs/formats.md). */
+	kr_escrow_set_cryptoperiod(e->escrow, kr_engine_now(e),
+	    e->pclass->cryptoperiod_days);
 	for (i = 0; i < n; i++) {
 		snprintf(e->escrow->roster[i].name,
 		    sizeof(e->escrow->roster[i].name), "%s",

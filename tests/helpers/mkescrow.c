@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 
@@ -75,6 +76,7 @@ main(int argc, char **argv)
 	strcpy(e->policy_name, "default");
 	memset(e->policy_hash, 0x5a, sizeof(e->policy_hash));
 	kr_escrow_now(e->created);
+	kr_escrow_set_cryptoperiod(e, time(NULL), 1096);
 	for (i = 0; i < n; i++) {
 		snprintf(e->roster[i].name, sizeof(e->roster[i].name),
 		    "Custodian %u", i + 1);
