@@ -80,6 +80,15 @@ const struct kr_script_verb kr_script_verbs[] = {
 	{ .name = "prove-key", .roles = ADM | WIT, .flags = VERB_SECRET },
 	{ .name = "wipe", .roles = ADM | WIT },
 	{ .name = "seal-transcript", .roles = ADM },
+	/* The key's life (docs/scripts.md): */
+	{ .name = "import-key", .roles = ADM,
+	    .flags = VERB_MAKES_KEY | VERB_SECRET | VERB_KEY_KNOWN, .args = {
+	    { "file", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE },
+	    { "format", ARG_STRING, 0, "pkcs8", 0, 0, FEEDS_NONE },
+	    { "class", ARG_STRING, 0, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "destroy-shares", .roles = CUS },
+	{ .name = "attest-copies", .roles = ADM | WIT },
+	{ .name = "check-card", .roles = CUS, .flags = VERB_SECRET },
 };
 const size_t kr_script_nverbs = sizeof(kr_script_verbs) /
     sizeof(kr_script_verbs[0]);

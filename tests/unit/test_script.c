@@ -273,7 +273,8 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript" },
+	    "load-escrow, recover, prove-key, wipe, seal-transcript, "
+	    "import-key, destroy-shares, attest-copies, check-card" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
 	    "t.ceremony:4:6: unknown verb 'generate-keys'\n"
@@ -284,7 +285,8 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript" },
+	    "load-escrow, recover, prove-key, wipe, seal-transcript, "
+	    "import-key, destroy-shares, attest-copies, check-card" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
 	    "t.ceremony:4:6: 'set-pin': PINs and PKCS#11 modules never go "
@@ -640,7 +642,8 @@ Test(script, verbs_and_roles)
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "split", "write-shares", "verify-shares", "write-escrow",
 	    "write-certificate", "load-escrow", "recover", "prove-key",
-	    "wipe", "seal-transcript" };
+	    "wipe", "seal-transcript", "import-key", "destroy-shares",
+	    "attest-copies", "check-card" };
 	size_t i, n = sizeof(want) / sizeof(want[0]);
 
 	for (i = 0; i < n; i++)
