@@ -398,7 +398,11 @@ decode_key(struct kr_engine *e, const struct secret_file *f, const char *pass,
 		r = kr_key_from_pkcs8(plain, plainlen, keyp);
 	} else
 		r = kr_key_from_pkcs8(der, derlen, keyp);
-	if (r != 0)
+	if (r == KR_ERR_KEY_DECODE)
+		r = kr_err_set(r, "%s is not a PKCS#8 private key (%s); a key "
+		    "in another form (a traditional EC or RSA key) converts "
+		    "with openssl pkcs8 -topk8", im->path, kr_err_detail());
+	else if (r != 0)
 		r = kr_err_set(r, "%s: %s", im->path, kr_err_detail());
  out:
 	kr_secmem_free(der, derlen);

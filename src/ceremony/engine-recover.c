@@ -192,7 +192,8 @@ kr_engine_preflight_escrow(struct kr_engine *e,
 	if ((r = check_committed(e, path)) != 0 ||
 	    (r = kr_engine_preflight_lineage(e)) != 0)
 		return r;
-	if (cert != NULL && *cert != '\0')
+	/* "none": a key without a certificate (an imported one, say). */
+	if (cert != NULL && *cert != '\0' && strcmp(cert, "none") != 0)
 		return load_cert(e, cert);
 	return 0;
 }
