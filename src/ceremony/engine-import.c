@@ -271,15 +271,30 @@ raw_format(const char *fmt, int *hexp)
 	return NULL;
 }
 
+/* "an aes-256 key is 32 bytes", "an hmac-sha256 key is 32 to 64 bytes". */
+static void
+sizes(const struct kr_symkey_alg *alg, char *out, size_t outlen)
+{
+	if (kr_symkey_alg_min(alg) == kr_symkey_alg_max(alg))
+		snprintf(out, outlen, "an %s key is %zu bytes",
+		    kr_symkey_alg_name(alg), kr_symkey_alg_min(alg));
+	else
+		snprintf(out, outlen, "an %s key is %zu to %zu bytes",
+		    kr_symkey_alg_name(alg), kr_symkey_alg_min(alg),
+		    kr_symkey_alg_max(alg));
+}
+
 /* The raw key of f into *rawp (secmem of exactly *lenp bytes), checked. */
 static int
 raw_key(const struct secret_file *f, const struct kr_symkey_alg *alg, int hex,
     const char *path, uint8_t **rawp, size_t *lenp)
 {
 	uint8_t *raw = NULL, *exact = NULL;
+	char size[96];
 	size_t len = 0;
 	int r;
 
+	sizes(alg, size, sizeof(size));
 	*rawp = NULL;
 	*lenp = 0;
 	if ((raw = kr_secmem_alloc(KR_SYMKEY_MAX_BYTES)) == NULL)
@@ -295,20 +310,16 @@ raw_key(const struct secret_file *f, const struct kr_symkey_alg *alg, int hex,
 		}
 	} else {
 		if (f->len > KR_SYMKEY_MAX_BYTES) {
-			r = kr_err_set(KR_ERR_KEY_DECODE, "%s: %zu bytes; a "
-			    "%s key is %zu to %zu", path, f->len,
-			    kr_symkey_alg_name(alg), kr_symkey_alg_min(alg),
-			    kr_symkey_alg_max(alg));
+			r = kr_err_set(KR_ERR_KEY_DECODE, "%s: %zu bytes; %s",
+			    path, f->len, size);
 			goto out;
 		}
 		memcpy(raw, f->buf, f->len);
 		len = f->len;
 	}
 	if (len < kr_symkey_alg_min(alg) || len > kr_symkey_alg_max(alg)) {
-		r = kr_err_set(KR_ERR_KEY_DECODE, "%s holds a %zu-byte key; a "
-		    "%s key is %zu to %zu bytes", path, len,
-		    kr_symkey_alg_name(alg), kr_symkey_alg_min(alg),
-		    kr_symkey_alg_max(alg));
+		r = kr_err_set(KR_ERR_KEY_DECODE, "%s holds a %zu-byte key; %s",
+		    path, len, size);
 		goto out;
 	}
 	if ((exact = kr_secmem_alloc(len)) == NULL) {
