@@ -82,6 +82,10 @@ kr_engine_cryptoperiod_check(struct kr_engine *e, enum kr_engine_use use)
 		    "(docs/policy.md, Rotation)", p->source, id, end_text,
 		    -left);
 	}
+	/* Before the ceremony starts only a refusal is said; load-escrow
+	 * shows and records the rest. */
+	if (e->tr == NULL)
+		return 0;
 	if (now >= end)
 		kr_engine_notice(e, "the cryptoperiod of key %s... ended on "
 		    "%s, %lld days ago: this %s is allowed, but the key signs "
@@ -91,7 +95,7 @@ kr_engine_cryptoperiod_check(struct kr_engine *e, enum kr_engine_use use)
 		kr_engine_notice(e, "the cryptoperiod of key %s... ends on %s, "
 		    "in %lld days: plan its successor; after that date it "
 		    "signs nothing new", id, end_text, left);
-	if (e->tr == NULL || e->cp_recorded)
+	if (e->cp_recorded)
 		return 0;
 	e->cp_recorded = 1;
 	{
@@ -181,12 +185,16 @@ kr_engine_record_drill(struct kr_engine *e)
 	snprintf(interval, sizeof(interval), "%u",
 	    e->pclass->drill_interval_days);
 	snprintf(since, sizeof(since), "%lld", days);
-	if (due)
+	if (due && last != NULL)
 		kr_engine_notice(e, "a recovery drill of this key is overdue: "
-		    "%s %lld days ago, and the policy asks for one every %s "
-		    "days (drill-interval-days)", last ? "the last recovery on "
-		    "these media was" : "it was made, and no recovery is on "
-		    "these media,", days, interval);
+		    "the last recovery on these media was %lld days ago (%s), "
+		    "and the policy asks for one every %s days "
+		    "(drill-interval-days)", days, last->when, interval);
+	else if (due)
+		kr_engine_notice(e, "a recovery drill of this key is overdue: "
+		    "no recovery of it is on these media, and it was made %lld "
+		    "days ago; the policy asks for one every %s days "
+		    "(drill-interval-days)", days, interval);
 	{
 		struct kr_fact f[] = { { "last-recovery", last ? last->when :
 		    "none on these media" }, { "by", last ? last->ceremony :
