@@ -22,7 +22,7 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
-	python3
+	python3 faketime
 
 PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
 # The TUI's libraries: linked into the keyrite command only.
