@@ -190,10 +190,13 @@ integration: $(KEYRITE) $(HELPER_BINS) $(TEST_EXTRA)
 
 # Every kill point of a root-ca-create and a drill (make check runs a
 # sample in tests/integration/t-killsweep.sh); about 11 minutes here.
+# Then every kill point of a custodian-reshare (t-killsweep-reshare.sh).
 killsweep: deps
 	$(Q)$(MAKE) --no-print-directory $(KEYRITE)
 	$(Q)KEYRITE=$(abspath $(KEYRITE)) KR_TOP=$(CURDIR) \
 	    sh tests/integration/killsweep.sh full both
+	$(Q)KEYRITE=$(abspath $(KEYRITE)) KR_TOP=$(CURDIR) \
+	    sh tests/integration/killsweep-reshare.sh full
 
 # --- demo, bench, install ---------------------------------------------------
 
