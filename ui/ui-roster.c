@@ -87,8 +87,8 @@ draw_table(const struct kr_ui *ui, const char *table, int y, int bottom)
 		kr_ui_text(ui, y, 2, half, row == 0 ? KR_UI_TITLE :
 		    KR_UI_DIM, left);
 		kr_ui_text(ui, y, 4 + half, half, row == 0 ? KR_UI_TITLE :
-		    strstr(right, "not in a reader") ? KR_UI_BAD :
-		    KR_UI_NORMAL, right);
+		    strstr(right, " MISSING ") ? KR_UI_BAD : strstr(right,
+		    " NEW ") ? KR_UI_GOOD : KR_UI_NORMAL, right);
 		y++;
 		row++;
 		p = nl ? nl + 1 : p + len;

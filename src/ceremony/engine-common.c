@@ -282,17 +282,17 @@ reshare_table(const struct kr_engine *e, char *out, size_t outlen)
 	for (i = 0; i < rows && used < outlen; i++) {
 		if (i < p->n)
 			used += (size_t)snprintf(out + used, outlen - used,
-			    "%zu %s, card %s", i + 1, p->roster[i].name,
+			    "%zu %s, %s", i + 1, p->roster[i].name,
 			    p->roster[i].card);
 		used += (size_t)snprintf(out + used, outlen - used, "\t");
+		/* Which card is new shows first: names may be cut. */
 		if (i < e->ncustodians)
 			used += (size_t)snprintf(out + used, outlen - used,
-			    "%zu %s, card %s%s", i + 1, e->custodians[i].name,
-			    e->custodians[i].card,
-			    e->custodians[i].serial[0] == '\0' ? " (not in a "
-			    "reader)" : in_old_roster(p,
-			    e->custodians[i].serial) ? " (old card)" :
-			    " (new card)");
+			    "%zu %s %s, %s", i + 1,
+			    e->custodians[i].serial[0] == '\0' ? "MISSING" :
+			    in_old_roster(p, e->custodians[i].serial) ? "old" :
+			    "NEW", e->custodians[i].card,
+			    e->custodians[i].name);
 		if (used < outlen)
 			used += (size_t)snprintf(out + used, outlen - used,
 			    "\n");
