@@ -405,7 +405,7 @@ Test(escrow, no_kek_left_in_freed_memory, .init = setup)
 /* --- version 2: cryptoperiod, supersedes, symmetric keys, version 1 ---- */
 
 static char *
-read_corpus(const char *name, size_t *lenp)
+read_vector(const char *name, size_t *lenp)
 {
 	const char *top = getenv("KR_TOP");
 	char path[4096];
@@ -413,8 +413,8 @@ read_corpus(const char *name, size_t *lenp)
 	char *buf;
 	long n;
 
-	snprintf(path, sizeof(path), "%s/tests/fuzz/corpus/escrow/%s",
-	    top ? top : ".", name);
+	snprintf(path, sizeof(path), "%s/tests/vectors/%s", top ? top : ".",
+	    name);
 	cr_assert_not_null(f = fopen(path, "rb"), "open %s", path);
 	fseek(f, 0, SEEK_END);
 	n = ftell(f);
@@ -434,7 +434,7 @@ Test(escrow, version_1_still_read_and_reencoded, .init = setup)
 	size_t len, alen = 0;
 	time_t start, end;
 
-	text = read_corpus("ecdsa-p256-2-of-3.escrow", &len);
+	text = read_vector("escrow-v1-ecdsa-p256.escrow", &len);
 	cr_assert(strncmp(text, "keyrite-escrow: 1\n", 18) == 0, "a v1 seed");
 	cr_assert_eq(kr_escrow_parse(text, len, "v1.escrow", &e), 0,
 	    "v1 parse: %s", kr_err_detail());
