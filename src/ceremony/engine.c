@@ -628,8 +628,12 @@ check_policy(struct kr_engine *e)
 		return kr_err_set(KR_ERR_POLICY_VIOLATION, "%s: key class '%s' "
 		    "is not in the policy %s", e->script->source,
 		    e->key_class, e->policy->source);
-	/* An import is checked once the key file is read (its algorithm). */
-	if (uses_verb(e->script, "import-key"))
+	/*
+	 * An import is checked once the key file is read (its algorithm), a
+	 * ceremony on a package once the package is (its key class).
+	 */
+	if (uses_verb(e->script, "import-key") ||
+	    (uses_verb(e->script, "load-escrow") && e->escrow == NULL))
 		return 0;
 	if ((r = kr_policy_check(e->policy, &req, &v, &n)) == 0)
 		return 0;
@@ -788,8 +792,7 @@ script_use(const struct kr_script *s)
 static int
 use_package_class(struct kr_engine *e)
 {
-	if (e->escrow == NULL || strcmp(e->escrow->key_class,
-	    e->key_class) == 0)
+	if (e->escrow == NULL)
 		return 0;
 	e->key_class = e->escrow->key_class;
 	return check_policy(e);

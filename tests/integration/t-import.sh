@@ -8,7 +8,8 @@
 #     PKCS#8;
 #   - a 32-byte AES key (hex) for data-at-rest: its key check value is
 #     openssl's HMAC; a drill recovers it; the recovered bytes equal the
-#     source (cmp); an HMAC key in binary likewise;
+#     source (cmp), and again after a reshare to a new roster; an HMAC key
+#     in binary likewise;
 #   - an encrypted PKCS#8 (PEM) with the right passphrase; with a wrong
 #     one: refused after the policy's tries, no card written, recorded;
 #   - bad input, refused before any work (exit 7, nothing written): a file
@@ -121,6 +122,32 @@ grep -q "proof=key%20check%20value%20equal" \
 open_with_pkcs11_tool "$T/b/aes.escrow" "$T/aes.out.bin"
 cmp "$T/aes.bin" "$T/aes.out.bin" || fail "recovered AES key differs"
 echo "cmp: the recovered AES key (32 bytes) equals the source"
+
+echo "== the AES key reshared to a new roster keeps its bytes"
+{ people; echo "recover.cards = custodian-1, custodian-2"
+  echo "custodian.1.name = Dan Four"; echo "custodian.1.card = custodian-4"
+  echo "custodian.2.name = Eve Five"; echo "custodian.2.card = custodian-5"
+  echo "custodian.3.name = Carol One"; echo "custodian.3.card = custodian-1"
+  echo "retire.cards = custodian-1, custodian-2, custodian-3"; } > "$T/ar.txt"
+"$KEYRITE" run "$S/custodian-reshare.ceremony" --media "$T/b" \
+    --answers "$T/ar.txt" --rehearsal --set escrow=aes.escrow \
+    --set certificate=none --set new_escrow=aes2.escrow --set threshold=2 \
+    --set shares=3 > "$T/ar.out" 2>&1 || { cat "$T/ar.out"; fail "reshare AES"; }
+grep -q "^key-class: data-at-rest$" "$T/b/aes2.escrow" || fail "class kept"
+grep -q "^key-check: $kcv$" "$T/b/aes2.escrow" || fail "key check kept"
+k2=$(sed -n 's/^key-id: \(.\{32\}\).*/\1/p' "$T/b/aes2.escrow")
+t2=$(sed -n 's/^transcript: //p' "$T/b/aes2.escrow")
+for i in 4 5; do
+	pkcs11-tool --module "$M" --token-label "custodian-$i" --login \
+	    --pin "12340$i" --read-object --type data \
+	    --label "keyrite-share:$k2:$((i - 3)):$t2" \
+	    --application-label keyrite -o "$T/r$i.bin" 2>/dev/null ||
+	    fail "pkcs11-tool read new share on custodian-$i"
+done
+"$OPEN" "$T/b/aes2.escrow" "$T/aes2.out.bin" "$T/r4.bin" "$T/r5.bin" ||
+    fail "the new shares do not open the reshared package"
+cmp "$T/aes.bin" "$T/aes2.out.bin" || fail "the reshared AES key differs"
+echo "cmp: the AES key recovered from the new roster equals the source"
 
 echo "== a 48-byte HMAC key in binary"
 head -c 48 /dev/urandom > "$T/b/hmac.bin"
