@@ -22,7 +22,7 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
-	python3 python3-cryptography zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
+	python3 python3-cryptography faketime zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
 	libcups2-dev fonts-dejavu-core cups printer-driver-cups-pdf \
 	imagemagick sbsigntool osslsigncode shim-unsigned binutils
 
@@ -198,10 +198,13 @@ integration: $(KEYRITE) $(HELPER_BINS) $(TEST_EXTRA)
 
 # Every kill point of a root-ca-create and a drill (make check runs a
 # sample in tests/integration/t-killsweep.sh); about 11 minutes here.
+# Then every kill point of a custodian-reshare (t-killsweep-reshare.sh).
 killsweep: deps
 	$(Q)$(MAKE) --no-print-directory $(KEYRITE)
 	$(Q)KEYRITE=$(abspath $(KEYRITE)) KR_TOP=$(CURDIR) \
 	    sh tests/integration/killsweep.sh full both
+	$(Q)KEYRITE=$(abspath $(KEYRITE)) KR_TOP=$(CURDIR) \
+	    sh tests/integration/killsweep-reshare.sh full
 
 # --- demo, bench, install ---------------------------------------------------
 

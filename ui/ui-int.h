@@ -290,6 +290,7 @@ extern const struct kr_screen_ops kr_ui_pin_ops;
 extern const struct kr_screen_ops kr_ui_fingerprint_ops;
 extern const struct kr_screen_ops kr_ui_review_ops;
 extern const struct kr_screen_ops kr_ui_release_ops;
+extern const struct kr_screen_ops kr_ui_roster_ops;
 extern const struct kr_screen_ops kr_ui_abort_ops;
 extern const struct kr_screen_ops kr_ui_transcript_ops;
 extern const struct kr_screen_ops kr_ui_qr_ops;

@@ -258,7 +258,7 @@ fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 		ops = &kr_ui_fingerprint_ops;
 	else if (p->kind == KR_PROMPT_CONFIRM &&
 	    strncmp(p->id, "roll-call.", 10) == 0)
-		ops = &kr_ui_review_ops;
+		ops = p->table != NULL ? &kr_ui_roster_ops : &kr_ui_review_ops;
 	else if (p->kind == KR_PROMPT_CONFIRM &&
 	    strncmp(p->id, "csr.witness.", 12) == 0)
 		ops = &kr_ui_csr_ops;

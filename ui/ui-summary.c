@@ -115,10 +115,12 @@ sum_draw(const struct kr_ui *ui, const void *state)
 		kr_ui_text(ui, y, 4, w, KR_UI_BAD, "none was written");
 	} else {
 		kr_ui_text(ui, y++, 4, w, KR_UI_NORMAL, ui->transcript);
+		/* A card-check has no ceremony key: the card seals it. */
 		kr_ui_text(ui, y++, 4, w, run->result == 0 ? KR_UI_GOOD :
-		    KR_UI_WARN, run->result == 0 ? "sealed: signed by the "
-		    "ceremony key" : "unsealed: every record up to the stop "
-		    "is there");
+		    KR_UI_WARN, run->result != 0 ? "unsealed: every record up "
+		    "to the stop is there" : strcmp(run->name, "card-check") ==
+		    0 ? "sealed: signed by the custodian's card" : "sealed: "
+		    "signed by the ceremony key");
 		kr_ui_textf(ui, y++, 4, w, KR_UI_NORMAL, "SHA-256 %s",
 		    ss->sha);
 	}

@@ -69,12 +69,15 @@
 #define KR_ERR_ESCROW_INTEGRITY		-601	/* GCM tag did not verify */
 #define KR_ERR_ESCROW_VERSION		-602
 #define KR_ERR_ESCROW_KEY_MISMATCH	-603
+#define KR_ERR_ESCROW_SUPERSEDED	-604	/* a reshare replaced it */
+#define KR_ERR_KEY_DESTROYED		-605	/* a key-destroy ended it */
 
 /* Keys: -700 .. -799 */
 #define KR_ERR_KEY_ALGORITHM		-700
 #define KR_ERR_KEY_GENERATE		-701
 #define KR_ERR_KEY_MISMATCH		-702
 #define KR_ERR_KEY_DECODE		-703
+#define KR_ERR_KEY_PASSPHRASE		-704	/* an encrypted key would not open */
 
 /* X.509 certificates: -800 .. -899 */
 #define KR_ERR_X509_SUBJECT		-800	/* subject string rejected */
@@ -114,6 +117,7 @@
 #define KR_ERR_POLICY_SYNTAX		-1102	/* malformed policy file */
 #define KR_ERR_SCRIPT_PARAM		-1103	/* bad --set NAME=VALUE */
 #define KR_ERR_SCRIPT_NOT_REVIEWED	-1104	/* real ceremony, unreviewed file */
+#define KR_ERR_CRYPTOPERIOD_ENDED	-1105	/* the key may sign nothing new */
 
 /* Engine, media, transcript: -1200 .. -1299 */
 #define KR_ERR_ENGINE_STATE		-1200

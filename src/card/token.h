@@ -182,6 +182,18 @@ int	kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
 	    const uint8_t commitment[32], const char *ceremony);
 
 /*
+ * As kr_token_write_share(), for a reshare: the card may already hold one
+ * share of key_id, written by ceremony beside (the share this one
+ * supersedes, which stays until the reshare commits); any other share of
+ * key_id is KR_ERR_TOKEN_EXISTS naming the ceremony that wrote it.  The
+ * read-back looks at this ceremony's share only.
+ */
+int	kr_token_write_share_beside(struct kr_token_session *s,
+	    const uint8_t key_id[16], uint8_t x, const uint8_t *share,
+	    size_t len, const uint8_t commitment[32], const char *ceremony,
+	    const char *beside);
+
+/*
  * Reads the keyrite share objects on the card: of key_id when non-NULL,
  * else all of them.  *sharesp malloc()ed, values in secret memory; free
  * with kr_token_shares_free().  No share is success with *np = 0, but
@@ -199,6 +211,15 @@ int	kr_token_read_shares(struct kr_token_session *s,
  */
 int	kr_token_delete_share(struct kr_token_session *s,
 	    const uint8_t key_id[16]);
+
+/*
+ * The same for the shares of key_id written by ceremony only ("" names
+ * labels written before ceremony ids; NULL: every share of key_id), so
+ * that deleting a reshare's pending share leaves the share it would have
+ * replaced, and retiring a superseded share leaves the new one.
+ */
+int	kr_token_delete_share_of(struct kr_token_session *s,
+	    const uint8_t key_id[16], const char *ceremony);
 
 /*
  * Finds the card's custodian key pair (label "keyrite-custodian", ECDSA

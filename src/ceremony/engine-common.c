@@ -14,6 +14,7 @@
 #include "base/secmem.h"
 #include "crypto/key.h"
 #include "crypto/selftest.h"
+#include "crypto/symkey.h"
 #include "crypto/x509.h"
 #include "engine-int.h"
 #include "host/airgap.h"
@@ -230,6 +231,74 @@ check_cards(struct kr_engine *e, char *problems, size_t plen)
 	return 0;
 }
 
+static int
+script_has(const struct kr_engine *e, const char *verb)
+{
+	size_t i;
+
+	for (i = 0; i < e->script->nsteps; i++)
+		if (strcmp(e->script->steps[i].verb, verb) == 0)
+			return 1;
+	return 0;
+}
+
+/* A reshare: a package is loaded and split again for a new roster. */
+static int
+is_reshare(const struct kr_engine *e)
+{
+	return e->escrow != NULL && script_has(e, "split");
+}
+
+/* Whether card serial is in the package's roster (an old card). */
+static int
+in_old_roster(const struct kr_escrow *p, const char *serial)
+{
+	size_t i;
+
+	for (i = 0; serial[0] != '\0' && i < p->n; i++)
+		if (strcmp(p->roster[i].serial, serial) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A reshare's roll call: the old roster (the package's) and the new one
+ * side by side, as TAB-separated cells for the TUI and as text.
+ */
+static void
+reshare_table(const struct kr_engine *e, char *out, size_t outlen)
+{
+	const struct kr_escrow *p = e->escrow;
+	size_t i, used, rows = p->n > e->ncustodians ? p->n : e->ncustodians;
+
+	const char *m = "?";
+
+	for (i = 0; i < e->script->nsteps; i++)
+		if (strcmp(e->script->steps[i].verb, "split") == 0)
+			m = kr_script_arg(&e->script->steps[i], "threshold");
+	used = (size_t)snprintf(out, outlen, "Old roster: %u of %u (%s)\t"
+	    "New roster: %s of %zu\n", p->m, p->n, e->escrow_name, m,
+	    e->ncustodians);
+	for (i = 0; i < rows && used < outlen; i++) {
+		if (i < p->n)
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "%zu %s, %s", i + 1, p->roster[i].name,
+			    p->roster[i].card);
+		used += (size_t)snprintf(out + used, outlen - used, "\t");
+		/* Which card is new shows first: names may be cut. */
+		if (i < e->ncustodians)
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "%zu %s %s, %s", i + 1,
+			    e->custodians[i].serial[0] == '\0' ? "MISSING" :
+			    in_old_roster(p, e->custodians[i].serial) ? "old" :
+			    "NEW", e->custodians[i].card,
+			    e->custodians[i].name);
+		if (used < outlen)
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "\n");
+	}
+}
+
 static void
 roll_call_text(const struct kr_engine *e, const char *problems, char *out,
     size_t outlen)
@@ -241,6 +310,18 @@ roll_call_text(const struct kr_engine *e, const char *problems, char *out,
 	for (i = 0; i < e->nwitnesses && used < outlen; i++)
 		used += (size_t)snprintf(out + used, outlen - used,
 		    "Witness %zu: %s\n", i + 1, e->witnesses[i]);
+	if (is_reshare(e) && used < outlen)
+		used += (size_t)snprintf(out + used, outlen - used, "Old "
+		    "roster (%s, %u of %u), retired at the seal:\n",
+		    e->escrow_name, e->escrow->m, e->escrow->n);
+	for (i = 0; is_reshare(e) && i < e->escrow->n && used < outlen; i++)
+		used += (size_t)snprintf(out + used, outlen - used,
+		    "  %zu: %s, card %s serial %s\n", i + 1,
+		    e->escrow->roster[i].name, e->escrow->roster[i].card,
+		    e->escrow->roster[i].serial);
+	if (is_reshare(e) && used < outlen)
+		used += (size_t)snprintf(out + used, outlen - used, "New "
+		    "roster:\n");
 	for (i = 0; i < e->ncustodians && used < outlen; i++)
 		used += (size_t)snprintf(out + used, outlen - used,
 		    "Custodian %zu: %s, card %s%s%s\n", i + 1,
@@ -262,7 +343,7 @@ roll_call_text(const struct kr_engine *e, const char *problems, char *out,
 static int
 review_roll_call(struct kr_engine *e)
 {
-	char problems[1024], text[4096], refused[1100];
+	char problems[1024], text[8192], refused[1100], table[8192];
 	struct kr_prompt p;
 	struct kr_answer a;
 	size_t i, tries = 0;
@@ -273,7 +354,10 @@ review_roll_call(struct kr_engine *e)
 		if ((r = check_cards(e, problems, sizeof(problems))) != 0)
 			return r;
 		roll_call_text(e, problems, text, sizeof(text));
+		if (is_reshare(e))
+			reshare_table(e, table, sizeof(table));
 		memset(&p, 0, sizeof(p));
+		p.table = is_reshare(e) ? table : NULL;
 		p.kind = KR_PROMPT_CONFIRM;
 		p.id = problems[0] ? "roll-call.check" : "roll-call.confirm";
 		p.role = "administrator";
@@ -392,7 +476,8 @@ static int
 verb_roll_call(struct kr_engine *e, const struct kr_script_step *st)
 {
 	char reason[ENGINE_TEXT_MAX + 1], auth[ENGINE_TEXT_MAX + 1];
-	int r, need = !e->cfg.rehearsal;
+	/* Destroying a key is never held without saying why and who says so. */
+	int r, need = !e->cfg.rehearsal || script_has(e, "destroy-shares");
 
 	(void)st;
 	if ((r = kr_engine_ask_text(e, "operator.name", "administrator",
@@ -416,9 +501,10 @@ verb_roll_call(struct kr_engine *e, const struct kr_script_step *st)
 		r = 0;
 	}
 	if (r != 0)
-		return r == KR_ERR_ANSWER_MISSING ? kr_err_set(r, "%s; a real "
-		    "ceremony does not start without a reason and an "
-		    "authorization", kr_err_detail()) : r;
+		return r == KR_ERR_ANSWER_MISSING ? kr_err_set(r, "%s; %s does "
+		    "not start without a reason and an authorization",
+		    kr_err_detail(), e->cfg.rehearsal ? "a key-destroy, even "
+		    "in rehearsal," : "a real ceremony") : r;
 	if (reason[0] == '\0')
 		snprintf(reason, sizeof(reason), "rehearsal");
 	if (auth[0] == '\0')
@@ -444,6 +530,20 @@ fingerprint_text(struct kr_engine *e, int of_key, char *out, size_t outlen)
 		if ((r = kr_x509_fingerprint(e->cert, fp)) != 0)
 			return r;
 		kr_x509_fingerprint_text(fp, out, outlen);
+		return 0;
+	}
+	/* A symmetric key: its check value (docs/formats.md). */
+	if (e->escrow != NULL && e->escrow->symmetric) {
+		kr_x509_fingerprint_text(e->escrow->key_check, out, outlen);
+		return 0;
+	}
+	if (e->symkey != NULL) {
+		uint8_t check[KR_SYMKEY_CHECK_BYTES];
+
+		if ((r = kr_symkey_check(e->symkey, e->symkey_len,
+		    check)) != 0)
+			return r;
+		kr_x509_fingerprint_text(check, out, outlen);
 		return 0;
 	}
 	if (e->escrow != NULL) {
@@ -531,6 +631,9 @@ verb_wipe(struct kr_engine *e, const struct kr_script_step *st)
 {
 	(void)st;
 	kr_engine_wipe_kek(e);
+	kr_secmem_free(e->symkey, e->symkey_len);
+	e->symkey = NULL;
+	e->symkey_len = 0;
 	{
 		struct kr_fact f[] = { { "wiped", "kek shares" },
 		    { "kept", e->key ? "ceremony key, until the seal" :
@@ -546,6 +649,12 @@ verb_seal(struct kr_engine *e, const struct kr_script_step *st)
 	int r;
 
 	(void)st;
+	/* A card-check has no ceremony key: the custodian's card seals. */
+	if (e->key == NULL && e->seal_card != NULL) {
+		if ((r = kr_engine_watch_end(e)) != 0)
+			return r;
+		return kr_engine_seal_with_card(e);
+	}
 	if (e->key == NULL)
 		return kr_err_set(KR_ERR_ENGINE_STATE, "seal-transcript: no "
 		    "ceremony key to sign with (was it wiped by the recovery "
@@ -588,6 +697,10 @@ static const struct kr_engine_verb verbs[] = {
 	{ "sign-release",	kr_engine_verb_sign_release },
 	{ "wipe",		verb_wipe },
 	{ "seal-transcript",	verb_seal },
+	{ "import-key",		kr_engine_verb_import_key },
+	{ "destroy-shares",	kr_engine_verb_destroy_shares },
+	{ "attest-copies",	kr_engine_verb_attest_copies },
+	{ "check-card",		kr_engine_verb_check_card },
 	{ "cosign-transcript",	kr_engine_verb_cosign },
 	{ "print-transcript",	kr_engine_verb_print },
 };
@@ -612,6 +725,7 @@ static const struct {
 	{ "issue-crl",		kr_engine_preflight_crl },
 	{ "restore-key",	kr_engine_preflight_restore },
 	{ "review-release",	kr_engine_preflight_release },
+	{ "import-key",		kr_engine_preflight_import },
 };
 
 kr_engine_preflight_fn

@@ -96,7 +96,7 @@ kr_engine_bind_card(struct kr_engine *e, struct kr_token_session *s,
 
 /* One card's co-signature; a word for why not in *why. */
 static int
-cosign_one(struct kr_engine *e, const struct kr_engine_cosigner *c,
+cosign_one(struct kr_engine *e, struct kr_engine_cosigner *c,
     const char **why)
 {
 	struct kr_token_session *s = NULL;
@@ -148,6 +148,9 @@ cosign_one(struct kr_engine *e, const struct kr_engine_cosigner *c,
 	    (r = kr_transcript_cosign(e->tr, c->label, c->serial, spki, len,
 	    sig, siglen)) != 0)
 		goto out;
+	/* A reshare's old share goes while the card is here anyway. */
+	if ((r = kr_engine_retire_on(e, s, &info)) >= 0)
+		c->retired = r > 0 ? 2 : 1;
 	r = 0;
  out:
 	kr_token_close(s);

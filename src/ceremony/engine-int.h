@@ -15,6 +15,7 @@
 #include "clean.h"
 #include "crypto/escrow.h"
 #include "engine.h"
+#include "lineage.h"
 #include "policy.h"
 #include "record/transcript.h"
 #include "script.h"
@@ -39,6 +40,7 @@ struct kr_engine_cosigner {
 	char	name[ENGINE_NAME_MAX + 1];	/* the custodian, if known */
 	uint8_t	key_id[32];
 	int	done;		/* co-signed, or recorded as missing */
+	int	retired;	/* reshare: 1 card dealt with, 2 its old share deleted */
 };
 
 struct kr_engine_fw;
@@ -49,12 +51,28 @@ struct kr_engine_custodian {
 	char	serial[17];		/* found at the roll-call check */
 };
 
+/* escrow-import: what preflight read of the key file (engine-import.c). */
+struct kr_engine_import {
+	char		 file[129];		/* on the first medium */
+	char		 path[4096];
+	uint8_t		 sha256[32];		/* of the file's bytes */
+	char		 format[32];		/* the format argument */
+	char		 kind[32];		/* pkcs8, pkcs8-encrypted, raw */
+	char		 algorithm[64];
+	uint8_t		 key_id[32];		/* asymmetric: SHA-256 SPKI */
+	uint8_t		 key_check[32];		/* symmetric */
+	int		 symmetric;
+	int		 encrypted;
+};
+
 struct kr_engine {
 	struct kr_engine_config		 cfg;
 	struct kr_frontend		 fe;
 	struct kr_script		*script;
 	struct kr_policy		*policy;
 	const struct kr_policy_class	*pclass;
+	/* The class worked on: the script's, an import's, the package's. */
+	const char			*key_class;
 	struct kr_media			*media;
 	struct kr_transcript		*tr;
 	struct kr_token_module		*mod;
@@ -120,6 +138,19 @@ struct kr_engine {
 	size_t				 nplanned;
 	/* A release to sign, read and hashed before the first card. */
 	struct kr_engine_fw		*fw;
+	/* The key's life (engine-lifecycle.c, engine-import.c). */
+	struct kr_escrow		*old_escrow;	/* reshare: superseded */
+	uint8_t				 old_escrow_sha256[32];
+	struct kr_lineage		 lineage;	/* the media's history */
+	int				 cp_recorded;	/* status recorded */
+	int				 rolling_forward; /* after the seal */
+	uint8_t				*symkey;	/* secmem: symmetric */
+	size_t				 symkey_len;
+	struct kr_engine_import		*import;
+	struct kr_token_session		*seal_card;	/* card-check */
+	struct kr_token_info		 seal_card_info;
+	uint8_t				*seal_card_spki;
+	size_t				 seal_card_spki_len;
 
 	/* The air gap, watched from the air-gap check on (engine-watch.c). */
 	struct kr_engine_watch		*watch;
@@ -210,6 +241,65 @@ int	kr_engine_watch(struct kr_engine *e);
 int	kr_engine_watch_prompt(void *ctx);	/* kr_prompt.watch */
 int	kr_engine_watch_end(struct kr_engine *e);
 void	kr_engine_watch_stop(struct kr_engine *e);
+
+/*
+ * engine-lifecycle.c: a key's life after it is made.
+ *
+ * kr_engine_cryptoperiod_check() is what every verb that uses a loaded
+ * key calls, in its preflight (from check_inputs(), so that a refusal
+ * comes before any card: exit 7) and when it runs: use says what for.
+ * It compares the engine's clock with the package's cryptoperiod
+ * (docs/policy.md, "Rotation"): within 90 days of its end it shows a
+ * notice and records cryptoperiod-warning (once, when a transcript
+ * exists); after the end it refuses KR_ENGINE_USE_SIGN with
+ * KR_ERR_CRYPTOPERIOD_ENDED, saying when it ended and what is still
+ * allowed, and only warns for the other uses.  No package loaded: 0.
+ */
+enum kr_engine_use {
+	KR_ENGINE_USE_SIGN,	/* new certificates, firmware, signatures */
+	KR_ENGINE_USE_CRL,	/* a CRL: allowed after the end */
+	KR_ENGINE_USE_MAINTAIN,	/* drill, card check, reshare, destroy */
+};
+int	kr_engine_cryptoperiod_check(struct kr_engine *e,
+	    enum kr_engine_use use);
+/*
+ * The package e->escrow against the media's sealed history (lineage.h):
+ * refused when its key was destroyed or a reshare superseded it (naming
+ * the successor).  Fills e->lineage.  From kr_engine_preflight_escrow().
+ */
+int	kr_engine_preflight_lineage(struct kr_engine *e);
+/* load-escrow's record of the last recovery against drill-interval-days. */
+int	kr_engine_record_drill(struct kr_engine *e);
+/* After the seal of a reshare: old shares deleted from cards presented. */
+void	kr_engine_retire_old_shares(struct kr_engine *e);
+/*
+ * After a reshare's seal, on a card open and logged in for its
+ * co-signature: deletes the old share the reshare retired, if the card
+ * holds one, so that its custodian presents it once.  1 deleted, 0 none
+ * there (or not a reshare), else an error (the card keeps it; shown).
+ */
+int	kr_engine_retire_on(struct kr_engine *e, struct kr_token_session *s,
+	    const struct kr_token_info *info);
+/* The reshare's records of what it supersedes (write-escrow). */
+int	kr_engine_record_supersedes(struct kr_engine *e, const char *name,
+	    const uint8_t sha256[32]);
+/* card-check: seals with the custodian card's key (verb_seal). */
+int	kr_engine_seal_with_card(struct kr_engine *e);
+void	kr_engine_seal_card_close(struct kr_engine *e);
+int	kr_engine_verb_destroy_shares(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_attest_copies(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_check_card(struct kr_engine *,
+	    const struct kr_script_step *);
+
+/* engine-import.c: escrow-import. */
+int	kr_engine_preflight_import(struct kr_engine *e,
+	    const struct kr_script_step *st);
+int	kr_engine_verb_import_key(struct kr_engine *,
+	    const struct kr_script_step *);
+/* The import-key step's class= argument, or NULL. */
+const char	*kr_engine_import_class(const struct kr_script *s);
 
 /* engine-create.c and engine-recover.c: the verbs. */
 struct kr_engine_verb {

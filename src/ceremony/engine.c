@@ -185,12 +185,17 @@ kr_engine_record(struct kr_engine *e, const char *event, const char *actor,
 	if (e->tr == NULL)
 		return 0;
 	/*
-	 * After the seal (while cards co-sign) the chain is closed: what
-	 * happens is shown, not recorded; a missing co-signature gets its
-	 * line in the signature block instead.
+	 * After the seal (while cards co-sign, or a reshare retires old
+	 * shares) the chain is closed: what happens is shown, not recorded;
+	 * a missing co-signature gets its line in the signature block.
 	 */
-	if (!kr_transcript_sealed(e->tr) &&
-	    (r = kr_transcript_append(e->tr, event, actor, facts, n,
+	if (kr_transcript_sealed(e->tr)) {
+		if (e->rolling_forward)
+			kr_engine_notice(e, "(after the seal, not recorded) %s",
+			    event);
+		return 0;
+	}
+	if ((r = kr_transcript_append(e->tr, event, actor, facts, n,
 	    NULL)) != 0)
 		return r;
 	memset(&ev, 0, sizeof(ev));
@@ -592,6 +597,9 @@ kr_engine_wipe_secrets(struct kr_engine *e)
 {
 	EVP_PKEY_free(e->key);
 	e->key = NULL;
+	kr_secmem_free(e->symkey, e->symkey_len);
+	e->symkey = NULL;
+	e->symkey_len = 0;
 	kr_engine_wipe_kek(e);
 	e->key_deadline = 0;
 }
@@ -664,6 +672,8 @@ apply_sets(struct kr_engine *e)
 	return kr_script_resolve(e->script);
 }
 
+static int	uses_verb(const struct kr_script *, const char *);
+
 static int
 check_policy(struct kr_engine *e)
 {
@@ -674,11 +684,21 @@ check_policy(struct kr_engine *e)
 
 	memset(&req, 0, sizeof(req));
 	kr_script_policy_request(e->script, &req);
-	if ((e->pclass = kr_policy_class(e->policy, e->script->key_class)) ==
-	    NULL)
+	if (e->key_class == NULL)
+		e->key_class = kr_engine_import_class(e->script) != NULL ?
+		    kr_engine_import_class(e->script) : e->script->key_class;
+	req.key_class = e->key_class;
+	if ((e->pclass = kr_policy_class(e->policy, e->key_class)) == NULL)
 		return kr_err_set(KR_ERR_POLICY_VIOLATION, "%s: key class '%s' "
 		    "is not in the policy %s", e->script->source,
-		    e->script->key_class, e->policy->source);
+		    e->key_class, e->policy->source);
+	/*
+	 * An import is checked once the key file is read (its algorithm), a
+	 * ceremony on a package once the package is (its key class).
+	 */
+	if (uses_verb(e->script, "import-key") ||
+	    (uses_verb(e->script, "load-escrow") && e->escrow == NULL))
+		return 0;
 	if ((r = kr_policy_check(e->policy, &req, &v, &n)) == 0)
 		return 0;
 	msg[0] = '\0';
@@ -700,6 +720,8 @@ output_estimate(const char *verb)
 		return 64u << 10;
 	if (strcmp(verb, "write-escrow") == 0)
 		return 256u << 10;
+	if (strcmp(verb, "check-card") == 0)
+		return 0;
 	return 1u << 20;
 }
 
@@ -879,9 +901,50 @@ static int
 open_module(struct kr_engine *e)
 {
 	if (!uses_verb(e->script, "write-shares") &&
-	    !uses_verb(e->script, "recover"))
+	    !uses_verb(e->script, "recover") &&
+	    !uses_verb(e->script, "check-card"))
 		return 0;
 	return kr_token_module_open(e->cfg.module, &e->mod);
+}
+
+/*
+ * What the script does with a loaded key, for the cryptoperiod check:
+ * signing new things is refused after the cryptoperiod, a CRL and the
+ * key's maintenance are not (docs/policy.md, "Rotation").  Verbs that
+ * sign belong in this table.
+ */
+static enum kr_engine_use
+script_use(const struct kr_script *s)
+{
+	static const struct {
+		const char		*verb;
+		enum kr_engine_use	 use;
+	} uses[] = {
+		{ "sign-csr", KR_ENGINE_USE_SIGN },
+		{ "sign-release", KR_ENGINE_USE_SIGN },
+		{ "restore-key", KR_ENGINE_USE_SIGN },	/* to sign online */
+		{ "issue-crl", KR_ENGINE_USE_CRL },
+	};
+	enum kr_engine_use use = KR_ENGINE_USE_MAINTAIN;
+	size_t i;
+
+	for (i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
+		if (uses_verb(s, uses[i].verb) && uses[i].use < use)
+			use = uses[i].use;
+	return use;
+}
+
+/*
+ * A loaded package works on its own key class: the policy that governs
+ * it (quorum for a reshare, recovery window, cryptoperiod) is its class's.
+ */
+static int
+use_package_class(struct kr_engine *e)
+{
+	if (e->escrow == NULL)
+		return 0;
+	e->key_class = e->escrow->key_class;
+	return check_policy(e);
 }
 
 /* Every step's own preflight (engine-common.c), in script order. */
@@ -897,7 +960,9 @@ check_inputs(struct kr_engine *e)
 		    e->script->steps[i].verb)) != NULL &&
 		    (r = check(e, &e->script->steps[i])) != 0)
 			return r;
-	return 0;
+	if ((r = use_package_class(e)) != 0)
+		return r;
+	return kr_engine_cryptoperiod_check(e, script_use(e->script));
 }
 
 int
@@ -1276,7 +1341,12 @@ kr_engine_run(struct kr_engine *e)
 	}
 	kr_engine_wipe_secrets(e);
 	/* Committed: from here on, outputs are only ever published. */
-	return publish(e);
+	if ((r = publish(e)) != 0)
+		return r;
+	/* A reshare's roll-forward: the old shares, from the cards shown. */
+	kr_engine_retire_old_shares(e);
+	kr_err_clear();
+	return 0;
  fail:
 	pending_cards(e, pending, sizeof(pending));
 	kr_engine_wipe_secrets(e);
@@ -1333,6 +1403,10 @@ kr_engine_free(struct kr_engine *e)
 	X509_free(e->cert);
 	kr_escrow_free(e->escrow);
 	kr_engine_fw_free(e->fw);
+	kr_engine_seal_card_close(e);
+	kr_escrow_free(e->old_escrow);
+	kr_lineage_free(&e->lineage);
+	free(e->import);
 	kr_transcript_close(e->tr);
 	kr_token_module_close(e->mod);
 	kr_media_close(e->media);

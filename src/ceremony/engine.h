@@ -79,6 +79,13 @@ struct kr_prompt {
 	 */
 	int			(*watch)(void *ctx);
 	void			*watch_ctx;
+	/*
+	 * CONFIRM prompts that review a list (a reshare's roll call: the old
+	 * roster beside the new): the same content as text, as lines of
+	 * TAB-separated cells, the first line the headings, for a frontend
+	 * that lays it out in columns.  NULL otherwise.
+	 */
+	const char		*table;
 };
 
 /*

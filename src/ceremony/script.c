@@ -116,6 +116,15 @@ const struct kr_script_verb kr_script_verbs[] = {
 	{ .name = "sign-release", .roles = ADM, .flags = VERB_SECRET, .args = {
 	    { "record", ARG_FILENAME, 0, "release-signed.txt", 0, 0,
 	    FEEDS_NONE } } },
+	/* The key's life (docs/scripts.md): */
+	{ .name = "import-key", .roles = ADM,
+	    .flags = VERB_MAKES_KEY | VERB_SECRET | VERB_KEY_KNOWN, .args = {
+	    { "file", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE },
+	    { "format", ARG_STRING, 0, "pkcs8", 0, 0, FEEDS_NONE },
+	    { "class", ARG_STRING, 0, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "destroy-shares", .roles = CUS },
+	{ .name = "attest-copies", .roles = ADM | WIT },
+	{ .name = "check-card", .roles = CUS, .flags = VERB_SECRET },
 	{ .name = "wipe", .roles = ADM | WIT },
 	{ .name = "seal-transcript", .roles = ADM },
 	{ .name = "cosign-transcript", .roles = ADM | CUS,

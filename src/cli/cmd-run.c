@@ -36,18 +36,25 @@ missing(const struct batch *b, const struct kr_prompt *p)
 	    p->id);
 }
 
-/* recover.card.<k> may come from the list recover.cards = a, b, c. */
+/*
+ * <step>.card.<k> (recover, retire, destroy) may come from the list
+ * <step>.cards = a, b, c.
+ */
 static int
 card_from_list(const struct batch *b, const char *id, char *out,
     size_t outlen)
 {
-	const char *list = kr_answers_get(b->answers, "recover.cards");
+	const char *dot = strstr(id, ".card."), *list;
+	char key[64];
 	unsigned long k;
 	size_t len;
 
-	if (list == NULL || strncmp(id, "recover.card.", 13) != 0)
+	if (dot == NULL || (size_t)(dot - id) + 7 > sizeof(key))
 		return -1;
-	k = strtoul(id + 13, NULL, 10);
+	snprintf(key, sizeof(key), "%.*s.cards", (int)(dot - id), id);
+	if ((list = kr_answers_get(b->answers, key)) == NULL)
+		return -1;
+	k = strtoul(dot + 6, NULL, 10);
 	while (k > 1 && list != NULL) {
 		list = strchr(list, ',');
 		if (list != NULL)

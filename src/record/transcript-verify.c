@@ -789,16 +789,20 @@ seal_cut(const struct reader *rd)
 
 /*
  * Every card the chain binds is expected to co-sign (the same card bound
- * twice counts once).
+ * twice counts once), except a card whose key sealed the transcript: its
+ * seal is its signature (a card check, sealed by the custodian's card).
  */
 static void
-expect_bound(const struct reader *rd, struct kr_transcript_summary *sum)
+expect_bound(const struct reader *rd, const struct seal *seal,
+    struct kr_transcript_summary *sum)
 {
 	struct kr_transcript_expected *x;
 	size_t i;
 
 	for (i = 0; i < rd->nbound &&
 	    sum->nexpected < KR_TRANSCRIPT_COSIGN_MAX; i++) {
+		if (memcmp(rd->bound[i].key_id, seal->key_id, 32) == 0)
+			continue;
 		if (expected_card(sum, rd->bound[i].label,
 		    strlen(rd->bound[i].label), rd->bound[i].serial,
 		    strlen(rd->bound[i].serial)) != NULL)
@@ -919,7 +923,7 @@ kr_transcript_verify(const char *text, size_t len, const char *source,
 		goto out;
 	copy(s->algorithm, sizeof(s->algorithm), kr_key_alg_name(seal.alg),
 	    strlen(kr_key_alg_name(seal.alg)));
-	expect_bound(&rd, s);
+	expect_bound(&rd, &seal, s);
 	memcpy(s->signer_key_id, seal.key_id, 32);
 	if ((r = read_signatures(&rd, &seal, cert_spki, cert_spki_len,
 	    s)) != 0)

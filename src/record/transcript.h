@@ -144,6 +144,23 @@ int		 kr_transcript_sealed(const struct kr_transcript *t);
 int	kr_transcript_seal(struct kr_transcript *t, const EVP_PKEY *key);
 
 /*
+ * Signs msg[len] as kr_key_sign() does for the key whose public key the
+ * sealer gave; *sigp malloc()ed.  Returns 0 or an error with its detail.
+ */
+typedef int (*kr_transcript_signer)(void *ctx, const uint8_t *msg,
+    size_t len, uint8_t **sigp, size_t *siglenp);
+
+/*
+ * As kr_transcript_seal(), for a key that is not in memory (a custodian
+ * card's P-256 key seals a card-check): spki is the sealing key's DER
+ * SubjectPublicKeyInfo (an algorithm keyrite manages), sign(ctx, ...)
+ * makes the signature, which is verified against spki before anything is
+ * written.
+ */
+int	kr_transcript_seal_signer(struct kr_transcript *t, const uint8_t *spki,
+	    size_t spkilen, kr_transcript_signer sign, void *ctx);
+
+/*
  * The message the ceremony key signs, NUL-terminated in out:
  * "keyrite-transcript-seal <ceremony-id> <64 hex of final>\n".  Returns
  * its length (without the NUL).

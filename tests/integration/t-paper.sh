@@ -205,7 +205,7 @@ cmp "$T/hand.txt" "$T/t.txt" || fail "by hand: bytes differ"
 grep -q "^sha256: $sha$" "$T/hand.out" || fail "by hand: sha256"
 [ "$(sh "$T/check-transcript.sh" "$T/hand.txt" | tail -1)" = OK ] ||
     fail "check-transcript.sh on the paper copy"
-set -- $(ls "$T"/r150/*.png | sed "${first}d")
+set -- $(ls "$T"/r150/*.png | sed "$((rpages + 2))d")	# the same page
 out=$(sh "$T/read-paper.sh" "$T/hand2.txt" "$@"); rc=$?
 [ $rc = 1 ] || fail "by hand, a page missing: exit $rc"
 k=$lo

@@ -30,7 +30,7 @@ wait_for "CEREMONIES" "5 present:" || fail "home"
 snap home
 golden home || fail "the Home screen differs from its golden capture"
 $KR_TMUX resize-window -t kr -x 100 -y 30
-wait_for "^ REHEARSAL .{70,} UTC$" "Recover an escrowed key from its package and a quorum of custodian cards, prove" ||
+wait_for "^ REHEARSAL .{70,} UTC$" "One custodian checks their own card alone: the share.s checksum and commitment in the escrow$" ||
     fail "no relayout at 100x30"
 $KR_TMUX resize-window -t kr -x 60 -y 20
 wait_for "needs a terminal of at least 80x25" "60x20" ||
@@ -102,7 +102,7 @@ tui_stop
 
 # --- colour: TERM=linux; and keyrite without arguments ---------------------
 tui_start 80 25 "cd $T && TERM=linux LANG=C.UTF-8 $KEYRITE" || fail "tmux linux"
-wait_for "CEREMONIES" "key-recovery-drill" || fail "keyrite alone did not start the TUI"
+wait_for "CEREMONIES" "choose +Enter +open" || fail "keyrite alone did not start the TUI"
 $KR_TMUX capture-pane -e -p -t kr > "$T/linux.esc"
 grep -Eq "$(printf '\033')\\[([0-9]+;)*4[0-7]m" "$T/linux.esc" ||
     fail "linux: no colour"

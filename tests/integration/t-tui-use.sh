@@ -63,8 +63,8 @@ use_start() { # use_start SCRIPT
 # Home keeps its selection: back to the first ceremony before choosing.
 home_top() {
 	wait_for "CEREMONIES" || return 1
-	send Up Up Up Up Up Up Up Up
-	wait_for "^  [>▶] key-recovery-drill\$"
+	send Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up
+	wait_for "^  [>▶] card-check\$"	# the first, by name
 }
 
 cards() { # three custodians' cards

@@ -450,3 +450,78 @@ Test(engine, fingerprint_without_a_certificate_is_the_key_id, .init = setup,
 	key_id_fact(escrow, fact, sizeof(fact));
 	cr_assert(file_has(t, fact), "generate: %s not in %s", fact, t);
 }
+
+/*
+ * Rotation (docs/policy.md): the engine's cryptoperiod check, at the
+ * package's clock.  A use that signs new things is refused after the end,
+ * naming the date; a CRL and the key's maintenance are not; before the
+ * last 90 days nothing is said.  White-box: the verbs that sign (issues
+ * 12, 13) call kr_engine_cryptoperiod_check() from engine-int.h.
+ */
+#include "ceremony/engine-int.h"
+
+Test(engine, cryptoperiod_refuses_signing_after_its_end, .init = setup,
+    .fini = teardown)
+{
+	struct kr_engine_config cfg;
+	struct fe f;
+	struct kr_frontend fe = { ask, NULL, &f };
+	struct kr_engine *e = NULL;
+	char media[128];
+	int r;
+
+	snprintf(media, sizeof(media), "%s/media", dir);
+	memset(&f, 0, sizeof(f));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.script_path = "ceremony-scripts/key-recovery-drill.ceremony";
+	cfg.media_dirs[0] = media;
+	cfg.nmedia = 1;
+	cfg.rehearsal = 1;
+	cfg.clock = fake_clock;
+	/* root-ca: 7305 days.  A day after the end: */
+	clock_offset = (time_t)7306 * 86400;
+	cr_assert_eq(kr_engine_new(&cfg, &fe, &e), 0, "a drill after the end "
+	    "is maintenance: %s", kr_err_detail());
+	r = kr_engine_cryptoperiod_check(e, KR_ENGINE_USE_SIGN);
+	cr_assert_eq(r, KR_ERR_CRYPTOPERIOD_ENDED, "signing after the end: r=%d",
+	    r);
+	cr_assert_not_null(strstr(kr_err_detail(), "it signs nothing new. "
+	    "CRLs can still be issued with it, and it can be reshared or "
+	    "destroyed"), "why: %s", kr_err_detail());
+	cr_assert_not_null(strstr(kr_err_detail(), "ended on "), "%s",
+	    kr_err_detail());
+	cr_assert_eq(kr_engine_cryptoperiod_check(e, KR_ENGINE_USE_CRL), 0,
+	    "a CRL after the end");
+	cr_assert_eq(kr_engine_cryptoperiod_check(e, KR_ENGINE_USE_MAINTAIN),
+	    0, "maintenance after the end");
+	kr_engine_free(e);
+	e = NULL;
+	/* In the last 90 days: allowed. */
+	clock_offset = (time_t)(7305 - 30) * 86400;
+	cr_assert_eq(kr_engine_new(&cfg, &fe, &e), 0, "new");
+	cr_assert_eq(kr_engine_cryptoperiod_check(e, KR_ENGINE_USE_SIGN), 0,
+	    "signing 30 days before the end: %s", kr_err_detail());
+	kr_engine_free(e);
+	clock_offset = 0;
+}
+
+Test(engine, cryptoperiod_warning_is_recorded_by_a_drill, .init = setup,
+    .fini = teardown)
+{
+	char media[128], t[4096];
+	struct fe f;
+
+	snprintf(media, sizeof(media), "%s/media", dir);
+	memset(&f, 0, sizeof(f));
+	f.cards = "custodian-1,custodian-2,custodian-3";
+	clock_offset = (time_t)(7305 - 10) * 86400;
+	cr_assert_eq(run("ceremony-scripts/key-recovery-drill.ceremony", media,
+	    &f, t, sizeof(t)), 0, "drill: %s", kr_err_detail());
+	clock_offset = 0;
+	cr_assert(file_has(t, " cryptoperiod-warning engine end="), "no "
+	    "warning recorded in %s", t);
+	cr_assert(file_has(t, " use=maintain action=allowed "), "use");
+	cr_assert(file_has(t, " drill-status engine last-recovery=none%20on%20"
+	    "these%20media "), "drill status");
+	cr_assert(file_has(t, " drill-due=yes "), "a drill 20 years on is due");
+}

@@ -276,7 +276,8 @@ static const struct syntax_row syntax_rows[] = {
 	    "write-public-key, write-pubhash, write-csr, load-escrow, "
 	    "recover, prove-key, review-csr, sign-csr, review-crl, "
 	    "issue-crl, review-target, restore-key, review-release, "
-	    "sign-release, wipe, seal-transcript, cosign-transcript, "
+	    "sign-release, import-key, destroy-shares, attest-copies, "
+	    "check-card, wipe, seal-transcript, cosign-transcript, "
 	    "print-transcript" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
@@ -291,7 +292,8 @@ static const struct syntax_row syntax_rows[] = {
 	    "write-public-key, write-pubhash, write-csr, load-escrow, "
 	    "recover, prove-key, review-csr, sign-csr, review-crl, "
 	    "issue-crl, review-target, restore-key, review-release, "
-	    "sign-release, wipe, seal-transcript, cosign-transcript, "
+	    "sign-release, import-key, destroy-shares, attest-copies, "
+	    "check-card, wipe, seal-transcript, cosign-transcript, "
 	    "print-transcript" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
@@ -711,7 +713,8 @@ Test(script, verbs_and_roles)
 	    "write-csr", "load-escrow", "recover", "prove-key",
 	    "review-csr", "sign-csr", "review-crl", "issue-crl",
 	    "review-target", "restore-key", "review-release",
-	    "sign-release", "wipe", "seal-transcript", "cosign-transcript",
+	    "sign-release", "import-key", "destroy-shares", "attest-copies",
+	    "check-card", "wipe", "seal-transcript", "cosign-transcript",
 	    "print-transcript" };
 	size_t i, n = sizeof(want) / sizeof(want[0]);
 

@@ -34,7 +34,7 @@ done
 { printf '\001'; cat "$TOP/ceremony-scripts/policy.conf"; } > "$C/script/policy"
 
 # --- escrow packages and the shares split from their KEKs -------------------
-for spec in ecdsa-p256:2:3 ed25519:2:2; do
+for spec in ecdsa-p256:2:3 ed25519:2:2 aes-256:2:3; do
 	alg=${spec%%:*}; mn=${spec#*:}; m=${mn%:*}; n=${mn#*:}
 	mkdir "$T/$alg"
 	"$TOOLS/helpers/mkescrow" "$T/$alg" "$alg" "$m" "$n" "$KEK" >/dev/null
@@ -54,6 +54,9 @@ for spec in ecdsa-p256:2:3 ed25519:2:2; do
 	{ printf '\001'; cat "$T/$alg/share-2.bin"; } \
 	    > "$C/share/$alg-share-2-fixsum"
 done
+
+# Format version 1, which keyrite still reads (tests/vectors/).
+cp "$TOP/tests/vectors/escrow-v1-ecdsa-p256.escrow" "$C/escrow/v1-ecdsa-p256-2-of-3.escrow"
 
 # Variants the helper does not write, edited so that they still parse (the
 # GCM tag no longer matches, which opening must notice): a transcript id
