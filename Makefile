@@ -61,11 +61,11 @@ KR_LDFLAGS = $(LDHARDEN) $(LDSAN) $(LDFLAGS)
 KR_LDLIBS = $(PKG_LDLIBS) -lpthread $(LDLIBS)
 
 # src/ holds one folder per layer, lowest first (docs/architecture.md):
-# base, host, crypto, card, record, ceremony; ui/ sits above ceremony and
+# base, host, crypto, card, record, audit, ceremony; ui/ sits above ceremony and
 # src/cli/ (the keyrite command) above ui/.  Headers are included as
 # "layer/name.h" (-Isrc), or bare from their own folder;
 # tests/check-layers.sh keeps every include pointing down.
-LAYERS = base host crypto card record ceremony
+LAYERS = base host crypto card record audit ceremony
 # The engine library is every layer's *.c; the command is src/cli/.
 CMD_SRCS = $(wildcard src/cli/*.c)
 LIB_SRCS = $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
