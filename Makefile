@@ -24,7 +24,7 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
 	python3 zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
 	libcups2-dev fonts-dejavu-core cups printer-driver-cups-pdf \
-	imagemagick
+	imagemagick faketime python3-jsonschema chromium
 
 PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
 # The TUI's libraries: linked into the keyrite command only.

@@ -533,6 +533,7 @@ kr_audit_render_json(const struct kr_audit *a, char **textp, size_t *lenp)
 
 	memset(&w, 0, sizeof(w));
 	w.a = a;
+	w.first = 1;
 	open_(&w, NULL, "{");
 	str(&w, "schema", KR_AUDIT_SCHEMA);
 	str(&w, "judged_at", a->at_text);

@@ -13,6 +13,8 @@
  * 1 when the archive or an output cannot be read or written, 2 on a bad
  * command line.
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,6 +169,21 @@ render_to(const struct kr_audit *a, const char *path,
 	return r;
 }
 
+/* Outputs are checked before any work: never overwritten. */
+static int
+absent(const char *path)
+{
+	struct stat st;
+	char buf[4 * 4096 + 1];
+
+	if (path == NULL || lstat(path, &st) != 0)
+		return 0;
+	fprintf(stderr, "keyrite: audit: %s exists: keyrite never overwrites "
+	    "a file; name another one\n", kr_printable(path, buf,
+	    sizeof(buf)));
+	return -1;
+}
+
 struct args {
 	struct kr_audit_options	 opt;
 	const char		*json, *html;
@@ -258,6 +275,14 @@ cmd_audit(int argc, char **argv)
 	}
 	if (parse(argc, argv, &g) != 0) {
 		rc = kr_cmd_usage(&kr_cmd_audit_entry);
+		goto out;
+	}
+	if (absent(g.json) != 0 || absent(g.html) != 0 ||
+	    (g.json != NULL && g.html != NULL && strcmp(g.json, g.html) == 0)) {
+		if (g.json != NULL && g.html != NULL &&
+		    strcmp(g.json, g.html) == 0)
+			fprintf(stderr, "keyrite: audit: --json and --html name "
+			    "one file\n");
 		goto out;
 	}
 	if ((r = kr_audit_new(&g.opt, &a)) != 0) {
