@@ -32,7 +32,7 @@ static const char style[] =
 "border-bottom:1px solid #d0d7de}h3{font-size:16px;margin:20px 0 6px}"
 "table{border-collapse:collapse;width:100%;margin:6px 0}"
 "th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;"
-"vertical-align:top}th{background:#f6f8fa}td.mono{white-space:nowrap}"
+"vertical-align:top}th{background:#f6f8fa}td.code{white-space:nowrap;font-family:ui-monospace,monospace;font-size:12px}"
 ".high{background:#ffebe9;color:#82071e;font-weight:bold}"
 ".medium{background:#fff8c5;color:#7d4e00;font-weight:bold}"
 ".low{background:#ddf4ff;color:#0a3069}"
@@ -123,7 +123,7 @@ findings(struct kr_buf *b, const struct kr_audit *a)
 		const char *sev = kr_audit_severity_name(f->severity);
 
 		kr_buf_printf(b, "<tr><td>%zu</td><td class=\"%s\">%s</td>"
-		    "<td class=\"mono\">%s</td><td>", i + 1, sev, sev, f->code);
+		    "<td class=\"code\">%s</td><td>", i + 1, sev, sev, f->code);
 		esc(b, f->text);
 		kr_buf_puts(b, "</td><td>");
 		cite(b, a, &f->ref);
