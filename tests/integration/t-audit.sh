@@ -302,6 +302,15 @@ t=r["transcripts"]; assert len(t) == 1 and t[0]["paper"] == "only" and \
 t[0]["status"] == "good", t' "$T/q.json" || { cat "$T/q.out"; fail "--scan alone"; }
 echo "ok 5 - --scan reads a paper record, and matches it with its file"
 
+# An escrow package without the transcript that made it: unvouched.
+mkdir "$T/lone"
+cp "$ARCH/A/root-ca.escrow" "$ARCH/A/root-ca.pem" "$T/lone/"
+"$KEYRITE" audit "$T/lone" --at "$AT" --json "$T/l.json" > "$T/l.out" 2>&1; rc=$?
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1]));
+c=[f["code"] for f in r["findings"]]; assert c == ["escrow-unvouched"], c' \
+    "$T/l.json" && [ $rc = 10 ] || { cat "$T/l.out"; fail "a lone escrow package: exit $rc"; }
+echo "ok 6 - an escrow package no transcript vouches for is a finding"
+
 # --- the HTML -----------------------------------------------------------------
 H="$T/report.html"
 # Self-contained: no address to fetch, no script, a CSP that forbids any.
@@ -314,7 +323,7 @@ grep -q "Content-Security-Policy" "$H" || fail "no CSP in the HTML"
 grep -q 'id="findings"' "$H" || fail "no findings section"
 awk '/id="findings"/ { f = NR } /id="keys"/ { k = NR } END { exit !(f && k && f < k) }' "$H" ||
     fail "the findings do not come first"
-echo "ok 6 - the HTML is one file: no external resource, findings first, a timeline per key"
+echo "ok 7 - the HTML is one file: no external resource, findings first, a timeline per key"
 
 CHROME=$(command -v chromium || command -v chromium-browser || true)
 if [ -z "$CHROME" ]; then
@@ -342,5 +351,5 @@ fi
 px=$(convert "$T/shot.png" -fill black +opaque '#1f6feb' -fill white -opaque '#1f6feb' \
     -format '%[fx:int(mean*w*h)]' info:)
 [ "$px" -ge 200 ] || fail "the screenshot shows no timeline ($px drill pixels)"
-echo "ok 7 - chromium renders the report without errors; the screenshot shows $px timeline pixels"
+echo "ok 8 - chromium renders the report without errors; the screenshot shows $px timeline pixels"
 echo "audit: all checks passed (report: $LOGS/audit-report.*)"
