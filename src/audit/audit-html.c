@@ -32,7 +32,9 @@ static const char style[] =
 "border-bottom:1px solid #d0d7de}h3{font-size:16px;margin:20px 0 6px}"
 "table{border-collapse:collapse;width:100%;margin:6px 0}"
 "th,td{border:1px solid #d0d7de;padding:3px 6px;text-align:left;"
-"vertical-align:top}th{background:#f6f8fa}td.code{white-space:nowrap;font-family:ui-monospace,monospace;font-size:12px}"
+"vertical-align:top}th{background:#f6f8fa}"
+"td.code{white-space:nowrap;font-family:ui-monospace,monospace;"
+"font-size:12px}"
 ".high{background:#ffebe9;color:#82071e;font-weight:bold}"
 ".medium{background:#fff8c5;color:#7d4e00;font-weight:bold}"
 ".low{background:#ddf4ff;color:#0a3069}"
@@ -175,8 +177,9 @@ ticks(struct kr_buf *b, const struct axis *ax)
 		if (x - last < 36)
 			continue;
 		last = x;
-		kr_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" "
-		    "stroke=\"#8c959f\"/><text x=\"%d\" y=\"%d\" font-size=\"11\" "
+		kr_buf_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" "
+		    "y2=\"%d\" stroke=\"#8c959f\"/><text x=\"%d\" y=\"%d\" "
+		    "font-size=\"11\" "
 		    "text-anchor=\"middle\" fill=\"#57606a\">%s</text>", x,
 		    AXIS_Y - 4, x, AXIS_Y + 4, x, AXIS_Y + 17, y);
 	}
@@ -268,10 +271,10 @@ timeline(struct kr_buf *b, const struct kr_audit *a,
 	if (k->has_cryptoperiod &&
 	    kr_audit_parse_date(k->cp_start, &cs) == 0 &&
 	    kr_audit_parse_date(k->cp_end, &ce) == 0) {
-		snprintf(title, sizeof(title), "cryptoperiod %s .. %s", k->cp_start,
-		    k->cp_end);
-		band(b, &ax, cs, ce < ax.t1 ? ce : ax.t1, AXIS_Y + 24, "#aceebb",
-		    title);
+		snprintf(title, sizeof(title), "cryptoperiod %s .. %s",
+		    k->cp_start, k->cp_end);
+		band(b, &ax, cs, ce < ax.t1 ? ce : ax.t1, AXIS_Y + 24,
+		    "#aceebb", title);
 		if (ce < ax.t1) {
 			snprintf(title, sizeof(title), "past the cryptoperiod "
 			    "since %s", k->cp_end);
@@ -317,8 +320,9 @@ legend(struct kr_buf *b)
 	    "height=\"14\"><circle cx=\"7\" cy=\"7\" r=\"5\" fill=\"#0550ae\"/>"
 	    "</svg> drill, <svg width=\"14\" height=\"14\"><rect width=\"11\" "
 	    "height=\"11\" fill=\"#8250df\"/></svg> use, <svg width=\"14\" "
-	    "height=\"14\"><polygon points=\"7,0 14,13 0,13\" fill=\"#bf8700\"/>"
-	    "</svg> reshare, <svg width=\"14\" height=\"14\"><rect width=\"12\" "
+	    "height=\"14\"><polygon points=\"7,0 14,13 0,13\" "
+	    "fill=\"#bf8700\"/></svg> reshare, <svg width=\"14\" "
+	    "height=\"14\"><rect width=\"12\" "
 	    "height=\"12\" fill=\"#1f2328\"/></svg> destruction, <svg "
 	    "width=\"14\" height=\"14\"><path d=\"M2 2l10 10m0 -10l-10 10\" "
 	    "stroke=\"#cf222e\" stroke-width=\"3\"/></svg> did not complete "
@@ -424,7 +428,8 @@ uses(struct kr_buf *b, const struct kr_audit *a, const struct kr_audit_key *k)
 		for (j = 0; j < t->nacts && t->in_window; j++) {
 			if (n++ == 0)
 				kr_buf_puts(b, "<table><tr><th>When</th><th>"
-				    "Event</th><th>What</th><th>Where</th></tr>");
+				    "Event</th><th>What</th><th>Where</th>"
+				    "</tr>");
 			kr_buf_printf(b, "<tr><td>%s</td><td>%s</td><td "
 			    "class=\"mono\">", t->started, t->acts[j].event);
 			esc(b, t->acts[j].detail);
@@ -456,9 +461,9 @@ keys(struct kr_buf *b, const struct kr_audit *a)
 		esc(b, k->key_class[0] ? k->key_class : "class unknown");
 		kr_buf_puts(b, " ");
 		esc(b, k->algorithm);
-		kr_buf_printf(b, "%s (%zu ceremon%s)</h3>\n", k->destroyed >= 0 ?
-		    ", destroyed" : "", k->nevents, k->nevents == 1 ? "y" :
-		    "ies");
+		kr_buf_printf(b, "%s (%zu ceremon%s)</h3>\n",
+		    k->destroyed >= 0 ? ", destroyed" : "", k->nevents,
+		    k->nevents == 1 ? "y" : "ies");
 		timeline(b, a, k);
 		key_facts(b, a, k);
 		uses(b, a, k);

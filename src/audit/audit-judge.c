@@ -309,7 +309,8 @@ gather_keys(struct kr_audit *a)
 	}
 	for (i = 0; i < a->nescrows; i++)
 		if (a->escrows[i].ok)
-			a->escrows[i].key = key_index(a, a->escrows[i].key_id, 1);
+			a->escrows[i].key = key_index(a,
+			    a->escrows[i].key_id, 1);
 	for (i = 0; i < a->ntranscripts; i++) {
 		struct kr_audit_transcript *t = &a->transcripts[i];
 
@@ -631,12 +632,13 @@ judge_keys(struct kr_audit *a)
 				    policy_sha256, a->transcripts[k->created].
 				    policy_sha256, 32) == 0;
 			if (!reported)
-				kr_audit_find(a, "policy-unknown", KR_AUDIT_LOW,
+				kr_audit_find(a, "policy-unknown",
+				    KR_AUDIT_LOW,
 				    &a->transcripts[k->created].ref, (int)i,
-				    k->created, "the policy in force when key %s "
-				    "was created is not in the archive (give it "
-				    "with --policy): its cryptoperiod cannot be "
-				    "judged", id);
+				    k->created, "the policy in force when "
+				    "key %s was created is not in the "
+				    "archive (give it with --policy): its "
+				    "cryptoperiod cannot be judged", id);
 		}
 	}
 }

@@ -395,7 +395,8 @@ one_record(struct kr_audit *a, struct kr_audit_transcript *t,
 		break;
 	case ACT_PROVE:
 		t->proven = ref;
-		if ((v = fact(f, "use")) != NULL && strncmp(v, "none", 4) == 0 &&
+		if ((v = fact(f, "use")) != NULL &&
+		    strncmp(v, "none", 4) == 0 &&
 		    t->kind == KR_AUDIT_KIND_OTHER)
 			t->kind = KR_AUDIT_KIND_DRILL;
 		free(v);
@@ -450,7 +451,8 @@ classify(struct kr_audit_transcript *t)
 		else if (strcmp(t->acts[i].event, "card-checked") != 0)
 			use = 1;
 	}
-	if (t->kind == KR_AUDIT_KIND_CREATE || t->kind == KR_AUDIT_KIND_IMPORT ||
+	if (t->kind == KR_AUDIT_KIND_CREATE ||
+	    t->kind == KR_AUDIT_KIND_IMPORT ||
 	    t->kind == KR_AUDIT_KIND_CARD_CHECK)
 		return;
 	if (destroy)

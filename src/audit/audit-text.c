@@ -356,8 +356,8 @@ one_key(struct kr_buf *b, const struct kr_audit *a,
 		    "?");
 		kr_buf_puts(b, ")\n");
 	} else
-		kr_buf_puts(b, "  cryptoperiod  unknown (the creating policy is "
-		    "not in the archive)\n");
+		kr_buf_puts(b, "  cryptoperiod  unknown (the creating policy "
+		    "is not in the archive)\n");
 	if (k->last_recovery_at[0] != '\0') {
 		kr_buf_printf(b, "  last recovery %s (%s), %ld days before "
 		    "%.10s; drill interval %u days: %s",
@@ -374,7 +374,8 @@ one_key(struct kr_buf *b, const struct kr_audit *a,
 	for (i = 0; i < k->ncerts; i++) {
 		const struct kr_audit_cert *x = &a->certs[k->certs[i]];
 
-		kr_buf_puts(b, i == 0 ? "  certificate   " : "                ");
+		kr_buf_puts(b, i == 0 ? "  certificate   " :
+		    "                ");
 		put(b, x->subject);
 		kr_buf_printf(b, ", valid to %.10s", x->not_after);
 		cite(b, a, &x->ref);
@@ -445,8 +446,8 @@ access_entry(struct kr_buf *b, const struct kr_audit *a,
 		kr_buf_puts(b, "\n");
 		return;
 	}
-	kr_buf_printf(b, "    co-signatures %u of %u present", t->cosign_present,
-	    t->cosign_expected);
+	kr_buf_printf(b, "    co-signatures %u of %u present",
+	    t->cosign_present, t->cosign_expected);
 	cite(b, a, &t->end_ref);
 	kr_buf_puts(b, "\n");
 	for (i = 0; i < t->nmissing; i++) {

@@ -114,7 +114,7 @@ struct kr_audit_person {
 struct kr_audit_missing {
 	char			*label;
 	char			*serial;
-	char			*reason;	/* the cosignature-missing line's,
+	char			*reason;	/* from cosignature-missing,
 						   or "" */
 	struct kr_audit_ref	 ref;		/* its custodian-key-bound */
 };
@@ -191,8 +191,8 @@ struct kr_audit_transcript {
 	struct kr_audit_ref	 staged_escrow_ref;
 	char			 key_at[KR_AUDIT_TIME_BYTES]; /* key_ref's */
 	int			 in_window;	/* --from/--to */
-	int			 prev;		/* chain: the one before, or -1 */
-	int			 next;		/* chain: the one after, or -1 */
+	int			 prev;		/* chain: the one before */
+	int			 next;		/* chain: the one after */
 	enum kr_audit_link	 link;
 };
 
@@ -206,8 +206,8 @@ struct kr_audit_key {
 	char			 created_at[KR_AUDIT_TIME_BYTES];
 	unsigned int		 threshold;
 	unsigned int		 shares;
-	int			 escrow;	/* escrows[]: the newest, or -1 */
-	int			*events;	/* transcripts[], oldest first */
+	int			 escrow;	/* escrows[]: the newest */
+	int			*events;	/* transcripts[], oldest 1st */
 	size_t			 nevents;
 	/* The last sealed recovery (drill or use), else the creation. */
 	int			 last_recovery;	/* transcripts[] or -1 */
@@ -262,7 +262,7 @@ struct kr_audit_cert {
 	int			 key;		/* whose key it is, or -1 */
 	int			 signer;	/* keys[] whose signature it
 						   carries, or -1 */
-	int			 recorded;	/* a transcript names its hash */
+	int			 recorded;	/* a transcript names it */
 	void			*x;		/* X509 * or X509_CRL * */
 };
 

@@ -38,7 +38,8 @@ help(void)
 	    "docs/auditor-guide.md explains each finding.\n\n"
 	    "  --from DATE       only ceremonies started on or after DATE\n"
 	    "  --to DATE         only ceremonies started on or before DATE\n"
-	    "                    (DATE: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC)\n"
+	    "                    (DATE: YYYY-MM-DD or\n"
+	    "                    YYYY-MM-DDTHH:MM:SSZ, UTC)\n"
 	    "  --key KEYID       only this key (its id, or its first 8+ hex\n"
 	    "                    digits) and its ceremonies\n"
 	    "  --at DATE         judge drills and cryptoperiods at DATE, not\n"
@@ -49,8 +50,8 @@ help(void)
 	    "                    the drill interval for every key (default:\n"
 	    "                    the policy's, else %u days)\n"
 	    "  --scan            also read paper records: each PDF, and the\n"
-	    "                    images (PNG, JPEG, PNM) of each folder, as the\n"
-	    "                    QR codes of one transcript\n"
+	    "                    images (PNG, JPEG, PNM) of each folder, as\n"
+	    "                    the QR codes of one transcript\n"
 	    "  --json FILE       write the report as JSON\n"
 	    "                    (docs/audit-report.schema.json)\n"
 	    "  --html FILE       write the report as one self-contained HTML\n"
@@ -281,8 +282,8 @@ cmd_audit(int argc, char **argv)
 	    (g.json != NULL && g.html != NULL && strcmp(g.json, g.html) == 0)) {
 		if (g.json != NULL && g.html != NULL &&
 		    strcmp(g.json, g.html) == 0)
-			fprintf(stderr, "keyrite: audit: --json and --html name "
-			    "one file\n");
+			fprintf(stderr, "keyrite: audit: --json and --html "
+			    "name one file\n");
 		goto out;
 	}
 	if ((r = kr_audit_new(&g.opt, &a)) != 0) {

@@ -217,8 +217,8 @@ make_archive(const char *dir)
 		if (i < KEYS) {
 			snprintf(path, sizeof(path), "%s/k%d", dir, i);
 			mkdir(path, 0755);
-			snprintf(path, sizeof(path), "%s/k%d/transcript-%04d.txt",
-			    dir, i, i);
+			snprintf(path, sizeof(path),
+			    "%s/k%d/transcript-%04d.txt", dir, i, i);
 		}
 		if (ceremony(path, i % KEYS, i < KEYS, i > 0, prev) != 0 ||
 		    kr_transcript_file_sha256(path, prev) != 0)
