@@ -24,7 +24,8 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
 	python3 python3-cryptography faketime zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
 	libcups2-dev fonts-dejavu-core cups printer-driver-cups-pdf \
-	imagemagick sbsigntool osslsigncode shim-unsigned binutils
+	imagemagick sbsigntool osslsigncode shim-unsigned binutils \
+	python3-jsonschema chromium
 
 PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
 # The TUI's libraries: linked into the keyrite command only.
@@ -61,11 +62,11 @@ KR_LDFLAGS = $(LDHARDEN) $(LDSAN) $(LDFLAGS)
 KR_LDLIBS = $(PKG_LDLIBS) -lpthread $(LDLIBS)
 
 # src/ holds one folder per layer, lowest first (docs/architecture.md):
-# base, host, crypto, card, record, ceremony; ui/ sits above ceremony and
+# base, host, crypto, card, record, audit, ceremony; ui/ sits above ceremony and
 # src/cli/ (the keyrite command) above ui/.  Headers are included as
 # "layer/name.h" (-Isrc), or bare from their own folder;
 # tests/check-layers.sh keeps every include pointing down.
-LAYERS = base host crypto card record ceremony
+LAYERS = base host crypto card record audit ceremony
 # The engine library is every layer's *.c; the command is src/cli/.
 CMD_SRCS = $(wildcard src/cli/*.c)
 LIB_SRCS = $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))

@@ -24,6 +24,7 @@
 					   failed (see message) */
 #define KR_EXIT_INCOMPLETE	9	/* verify: sealed and intact, but an
 					   expected co-signature is missing */
+#define KR_EXIT_FINDINGS	10	/* audit: a finding of severity high */
 
 /* Flags for struct kr_cmd_entry. */
 #define KR_CMD_SECRETS		0x1	/* harden the process before running */
@@ -41,6 +42,7 @@ extern const struct kr_cmd_entry kr_cmd_airgap_check_entry;
 extern const struct kr_cmd_entry kr_cmd_escrow_entry;
 extern const struct kr_cmd_entry kr_cmd_run_entry;
 extern const struct kr_cmd_entry kr_cmd_verify_entry;
+extern const struct kr_cmd_entry kr_cmd_audit_entry;
 extern const struct kr_cmd_entry kr_cmd_print_entry;
 extern const struct kr_cmd_entry kr_cmd_rehearsal_cards_entry;
 extern const struct kr_cmd_entry kr_cmd_version_entry;
