@@ -62,7 +62,7 @@ review_yes || fail "roster review"
 ack 4 && ack 5 || fail "steps 4-5"
 fingerprint || fail "fingerprint"
 ack 6 || fail "step 6"
-for c in 4 5; do
+for c in 3 4 5; do
 	wait_for "PRESENT A CARD" || fail "recover card $c"
 	card "custodian-$c" && pin "custodian-$c" "12340$c" || fail "recover $c"
 done
