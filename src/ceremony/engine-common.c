@@ -576,6 +576,10 @@ static const struct kr_engine_verb verbs[] = {
 	{ "issue-crl",		kr_engine_verb_issue_crl },
 	{ "review-target",	kr_engine_verb_review_target },
 	{ "restore-key",	kr_engine_verb_restore_key },
+	{ "review-cross",	kr_engine_verb_review_csr },
+	{ "cross-sign",		kr_engine_verb_sign_csr },
+	{ "review-ocsp",	kr_engine_verb_review_ocsp },
+	{ "sign-ocsp",		kr_engine_verb_sign_ocsp },
 	{ "wipe",		verb_wipe },
 	{ "seal-transcript",	verb_seal },
 	{ "cosign-transcript",	kr_engine_verb_cosign },
@@ -601,6 +605,8 @@ static const struct {
 	{ "sign-csr",		kr_engine_preflight_sign },
 	{ "issue-crl",		kr_engine_preflight_crl },
 	{ "restore-key",	kr_engine_preflight_restore },
+	{ "cross-sign",		kr_engine_preflight_cross },
+	{ "sign-ocsp",		kr_engine_preflight_ocsp },
 };
 
 kr_engine_preflight_fn

@@ -1220,6 +1220,7 @@ kr_engine_free(struct kr_engine *e)
 	kr_engine_watch_stop(e);
 	kr_engine_sign_free(e);
 	kr_engine_crl_free(e);
+	kr_engine_ocsp_free(e);
 	kr_engine_restore_free(e);
 	X509_free(e->cert);
 	kr_escrow_free(e->escrow);

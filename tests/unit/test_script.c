@@ -274,7 +274,8 @@ static const struct syntax_row syntax_rows[] = {
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
 	    "load-escrow, recover, prove-key, review-csr, sign-csr, "
-	    "review-crl, issue-crl, review-target, restore-key, wipe, "
+	    "review-crl, issue-crl, review-cross, cross-sign, review-ocsp, "
+	    "sign-ocsp, review-target, restore-key, wipe, "
 	    "seal-transcript, cosign-transcript, print-transcript" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
@@ -287,7 +288,8 @@ static const struct syntax_row syntax_rows[] = {
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
 	    "load-escrow, recover, prove-key, review-csr, sign-csr, "
-	    "review-crl, issue-crl, review-target, restore-key, wipe, "
+	    "review-crl, issue-crl, review-cross, cross-sign, review-ocsp, "
+	    "sign-ocsp, review-target, restore-key, wipe, "
 	    "seal-transcript, cosign-transcript, print-transcript" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
@@ -663,6 +665,7 @@ Test(script, verbs_and_roles)
 	    "split", "write-shares", "verify-shares", "write-escrow",
 	    "write-certificate", "load-escrow", "recover", "prove-key",
 	    "review-csr", "sign-csr", "review-crl", "issue-crl",
+	    "review-cross", "cross-sign", "review-ocsp", "sign-ocsp",
 	    "review-target", "restore-key", "wipe", "seal-transcript",
 	    "cosign-transcript", "print-transcript" };
 	size_t i, n = sizeof(want) / sizeof(want[0]);
