@@ -686,7 +686,13 @@ check_validity(const struct kr_x509_plan *p, time_t now,
 	char issuer_end[21] = "?";
 	int days = p->opt.validity_days, left = 0, sec = 0;
 
-	if (days < 1 || (unsigned)days > p->limits.max_days)
+	if ((days < 1 || (unsigned)days > p->limits.max_days) &&
+	    (p->profile->flags & KR_X509_PROF_OCSP_SIGNER))
+		kr_x509_problem(pb, "validity_days %d is outside 1..%u, the "
+		    "most policy %s allows for an OCSP responder "
+		    "(max-ocsp-signer-days of the issuer's class)", days,
+		    p->limits.max_days, p->limits.policy);
+	else if (days < 1 || (unsigned)days > p->limits.max_days)
 		kr_x509_problem(pb, "validity_days %d is outside 1..%u, the "
 		    "most policy %s allows for %s certificates", days,
 		    p->limits.max_days, p->limits.policy,
