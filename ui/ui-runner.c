@@ -260,10 +260,12 @@ fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 	    strncmp(p->id, "roll-call.", 10) == 0)
 		ops = p->table != NULL ? &kr_ui_roster_ops : &kr_ui_review_ops;
 	else if (p->kind == KR_PROMPT_CONFIRM &&
-	    strncmp(p->id, "csr.witness.", 12) == 0)
+	    (strncmp(p->id, "csr.witness.", 12) == 0 ||
+	    strncmp(p->id, "cross.witness.", 14) == 0))
 		ops = &kr_ui_csr_ops;
 	else if (p->kind == KR_PROMPT_CONFIRM &&
 	    (strcmp(p->id, "crl.confirm") == 0 ||
+	    strcmp(p->id, "ocsp.confirm") == 0 ||
 	    strcmp(p->id, "target.confirm") == 0))
 		ops = &kr_ui_list_ops;
 	else if (p->kind == KR_PROMPT_CONFIRM && is_release(p))

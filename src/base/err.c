@@ -83,6 +83,8 @@ static const struct {
 	{ KR_ERR_X509_VERIFY,		"the issued certificate or CRL does not verify under its issuer" },
 	{ KR_ERR_CRL,			"the CRL was refused" },
 	{ KR_ERR_REVOCATIONS,		"the revocation list was refused" },
+	{ KR_ERR_X509_CERT,		"the certificate given was refused" },
+	{ KR_ERR_OCSP,			"the OCSP status list was refused" },
 	{ KR_ERR_TOKEN_MODULE,		"could not load the PKCS#11 module" },
 	{ KR_ERR_TOKEN_NOT_PRESENT,	"card not present" },
 	{ KR_ERR_TOKEN_PIN_INCORRECT,	"incorrect PIN" },

@@ -91,6 +91,8 @@
 #define KR_ERR_X509_VERIFY		-808	/* issued, but does not verify */
 #define KR_ERR_CRL			-809	/* a CRL read is refused */
 #define KR_ERR_REVOCATIONS		-810	/* a revocation list is refused */
+#define KR_ERR_X509_CERT		-811	/* a certificate given is refused */
+#define KR_ERR_OCSP			-812	/* an OCSP status list is refused */
 
 /* Tokens (PKCS#11): -1000 .. -1099 */
 #define KR_ERR_TOKEN_MODULE		-1000

@@ -695,6 +695,10 @@ static const struct kr_engine_verb verbs[] = {
 	{ "write-csr",		kr_engine_verb_write_csr },
 	{ "review-release",	kr_engine_verb_review_release },
 	{ "sign-release",	kr_engine_verb_sign_release },
+	{ "review-cross",	kr_engine_verb_review_csr },
+	{ "cross-sign",		kr_engine_verb_sign_csr },
+	{ "review-ocsp",	kr_engine_verb_review_ocsp },
+	{ "sign-ocsp",		kr_engine_verb_sign_ocsp },
 	{ "wipe",		verb_wipe },
 	{ "seal-transcript",	verb_seal },
 	{ "import-key",		kr_engine_verb_import_key },
@@ -726,6 +730,8 @@ static const struct {
 	{ "restore-key",	kr_engine_preflight_restore },
 	{ "review-release",	kr_engine_preflight_release },
 	{ "import-key",		kr_engine_preflight_import },
+	{ "cross-sign",		kr_engine_preflight_cross },
+	{ "sign-ocsp",		kr_engine_preflight_ocsp },
 };
 
 kr_engine_preflight_fn

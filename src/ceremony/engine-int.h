@@ -133,6 +133,7 @@ struct kr_engine {
 	struct kr_engine_sign		*sign;
 	struct kr_engine_crl		*crl;
 	struct kr_engine_restore	*restore;
+	struct kr_engine_ocsp		*ocsp;
 	char				 planned[ENGINE_MAX_OUTPUTS][129];
 	uint64_t			 planned_size[ENGINE_MAX_OUTPUTS];
 	size_t				 nplanned;
@@ -449,6 +450,23 @@ int	kr_engine_release_outputs(struct kr_engine *e, const char **names,
  */
 int	kr_engine_hash_release(struct kr_engine *e);
 void	kr_engine_fw_free(struct kr_engine_fw *fw);
+
+/*
+ * engine-sign.c: cross-sign's preflight (the CA's certificate or request,
+ * profile cross-ca); review-cross and cross-sign run as review-csr and
+ * sign-csr do.
+ */
+int	kr_engine_preflight_cross(struct kr_engine *,
+	    const struct kr_script_step *);
+
+/* engine-ocsp.c: review-ocsp, sign-ocsp. */
+int	kr_engine_preflight_ocsp(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_review_ocsp(struct kr_engine *,
+	    const struct kr_script_step *);
+int	kr_engine_verb_sign_ocsp(struct kr_engine *,
+	    const struct kr_script_step *);
+void	kr_engine_ocsp_free(struct kr_engine *);
 
 
 #endif /* KR_ENGINE_INT_H */

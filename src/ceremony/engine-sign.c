@@ -1,6 +1,10 @@
 /*
  * engine-sign.c: a root key signs an intermediate CA's certificate
- * request (root-ca-sign-intermediate.ceremony).
+ * request (root-ca-sign-intermediate.ceremony), a delegated OCSP
+ * responder's (root-ca-ocsp-signer.ceremony: the same verbs with
+ * profile=ocsp-signer), or cross-certifies another CA from its
+ * certificate or its request (root-ca-cross-sign.ceremony: review-cross
+ * and cross-sign, profile cross-ca).
  *
  *   preflight (sign-csr)  the request is read from the first medium and
  *                         checked strictly (csr.h), and the certificate
@@ -20,6 +24,12 @@
  *   sign-csr              with the recovered key: issue, lint before and
  *                         after the signature, verify with OpenSSL's
  *                         path validation, stage the PEM.
+ *
+ * A cross-certificate is the same three steps (preflight of cross-sign,
+ * review-cross, cross-sign) with the CA's own certificate as the input
+ * (subject-cert.h) or its request: the witnesses confirm the SPKI
+ * fingerprint of the CA's key, and the output is named by the two key
+ * identifiers, cross-<subject SKI>-by-<root SKI>.pem.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +39,7 @@
 #include "base/err.h"
 #include "base/hex.h"
 #include "crypto/csr.h"
+#include "crypto/subject-cert.h"
 #include "crypto/x509-issue.h"
 #include "crypto/x509.h"
 #include "engine-int.h"
@@ -36,9 +47,10 @@
 #define REVIEW_MAX	16384	/* bytes of the review text */
 
 struct kr_engine_sign {
-	struct kr_csr		*csr;
+	struct kr_csr		*csr;	/* the request, or */
+	struct kr_subject_cert	*sc;	/* the CA's certificate (cross-sign) */
 	struct kr_x509_plan	*plan;
-	char			 csr_name[129];
+	char			 csr_name[129];	/* the input file's name */
 	uint8_t			 file_sha256[32];	/* the file's bytes */
 	char			 spki_fp[KR_X509_FP_TEXT_BYTES];
 	const struct kr_script_step *step;
@@ -51,6 +63,7 @@ kr_engine_sign_free(struct kr_engine *e)
 		return;
 	kr_x509_plan_free(e->sign->plan);
 	kr_csr_free(e->sign->csr);
+	kr_subject_cert_free(e->sign->sc);
 	free(e->sign);
 	e->sign = NULL;
 }
@@ -71,15 +84,17 @@ static const char *const option_args[] = { "policies", "eku", "crl-uri",
 
 static int
 options(struct kr_engine *e, const struct kr_script_step *st,
-    struct kr_x509_options *o)
+    const struct kr_x509_profile *prof, struct kr_x509_options *o)
 {
 	const char *ds = kr_script_arg(st, "digital-signature");
+	const char *pl = kr_script_arg(st, "path-length");
 	size_t i;
 	int r;
 
 	kr_x509_options_init(o);
 	o->validity_days = atoi(kr_script_arg(st, "validity-days"));
-	o->path_len = atoi(kr_script_arg(st, "path-length"));
+	/* An end-entity profile (an OCSP responder) has no path length. */
+	o->path_len = prof->ca && pl != NULL ? atoi(pl) : -1;
 	o->rehearsal = e->cfg.rehearsal;
 	if (ds != NULL && strcmp(ds, "yes") == 0)
 		o->key_usage |= KR_X509_KU_DIGITAL_SIGNATURE;
@@ -113,84 +128,173 @@ profile_of(const struct kr_script_step *st,
 	    "keyrite issues (%s)", name ? name : "", list);
 }
 
+/*
+ * The longest validity: the profile's class's max-validity-days, or for
+ * a delegated OCSP responder the issuing class's max-ocsp-signer-days.
+ */
+static int
+max_days(const struct kr_engine *e, const struct kr_x509_profile *prof,
+    const struct kr_policy_class *pc, unsigned *daysp)
+{
+	*daysp = pc->max_validity_days;
+	if (!(prof->flags & KR_X509_PROF_OCSP_SIGNER))
+		return 0;
+	if (e->pclass == NULL || e->pclass->max_ocsp_signer_days == 0)
+		return kr_err_set(KR_ERR_POLICY_VIOLATION, "policy %s lets no "
+		    "%s key certify an OCSP responder (its class has no "
+		    "max-ocsp-signer-days)", e->policy->name,
+		    e->script->key_class);
+	*daysp = e->pclass->max_ocsp_signer_days;
+	return 0;
+}
+
 static int
 plan(struct kr_engine *e, const struct kr_script_step *st,
-    struct kr_engine_sign *s)
+    const struct kr_x509_profile *prof, struct kr_engine_sign *s)
 {
-	const struct kr_x509_profile *prof = NULL;
 	const struct kr_policy_class *pc;
 	struct kr_x509_options *opt = NULL;
 	struct kr_x509_limits lim;
 	int r;
 
-	if ((r = profile_of(st, &prof)) != 0)
-		return r;
 	if ((pc = kr_policy_class(e->policy, prof->policy_class)) == NULL)
 		return kr_err_set(KR_ERR_POLICY_VIOLATION, "policy %s has no "
 		    "class %s for %s certificates", e->policy->name,
 		    prof->policy_class, prof->name);
 	if ((opt = malloc(sizeof(*opt))) == NULL)
-		return kr_err_set(KR_ERR_NOMEM, "sign-csr");
-	if ((r = options(e, st, opt)) != 0)
-		goto out;
+		return kr_err_set(KR_ERR_NOMEM, "%s", st->verb);
 	memset(&lim, 0, sizeof(lim));
-	lim.max_days = pc->max_validity_days;
+	if ((r = options(e, st, prof, opt)) != 0 ||
+	    (r = max_days(e, prof, pc, &lim.max_days)) != 0)
+		goto out;
 	lim.algorithms = pc->algorithms;
 	lim.nalgorithms = pc->nalgorithms;
 	lim.policy = e->policy->name;
-	r = kr_x509_plan_new(prof, e->cert, s->csr, opt, &lim,
-	    kr_engine_now(e), &s->plan);
+	if (s->sc != NULL)
+		r = kr_x509_plan_new_cert(prof, e->cert, s->sc, opt, &lim,
+		    kr_engine_now(e), &s->plan);
+	else
+		r = kr_x509_plan_new(prof, e->cert, s->csr, opt, &lim,
+		    kr_engine_now(e), &s->plan);
  out:
 	free(opt);
 	return r;
 }
 
-int
-kr_engine_preflight_sign(struct kr_engine *e, const struct kr_script_step *st)
+/* The one signing a ceremony does, before anything is read for it. */
+static int
+sign_new(struct kr_engine *e, const struct kr_script_step *st,
+    struct kr_engine_sign **sp)
 {
-	struct kr_engine_sign *s;
-	const char *name = kr_script_arg(st, "csr");
+	*sp = NULL;
+	if (e->sign != NULL)
+		return kr_err_set(KR_ERR_SCRIPT_SYNTAX, "%s:%zu: a ceremony "
+		    "signs one certificate", e->script->source, st->line);
+	if (e->cert == NULL)
+		return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s:%zu: %s needs the "
+		    "root's certificate: give load-escrow a certificate=",
+		    e->script->source, st->line, st->verb);
+	if ((e->sign = calloc(1, sizeof(*e->sign))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "%s", st->verb);
+	e->sign->step = st;
+	*sp = e->sign;
+	return 0;
+}
+
+/* Reads the request, or with cert set the CA's certificate, named. */
+static int
+read_subject(struct kr_engine *e, struct kr_engine_sign *s, const char *name,
+    int cert)
+{
 	char path[4096], *data = NULL;
 	size_t len = 0;
 	int r;
 
-	if (e->sign != NULL)
-		return kr_err_set(KR_ERR_SCRIPT_SYNTAX, "%s:%zu: a ceremony "
-		    "signs one request", e->script->source, st->line);
-	if (e->cert == NULL)
-		return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s:%zu: sign-csr needs "
-		    "the root's certificate: give load-escrow a certificate=",
-		    e->script->source, st->line);
-	if ((s = calloc(1, sizeof(*s))) == NULL)
-		return kr_err_set(KR_ERR_NOMEM, "sign-csr");
-	e->sign = s;
-	s->step = st;
 	snprintf(s->csr_name, sizeof(s->csr_name), "%s", name);
-	if ((r = kr_engine_read_input(e, name, KR_CSR_MAX_BYTES, &data, &len,
+	if ((r = kr_engine_read_input(e, name, cert ?
+	    KR_SUBJECT_CERT_MAX_BYTES : KR_CSR_MAX_BYTES, &data, &len,
 	    s->file_sha256, path, sizeof(path))) != 0)
 		return r;
-	r = kr_csr_parse((const uint8_t *)data, len, path, &s->csr);
+	if (cert)
+		r = kr_subject_cert_parse((const uint8_t *)data, len, path,
+		    &s->sc);
+	else
+		r = kr_csr_parse((const uint8_t *)data, len, path, &s->csr);
 	free(data);
-	if (r != 0 || (r = plan(e, st, s)) != 0)
+	return r;
+}
+
+/* The SHA-256 of the SubjectPublicKeyInfo the witnesses confirm. */
+static const uint8_t *
+spki_sha256(const struct kr_engine_sign *s)
+{
+	return s->sc != NULL ? s->sc->spki_sha256 : s->csr->spki_sha256;
+}
+
+int
+kr_engine_preflight_sign(struct kr_engine *e, const struct kr_script_step *st)
+{
+	const struct kr_x509_profile *prof = NULL;
+	struct kr_engine_sign *s;
+	int r;
+
+	if ((r = sign_new(e, st, &s)) != 0)
+		return r;
+	if ((r = read_subject(e, s, kr_script_arg(st, "csr"), 0)) != 0 ||
+	    (r = profile_of(st, &prof)) != 0 ||
+	    (r = plan(e, st, prof, s)) != 0)
 		return step_err(e, st, r);
-	kr_x509_fingerprint_text(s->csr->spki_sha256, s->spki_fp,
+	kr_x509_fingerprint_text(spki_sha256(s), s->spki_fp,
 	    sizeof(s->spki_fp));
 	return kr_engine_plan_output(e, s->plan->file_name, 64u << 10);
 }
 
-/* --- review-csr ---------------------------------------------------------- */
+int
+kr_engine_preflight_cross(struct kr_engine *e,
+    const struct kr_script_step *st)
+{
+	const char *cert = kr_script_arg(st, "subject-cert");
+	const char *csr = kr_script_arg(st, "csr");
+	const struct kr_x509_profile *prof;
+	struct kr_engine_sign *s;
+	int r, by_cert = cert != NULL && *cert != '\0';
+
+	if (by_cert == (csr != NULL && *csr != '\0'))
+		return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s:%zu: cross-sign: "
+		    "give the CA's certificate (subject_cert) or its request "
+		    "(csr), one of the two", e->script->source, st->line);
+	if ((prof = kr_x509_profile_find("cross-ca")) == NULL)
+		return kr_err_set(KR_ERR_INTERNAL, "no cross-ca profile");
+	if ((r = sign_new(e, st, &s)) != 0)
+		return r;
+	if ((r = read_subject(e, s, by_cert ? cert : csr, by_cert)) != 0 ||
+	    (r = plan(e, st, prof, s)) != 0)
+		return step_err(e, st, r);
+	kr_x509_fingerprint_text(spki_sha256(s), s->spki_fp,
+	    sizeof(s->spki_fp));
+	return kr_engine_plan_output(e, s->plan->file_name, 64u << 10);
+}
+
+/* --- review-csr, review-cross ------------------------------------------- */
+
+#define OUT(...)	do { if (*used < outlen) *used += (size_t)snprintf( \
+			    out + *used, outlen - *used, __VA_ARGS__); } while (0)
+
+/* "SPKI SHA-256" then two rows of eight groups: ui-csr.c finds them. */
+static void
+spki_rows(const struct kr_engine_sign *s, char *out, size_t outlen,
+    size_t *used)
+{
+	OUT("  SPKI SHA-256\n    %.39s\n    %s\n", s->spki_fp, s->spki_fp + 40);
+}
 
 static void
-review_text(const struct kr_engine *e, const struct kr_engine_sign *s,
-    char *out, size_t outlen)
+request_text(const struct kr_engine_sign *s, char *out, size_t outlen,
+    size_t *used)
 {
 	const struct kr_csr *c = s->csr;
-	const struct kr_x509_plan *p = s->plan;
 	char hex[65];
-	size_t i, used = 0;
 
-#define OUT(...)	do { if (used < outlen) used += (size_t)snprintf( \
-			    out + used, outlen - used, __VA_ARGS__); } while (0)
 	kr_hex_encode(s->file_sha256, 32, hex, sizeof(hex));
 	/* Hashes in halves: a line fits 80 columns. */
 	OUT("REQUEST %s\n  SHA-256    %.32s\n             %s\n", s->csr_name,
@@ -200,19 +304,70 @@ review_text(const struct kr_engine *e, const struct kr_engine_sign *s,
 	    c->key_alg);
 	OUT("  signature  %s, verified: the requester holds the key\n",
 	    c->sig_alg);
-	/* Two rows of eight groups: the whole value fits any screen. */
-	OUT("  SPKI SHA-256\n    %.39s\n    %s\n", s->spki_fp,
-	    s->spki_fp + 40);
-	OUT("\nEXTENSIONS REQUESTED (%zu)\n", c->nexts);
-	if (c->nexts == 0)
+	spki_rows(s, out, outlen, used);
+}
+
+static void
+cert_text(const struct kr_engine_sign *s, char *out, size_t outlen,
+    size_t *used)
+{
+	const struct kr_subject_cert *c = s->sc;
+	char hex[65];
+
+	kr_hex_encode(s->file_sha256, 32, hex, sizeof(hex));
+	OUT("SUBJECT CERTIFICATE %s\n  SHA-256    %.32s\n             %s\n",
+	    s->csr_name, hex, hex + 32);
+	OUT("  subject    %s\n  issuer     %s\n", c->subject, c->issuer);
+	OUT("  signature  %s\n", c->self_signed ? "self-signed, verified "
+	    "under its own key" : "not self-signed (its issuer's key is "
+	    "not here to check it)");
+	OUT("  validity   %s to %s\n", c->not_before, c->not_after);
+	OUT("  key        %s%s%s\n", c->key_text, c->key_alg[0] ? ", " : "",
+	    c->key_alg);
+	OUT("  SKI        %.40s%s%s\n", c->ski_hex, strlen(c->ski_hex) > 40 ?
+	    "\n             " : "", strlen(c->ski_hex) > 40 ? c->ski_hex + 40 :
+	    "");
+	spki_rows(s, out, outlen, used);
+}
+
+/* What becomes of extension k of the input, in words. */
+static const char *
+verdict_text(const struct kr_engine_sign *s, size_t k)
+{
+	enum kr_x509_verdict v = s->plan->verdict[k];
+
+	if (v == KR_X509_DROPPED)
+		return s->sc != NULL ? "DROPPED: not in the cross-certificate" :
+		    "DROPPED: not issued";
+	if (s->sc != NULL)
+		return v == KR_X509_ISSUED_AS_ASKED ? "kept as it is" :
+		    "issued as the profile says";
+	return kr_x509_verdict_name(v);
+}
+
+static void
+review_text(const struct kr_engine *e, const struct kr_engine_sign *s,
+    char *out, size_t outlen)
+{
+	const struct kr_csr_ext *x = s->sc ? s->sc->exts : s->csr->exts;
+	const struct kr_x509_plan *p = s->plan;
+	size_t i, n = s->sc ? s->sc->nexts : s->csr->nexts, u = 0;
+	size_t *used = &u;
+
+	if (s->sc != NULL)
+		cert_text(s, out, outlen, used);
+	else
+		request_text(s, out, outlen, used);
+	OUT("\nEXTENSIONS %s (%zu)\n", s->sc ? "IT CARRIES" : "REQUESTED", n);
+	if (n == 0)
 		OUT("  none\n");
-	for (i = 0; i < c->nexts; i++)
+	for (i = 0; i < n; i++)
 		OUT("  %s %s%s: %s\n    -> %s\n", p->verdict[i] ==
-		    KR_X509_DROPPED ? "!" : " ", c->exts[i].name,
-		    c->exts[i].critical ? " (critical)" : "", c->exts[i].text,
-		    p->verdict[i] == KR_X509_DROPPED ? "DROPPED: not issued" :
-		    kr_x509_verdict_name(p->verdict[i]));
-	OUT("\nCERTIFICATE TO ISSUE (profile %s)\n", p->profile->name);
+		    KR_X509_DROPPED ? "!" : " ", x[i].name, x[i].critical ?
+		    " (critical)" : "", x[i].text, verdict_text(s, i));
+	OUT("\n%s TO ISSUE (profile %s)\n", p->profile->flags &
+	    KR_X509_PROF_CROSS ? "CROSS-CERTIFICATE" : "CERTIFICATE",
+	    p->profile->name);
 	OUT("  serial     %s\n  subject    %s\n", p->serial_hex,
 	    p->subject_text);
 	OUT("  issuer     this root (%s)\n", e->cert_name);
@@ -221,37 +376,20 @@ review_text(const struct kr_engine *e, const struct kr_engine_sign *s,
 	for (i = 0; i < p->nexts; i++)
 		OUT("  %s%s: %s\n", p->exts[i].name, p->exts[i].critical ?
 		    " (critical)" : "", p->exts[i].text);
-#undef OUT
+	OUT("  file       %s\n", p->file_name);
 }
+#undef OUT
 
 static int
-record_review(struct kr_engine *e, const struct kr_engine_sign *s)
+record_input(struct kr_engine *e, const struct kr_engine_sign *s,
+    const char *asked)
 {
-	const struct kr_csr *c = s->csr;
-	const struct kr_x509_plan *p = s->plan;
-	char fhex[65], dhex[65], shex[65], days[16], pl[16];
-	char asked[2048] = "", dropped[1024] = "", issued[1024] = "";
-	size_t i, ua = 0, ud = 0, ui = 0;
-	int r;
+	char fhex[65], dhex[65], shex[65];
 
 	kr_hex_encode(s->file_sha256, 32, fhex, sizeof(fhex));
-	kr_hex_encode(c->sha256, 32, dhex, sizeof(dhex));
-	kr_hex_encode(c->spki_sha256, 32, shex, sizeof(shex));
-	for (i = 0; i < c->nexts; i++) {
-		if (ua < sizeof(asked))
-			ua += (size_t)snprintf(asked + ua, sizeof(asked) - ua,
-			    "%s%s%s: %s", ua ? "; " : "", c->exts[i].name,
-			    c->exts[i].critical ? " (critical)" : "",
-			    kr_x509_verdict_name(p->verdict[i]));
-		if (p->verdict[i] == KR_X509_DROPPED && ud < sizeof(dropped))
-			ud += (size_t)snprintf(dropped + ud, sizeof(dropped) -
-			    ud, "%s%s", ud ? ", " : "", c->exts[i].name);
-	}
-	for (i = 0; i < p->nexts && ui < sizeof(issued); i++)
-		ui += (size_t)snprintf(issued + ui, sizeof(issued) - ui,
-		    "%s%s%s", ui ? ", " : "", p->exts[i].name,
-		    p->exts[i].critical ? " (critical)" : "");
-	{
+	kr_hex_encode(spki_sha256(s), 32, shex, sizeof(shex));
+	if (s->sc == NULL) {
+		const struct kr_csr *c = s->csr;
 		struct kr_fact f[] = { { "csr", s->csr_name },
 		    { "sha256", fhex }, { "der-sha256", dhex },
 		    { "subject", c->subject }, { "key", c->key_text },
@@ -259,12 +397,56 @@ record_review(struct kr_engine *e, const struct kr_engine_sign *s)
 		    { "spki-sha256", shex },
 		    { "signature", c->sig_alg },
 		    { "proof-of-possession", "verified" },
-		    { "requested-extensions", ua ? asked : "none" } };
+		    { "requested-extensions", asked[0] ? asked : "none" } };
 
-		if ((r = kr_engine_record(e, "csr-loaded", "engine", f,
-		    sizeof(f) / sizeof(f[0]))) != 0)
-			return r;
+		kr_hex_encode(c->sha256, 32, dhex, sizeof(dhex));
+		return kr_engine_record(e, "csr-loaded", "engine", f,
+		    sizeof(f) / sizeof(f[0]));
+	} else {
+		const struct kr_subject_cert *c = s->sc;
+		struct kr_fact f[] = { { "subject-cert", s->csr_name },
+		    { "sha256", fhex }, { "der-sha256", dhex },
+		    { "subject", c->subject }, { "issuer", c->issuer },
+		    { "serial", c->serial }, { "not-after", c->not_after },
+		    { "self-signed", c->self_signed ? "yes: verified" : "no" },
+		    { "key", c->key_text },
+		    { "key-algorithm", c->key_alg[0] ? c->key_alg : "none" },
+		    { "spki-sha256", shex }, { "ski", c->ski_hex },
+		    { "extensions", asked[0] ? asked : "none" } };
+
+		kr_hex_encode(c->sha256, 32, dhex, sizeof(dhex));
+		return kr_engine_record(e, "subject-cert-loaded", "engine", f,
+		    sizeof(f) / sizeof(f[0]));
 	}
+}
+
+static int
+record_review(struct kr_engine *e, const struct kr_engine_sign *s)
+{
+	const struct kr_csr_ext *x = s->sc ? s->sc->exts : s->csr->exts;
+	const struct kr_x509_plan *p = s->plan;
+	char days[16], pl[16];
+	char asked[2048] = "", dropped[1024] = "", issued[1024] = "";
+	size_t i, ua = 0, ud = 0, ui = 0, n = s->sc ? s->sc->nexts :
+	    s->csr->nexts;
+	int r;
+
+	for (i = 0; i < n; i++) {
+		if (ua < sizeof(asked))
+			ua += (size_t)snprintf(asked + ua, sizeof(asked) - ua,
+			    "%s%s%s: %s", ua ? "; " : "", x[i].name,
+			    x[i].critical ? " (critical)" : "",
+			    verdict_text(s, i));
+		if (p->verdict[i] == KR_X509_DROPPED && ud < sizeof(dropped))
+			ud += (size_t)snprintf(dropped + ud, sizeof(dropped) -
+			    ud, "%s%s", ud ? ", " : "", x[i].name);
+	}
+	for (i = 0; i < p->nexts && ui < sizeof(issued); i++)
+		ui += (size_t)snprintf(issued + ui, sizeof(issued) - ui,
+		    "%s%s%s", ui ? ", " : "", p->exts[i].name,
+		    p->exts[i].critical ? " (critical)" : "");
+	if ((r = record_input(e, s, asked)) != 0)
+		return r;
 	snprintf(days, sizeof(days), "%d", p->opt.validity_days);
 	snprintf(pl, sizeof(pl), "%d", p->opt.path_len);
 	{
@@ -280,12 +462,17 @@ record_review(struct kr_engine *e, const struct kr_engine_sign *s)
 	}
 }
 
-/* Witness j compares the SPKI fingerprint and types its last group. */
+/*
+ * Witness j compares the SPKI fingerprint and types its last group:
+ * csr.witness.<j> for a request, cross.witness.<j> for a CA to
+ * cross-certify.
+ */
 static int
 witness_spki(struct kr_engine *e, const struct kr_engine_sign *s, size_t j,
     const char *review)
 {
 	const char *last = kr_engine_last_group(s->spki_fp);
+	int cross = (s->plan->profile->flags & KR_X509_PROF_CROSS) != 0;
 	struct kr_prompt p;
 	struct kr_answer a;
 	char id[64], *text;
@@ -293,19 +480,21 @@ witness_spki(struct kr_engine *e, const struct kr_engine_sign *s, size_t j,
 	int r, tries, ok;
 
 	if ((text = malloc(len)) == NULL)
-		return kr_err_set(KR_ERR_NOMEM, "review-csr");
+		return kr_err_set(KR_ERR_NOMEM, "review");
 	snprintf(text, len, "%s\nWitness %s: compare the SPKI SHA-256 above "
-	    "with the one the requester sent you out of band, group by "
-	    "group, and type its last group. If it differs, abort: nothing "
-	    "has been signed.", review, e->witnesses[j]);
-	snprintf(id, sizeof(id), "csr.witness.%zu", j + 1);
+	    "with the one %s sent you out of band, group by group, and type "
+	    "its last group. If it differs, abort: nothing has been signed.",
+	    review, e->witnesses[j], cross ? "the CA to cross-certify" :
+	    "the requester");
+	snprintf(id, sizeof(id), "%s.witness.%zu", cross ? "cross" : "csr",
+	    j + 1);
 	for (tries = 0; tries < 3; tries++) {
 		memset(&p, 0, sizeof(p));
 		p.kind = KR_PROMPT_CONFIRM;
 		p.id = id;
 		p.role = "witness";
 		p.actor = e->witnesses[j];
-		p.title = "Certificate request";
+		p.title = cross ? "Cross-certificate" : "Certificate request";
 		p.text = text;
 		p.expect = last;
 		if ((r = kr_engine_ask(e, &p, &a)) != 0)
@@ -325,7 +514,7 @@ witness_spki(struct kr_engine *e, const struct kr_engine_sign *s, size_t j,
 	}
 	e->abort_reason = "spki-not-confirmed";
 	r = kr_err_set(KR_ERR_ABORTED, "witness %s did not confirm the "
-	    "request's SPKI fingerprint", e->witnesses[j]);
+	    "%s's SPKI fingerprint", e->witnesses[j], cross ? "CA" : "request");
  out:
 	free(text);
 	return r;
@@ -338,17 +527,16 @@ kr_engine_verb_review_csr(struct kr_engine *e, const struct kr_script_step *st)
 	size_t j;
 	int r;
 
-	(void)st;
 	if (e->sign == NULL || e->sign->plan == NULL)
-		return kr_err_set(KR_ERR_ENGINE_STATE, "review-csr: no request "
-		    "was read before the ceremony started");
+		return kr_err_set(KR_ERR_ENGINE_STATE, "%s: nothing was read "
+		    "before the ceremony started", st->verb);
 	if (e->nwitnesses == 0)
-		return kr_err_set(KR_ERR_ENGINE_STATE, "review-csr: no witness "
-		    "to confirm the request: the roll call must come first");
+		return kr_err_set(KR_ERR_ENGINE_STATE, "%s: no witness to "
+		    "confirm the key: the roll call must come first", st->verb);
 	if ((r = record_review(e, e->sign)) != 0)
 		return r;
 	if ((review = malloc(REVIEW_MAX)) == NULL)
-		return kr_err_set(KR_ERR_NOMEM, "review-csr");
+		return kr_err_set(KR_ERR_NOMEM, "%s", st->verb);
 	review_text(e, e->sign, review, REVIEW_MAX);
 	for (j = 0, r = 0; j < e->nwitnesses && r == 0; j++)
 		r = witness_spki(e, e->sign, j, review);
@@ -356,22 +544,23 @@ kr_engine_verb_review_csr(struct kr_engine *e, const struct kr_script_step *st)
 	return r;
 }
 
-/* --- sign-csr ------------------------------------------------------------ */
+/* --- sign-csr, cross-sign ------------------------------------------------- */
 
 static int
 record_issued(struct kr_engine *e, const struct kr_engine_sign *s, X509 *x)
 {
 	struct kr_x509_info *info;
-	char fp[65], spki[65], csr[65], days[16];
+	char fp[65], spki[65], in[65], days[16];
 	int r;
 
 	if ((info = malloc(sizeof(*info))) == NULL)
-		return kr_err_set(KR_ERR_NOMEM, "sign-csr");
+		return kr_err_set(KR_ERR_NOMEM, "issuing");
 	if ((r = kr_x509_describe(x, info)) != 0)
 		goto out;
 	kr_hex_encode(info->fingerprint, 32, fp, sizeof(fp));
-	kr_hex_encode(s->csr->spki_sha256, 32, spki, sizeof(spki));
-	kr_hex_encode(s->csr->sha256, 32, csr, sizeof(csr));
+	kr_hex_encode(spki_sha256(s), 32, spki, sizeof(spki));
+	kr_hex_encode(s->sc ? s->sc->sha256 : s->csr->sha256, 32, in,
+	    sizeof(in));
 	snprintf(days, sizeof(days), "%d", info->days);
 	{
 		struct kr_fact f[] = { { "name", s->plan->file_name },
@@ -381,7 +570,7 @@ record_issued(struct kr_engine *e, const struct kr_engine_sign *s, X509 *x)
 		    { "not-before", info->not_before },
 		    { "not-after", info->not_after }, { "days", days },
 		    { "sha256", fp }, { "spki-sha256", spki },
-		    { "csr-sha256", csr },
+		    { s->sc ? "subject-cert-sha256" : "csr-sha256", in },
 		    { "lint", "passed before and after signing" },
 		    { "path-validation", "X509_verify_cert, strict: "
 		    "verified under the root" } };
@@ -403,17 +592,17 @@ kr_engine_verb_sign_csr(struct kr_engine *e, const struct kr_script_step *st)
 	size_t len = 0;
 	int r;
 
-	(void)st;
 	if (s == NULL || s->plan == NULL)
-		return kr_err_set(KR_ERR_ENGINE_STATE, "sign-csr: nothing was "
-		    "planned before the ceremony started");
+		return kr_err_set(KR_ERR_ENGINE_STATE, "%s: nothing was "
+		    "planned before the ceremony started", st->verb);
 	if (e->key == NULL)
-		return kr_err_set(KR_ERR_ENGINE_STATE, "sign-csr: the root key "
-		    "is not recovered (recover and prove-key come first)");
+		return kr_err_set(KR_ERR_ENGINE_STATE, "%s: the root key is not "
+		    "recovered (recover and prove-key come first)", st->verb);
 	if ((r = kr_x509_issue(s->plan, e->key, kr_engine_now(e), &x)) != 0 ||
 	    (r = kr_x509_to_pem(x, &pem, &len)) != 0 ||
 	    (r = kr_engine_output_file(e, s->plan->file_name, pem, len,
-	    "certificate")) != 0)
+	    s->plan->profile->flags & KR_X509_PROF_CROSS ?
+	    "cross-certificate" : "certificate")) != 0)
 		goto out;
 	r = record_issued(e, s, x);
  out:

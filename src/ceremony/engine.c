@@ -922,8 +922,10 @@ script_use(const struct kr_script *s)
 	} uses[] = {
 		{ "sign-csr", KR_ENGINE_USE_SIGN },
 		{ "sign-release", KR_ENGINE_USE_SIGN },
+		{ "cross-sign", KR_ENGINE_USE_SIGN },
 		{ "restore-key", KR_ENGINE_USE_SIGN },	/* to sign online */
 		{ "issue-crl", KR_ENGINE_USE_CRL },
+		{ "sign-ocsp", KR_ENGINE_USE_CRL },	/* revocation status */
 	};
 	enum kr_engine_use use = KR_ENGINE_USE_MAINTAIN;
 	size_t i;
@@ -1399,6 +1401,7 @@ kr_engine_free(struct kr_engine *e)
 	kr_engine_watch_stop(e);
 	kr_engine_sign_free(e);
 	kr_engine_crl_free(e);
+	kr_engine_ocsp_free(e);
 	kr_engine_restore_free(e);
 	X509_free(e->cert);
 	kr_escrow_free(e->escrow);

@@ -85,6 +85,11 @@ static const struct policy_key keys[] = {
 	/* Only classes whose keys issue CRLs have it. */
 	{ "max-crl-next-update-days", K_UINT, 1, 3653,
 	    F(max_crl_next_update_days), 0, NULL, 1 },
+	/* Only classes whose keys certify OCSP responders or sign responses. */
+	{ "max-ocsp-signer-days", K_UINT, 1, 3653, F(max_ocsp_signer_days),
+	    0, NULL, 1 },
+	{ "max-ocsp-next-update-days", K_UINT, 1, 3653,
+	    F(max_ocsp_next_update_days), 0, NULL, 1 },
 	/* New keys go here, at the end: KEY_* below index this table. */
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))

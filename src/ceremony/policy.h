@@ -55,6 +55,9 @@ struct kr_policy_class {
 	unsigned		 recovery_window_minutes;	/* 0 likewise */
 	unsigned		 max_crl_next_update_days;	/* 0: issues
 							   no CRLs */
+	/* 0: issues no OCSP responder certificates, no OCSP responses. */
+	unsigned		 max_ocsp_signer_days;
+	unsigned		 max_ocsp_next_update_days;
 	size_t			 line;			/* of "[name]" */
 };
 

@@ -1099,6 +1099,26 @@ static const struct order_rule {
 	    "any card is used" },
 	{ "review-target", "recover", -1, "the target is reviewed before any "
 	    "card is used" },
+	{ "cross-sign", "review-cross", 0, "the witnesses check the CA's key "
+	    "before it is cross-certified" },
+	{ "sign-ocsp", "review-ocsp", 0, "the statuses are reviewed before "
+	    "the responses are signed" },
+	{ "cross-sign", "prove-key", 0, "it signs with the key recovered and "
+	    "proven there" },
+	{ "sign-ocsp", "prove-key", 0, "it signs with the key recovered and "
+	    "proven there" },
+	{ "review-cross", "load-escrow", 0, "the CA is checked against the "
+	    "root's certificate it loads" },
+	{ "review-ocsp", "load-escrow", 0, "the certificates are checked "
+	    "against the root's certificate it loads" },
+	{ "review-cross", "cross-sign", 1, "nothing else signs what it "
+	    "reviews" },
+	{ "review-ocsp", "sign-ocsp", 1, "nothing else signs what it "
+	    "reviews" },
+	{ "review-cross", "recover", -1, "the witnesses check the CA's key "
+	    "before any card is used" },
+	{ "review-ocsp", "recover", -1, "the statuses are reviewed before any "
+	    "card is used" },
 };
 
 /* Whether verb occurs among steps [from, to). */

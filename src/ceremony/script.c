@@ -106,6 +106,21 @@ const struct kr_script_verb kr_script_verbs[] = {
 	    { "revocations", ARG_FILENAME_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
 	    { "next-update-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_NONE },
 	    { "prefix", ARG_FILENAME, 0, "root-ca-crl", 0, 0, FEEDS_NONE } } },
+	/* Cross-certificates, OCSP responses (engine-sign.c, engine-ocsp.c). */
+	{ .name = "review-cross", .roles = ADM | WIT },
+	{ .name = "cross-sign", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "subject-cert", ARG_FILENAME_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "csr", ARG_FILENAME_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "validity-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_NONE },
+	    { "path-length", ARG_INTEGER, 0, "1", 0, 16, FEEDS_NONE },
+	    { "crl-uri", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "ca-issuers-uri", ARG_STRING_OR_EMPTY, 0, "", 0, 0,
+	    FEEDS_NONE } } },
+	{ .name = "review-ocsp", .roles = ADM | WIT },
+	{ .name = "sign-ocsp", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "status-list", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE },
+	    { "next-update-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_NONE },
+	    { "prefix", ARG_FILENAME, 0, "ocsp", 0, 0, FEEDS_NONE } } },
 	/* Restoring a recovered key into an HSM (engine-restore.c). */
 	{ .name = "review-target", .roles = ADM | WIT },
 	{ .name = "restore-key", .roles = ADM, .flags = VERB_SECRET, .args = {

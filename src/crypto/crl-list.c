@@ -54,6 +54,7 @@ struct lparser {
 	const char	*source;
 	size_t		 line;
 	time_t		 now;
+	int		 code;	/* KR_ERR_REVOCATIONS, or the caller's */
 };
 
 static int __attribute__((format(printf, 2, 3)))
@@ -65,8 +66,7 @@ lerr(const struct lparser *lp, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	return kr_err_set(KR_ERR_REVOCATIONS, "%s:%zu: %s", lp->source,
-	    lp->line, msg);
+	return kr_err_set(lp->code, "%s:%zu: %s", lp->source, lp->line, msg);
 }
 
 static int
@@ -192,8 +192,9 @@ parse_date(const struct lparser *lp, const char *f, size_t len,
 	e->date = timegm(&tm);
 	if (e->date > lp->now)
 		return lerr(lp, "date %.*s is in the future: a certificate is "
-		    "revoked when the CRL says so, not later; leave the date "
-		    "out to revoke it now", (int)len, f);
+		    "revoked when the %s says so, not later; leave the date "
+		    "out to revoke it now", (int)len, f,
+		    lp->code == KR_ERR_REVOCATIONS ? "CRL" : "response");
 	return 0;
 }
 
@@ -289,6 +290,29 @@ parse_line(struct lparser *lp, const char *p, const char *eol,
 }
 
 int
+kr_crl_field_parse(enum kr_crl_field which, const char *f, size_t len,
+    const char *source, size_t line, time_t now, int code,
+    struct kr_crl_entry *e)
+{
+	struct lparser ps;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.source = source;
+	ps.line = line;
+	ps.now = now;
+	ps.code = code;
+	switch (which) {
+	case KR_CRL_FIELD_SERIAL:
+		return parse_serial(&ps, f, len, e);
+	case KR_CRL_FIELD_REASON:
+		return parse_reason(&ps, f, len, e);
+	case KR_CRL_FIELD_DATE:
+		return parse_date(&ps, f, len, e);
+	}
+	return kr_err_set(KR_ERR_INVALID_ARGUMENT, "kr_crl_field_parse");
+}
+
+int
 kr_crl_list_parse(const char *text, size_t len, const char *source,
     time_t now, struct kr_crl_list **lp)
 {
@@ -301,6 +325,7 @@ kr_crl_list_parse(const char *text, size_t len, const char *source,
 	memset(&ps, 0, sizeof(ps));
 	ps.source = source != NULL ? source : "revocations";
 	ps.now = now;
+	ps.code = KR_ERR_REVOCATIONS;
 	if (len > KR_CRL_LIST_MAX_BYTES)
 		return kr_err_set(KR_ERR_TOO_LARGE, "%s: %zu bytes; a "
 		    "revocation list is at most %u", ps.source, len,

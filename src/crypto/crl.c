@@ -351,9 +351,8 @@ kr_crl_free(struct kr_crl *c)
 
 /* --- planning ------------------------------------------------------------ */
 
-/* Reasons a CA's CRL may carry for a new entry (BR 7.2.2). */
-static const char *
-reason_refused(int reason)
+const char *
+kr_crl_reason_refused(int reason)
 {
 	switch (reason) {
 	case 0:
@@ -426,7 +425,7 @@ kr_crl_plan_new(X509 *issuer, const struct kr_crl *prev,
 		p->e[p->n++] = prev->e[i];
 	for (i = 0; i < nadd; i++) {
 		k = &list->e[i];
-		if ((why = reason_refused(k->reason)) != NULL)
+		if ((why = kr_crl_reason_refused(k->reason)) != NULL)
 			kr_x509_problem(&pb, "%s:%zu: serial %s: reason %s",
 			    list->source, k->line, k->serial_hex, why);
 		if (prev != NULL && find_entry(prev->e, prev->n, k) != NULL)

@@ -88,6 +88,13 @@ struct kr_crl_plan {
 const char	*kr_crl_reason_name(int reason);
 
 /*
+ * Why a CA may not give reason for a certificate it revokes now (BR
+ * 7.2.2: unspecified, certificateHold; removeFromCRL, aACompromise), in
+ * words, or NULL when it may.  For CRLs and OCSP responses alike.
+ */
+const char	*kr_crl_reason_refused(int reason);
+
+/*
  * Reads a revocation list (docs/formats.md): LF-terminated lines of
  * "SERIAL REASON [DATE]" separated by spaces or tabs, where SERIAL is
  * hexadecimal (1 to 40 digits, not zero), REASON an RFC 5280 CRLReason
@@ -104,6 +111,22 @@ int	kr_crl_list_parse(const char *text, size_t len, const char *source,
 
 /* Frees l; NULL-safe. */
 void	kr_crl_list_free(struct kr_crl_list *l);
+
+/*
+ * One field of a revocation list line, read exactly as
+ * kr_crl_list_parse() reads it, into e (the OCSP status list, ocsp.h,
+ * writes its revocations the same way): a SERIAL (serial, serial_len,
+ * serial_hex), a REASON (reason) or a DATE (date, not after now).
+ * Errors are "source:line: ..." with the code given.
+ */
+enum kr_crl_field {
+	KR_CRL_FIELD_SERIAL,
+	KR_CRL_FIELD_REASON,
+	KR_CRL_FIELD_DATE,
+};
+int	kr_crl_field_parse(enum kr_crl_field which, const char *f,
+	    size_t len, const char *source, size_t line, time_t now,
+	    int code, struct kr_crl_entry *e);
 
 /*
  * Reads one CRL from data[0..len): PEM (one "X509 CRL" block, nothing

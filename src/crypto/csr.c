@@ -171,9 +171,8 @@ decode(struct kr_csr *c, const uint8_t *der, size_t len)
 	return 0;
 }
 
-/* "EC P-384", "RSA 3072 bits", "Ed25519". */
-static void
-key_text(const EVP_PKEY *key, char *out, size_t outlen)
+void
+kr_csr_key_text(const EVP_PKEY *key, char *out, size_t outlen)
 {
 	static const struct { const char *group, *name; } curves[] = {
 		{ "prime256v1", "P-256" }, { "secp384r1", "P-384" },
@@ -236,7 +235,7 @@ read_key(struct kr_csr *c)
 	    EVP_sha256(), NULL) != 1)
 		return kr_err_libcrypto(KR_ERR_LIBCRYPTO, c->source);
 	c->spki_len = (size_t)len;
-	key_text(c->key, c->key_text, sizeof(c->key_text));
+	kr_csr_key_text(c->key, c->key_text, sizeof(c->key_text));
 	if ((alg = kr_key_alg_of(c->key)) != NULL)
 		snprintf(c->key_alg, sizeof(c->key_alg), "%s",
 		    kr_key_alg_name(alg));
@@ -275,13 +274,31 @@ check_signature(struct kr_csr *c)
 	return 0;
 }
 
+int
+kr_csr_ext_read(X509_EXTENSION *ext, struct kr_csr_ext *e)
+{
+	const ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(ext);
+
+	memset(e, 0, sizeof(*e));
+	OBJ_obj2txt(e->oid, sizeof(e->oid), X509_EXTENSION_get_object(ext), 1);
+	e->nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
+	snprintf(e->name, sizeof(e->name), "%s", e->nid != NID_undef ?
+	    OBJ_nid2sn(e->nid) : e->oid);
+	e->critical = X509_EXTENSION_get_critical(ext) > 0;
+	if ((e->value = malloc((size_t)v->length + 1)) == NULL)
+		return KR_ERR_NOMEM;
+	memcpy(e->value, v->data, (size_t)v->length);
+	e->value_len = (size_t)v->length;
+	kr_x509_ext_text(ext, e->text, sizeof(e->text));
+	return 0;
+}
+
 static int
 read_extensions(struct kr_csr *c)
 {
 	STACK_OF(X509_EXTENSION) *exts = NULL;
 	X509_EXTENSION *ext;
 	struct kr_csr_ext *e;
-	const ASN1_OCTET_STRING *v;
 	int i, nattr, has = 0, r = KR_ERR_INTERNAL;
 	size_t j;
 
@@ -317,28 +334,18 @@ read_extensions(struct kr_csr *c)
 	for (i = 0; i < sk_X509_EXTENSION_num(exts); i++) {
 		ext = sk_X509_EXTENSION_value(exts, i);
 		e = &c->exts[c->nexts];
-		OBJ_obj2txt(e->oid, sizeof(e->oid),
-		    X509_EXTENSION_get_object(ext), 1);
-		e->nid = OBJ_obj2nid(X509_EXTENSION_get_object(ext));
-		snprintf(e->name, sizeof(e->name), "%s", e->nid != NID_undef ?
-		    OBJ_nid2sn(e->nid) : e->oid);
-		for (j = 0; j < c->nexts; j++)
+		if ((r = kr_csr_ext_read(ext, e)) != 0) {
+			r = kr_err_set(r, "%s", c->source);
+			goto out;
+		}
+		c->nexts++;
+		for (j = 0; j + 1 < c->nexts; j++)
 			if (strcmp(c->exts[j].oid, e->oid) == 0) {
 				r = kr_err_set(KR_ERR_X509_CSR, "%s: asks for "
 				    "%s twice; an extension may appear once "
 				    "(RFC 5280 4.2)", c->source, e->name);
 				goto out;
 			}
-		e->critical = X509_EXTENSION_get_critical(ext) > 0;
-		v = X509_EXTENSION_get_data(ext);
-		if ((e->value = malloc((size_t)v->length + 1)) == NULL) {
-			r = kr_err_set(KR_ERR_NOMEM, "%s", c->source);
-			goto out;
-		}
-		memcpy(e->value, v->data, (size_t)v->length);
-		e->value_len = (size_t)v->length;
-		kr_x509_ext_text(ext, e->text, sizeof(e->text));
-		c->nexts++;
 	}
 	r = 0;
  out:

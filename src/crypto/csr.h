@@ -75,4 +75,18 @@ int	kr_csr_parse(const uint8_t *data, size_t len, const char *source,
 /* Frees c; NULL-safe. */
 void	kr_csr_free(struct kr_csr *c);
 
+/*
+ * A public key described for people: "EC P-384", "RSA 3072 bits",
+ * "Ed25519" (also for the certificates subject-cert.h reads).
+ */
+void	kr_csr_key_text(const EVP_PKEY *key, char *out, size_t outlen);
+
+/*
+ * Fills e from ext (its OID, name, criticality, value and text), for a
+ * request's extensions and a certificate's alike.  The value is
+ * malloc()ed: free(e->value).  Returns 0 or KR_ERR_NOMEM (nothing then
+ * to free).
+ */
+int	kr_csr_ext_read(X509_EXTENSION *ext, struct kr_csr_ext *e);
+
 #endif /* KR_CSR_H */

@@ -32,6 +32,7 @@
 #include "base/hex.h"
 #include "base/text.h"
 #include "key.h"
+#include "subject-cert.h"
 #include "x509-int.h"
 #include "x509-issue.h"
 
@@ -49,7 +50,28 @@ static const struct kr_x509_profile profiles[] = {
 	    KR_X509_KU_DIGITAL_SIGNATURE,
 	    KR_X509_OPT_POLICIES | KR_X509_OPT_EKU | KR_X509_OPT_CRL_URI |
 	    KR_X509_OPT_CA_ISSUERS | KR_X509_OPT_OCSP |
-	    KR_X509_OPT_NAME_CONSTRAINTS },
+	    KR_X509_OPT_NAME_CONSTRAINTS, 0, NULL },
+	/*
+	 * A cross-certificate (RFC 5280 3.2 and 6.1; BR 7.1.2.2): another
+	 * CA's name and key as its own certificate has them, and its own
+	 * subjectKeyIdentifier, so that a chain built through this
+	 * certificate and one built through the CA's own certificate match.
+	 * Bounded by the root-ca class: what is certified is a root's key.
+	 */
+	{ "cross-ca", "root-ca", "cross", 1,
+	    KR_X509_KU_KEY_CERT_SIGN | KR_X509_KU_CRL_SIGN,
+	    KR_X509_KU_KEY_CERT_SIGN | KR_X509_KU_CRL_SIGN,
+	    KR_X509_OPT_CRL_URI | KR_X509_OPT_CA_ISSUERS, KR_X509_PROF_CROSS,
+	    NULL },
+	/*
+	 * A delegated OCSP responder (RFC 6960 4.2.2.2; BR 7.1.2.8):
+	 * digitalSignature, id-kp-OCSPSigning and id-pkix-ocsp-nocheck, not
+	 * a CA; short-lived (the issuer's max-ocsp-signer-days), because
+	 * nothing can revoke it.  Its key's algorithms: intermediate-ca's.
+	 */
+	{ "ocsp-signer", "intermediate-ca", "ocsp-signer", 0,
+	    KR_X509_KU_DIGITAL_SIGNATURE, KR_X509_KU_DIGITAL_SIGNATURE, 0,
+	    KR_X509_PROF_OCSP_SIGNER, "1.3.6.1.5.5.7.3.9" },
 };
 #define NPROFILES	(sizeof(profiles) / sizeof(profiles[0]))
 
@@ -384,7 +406,7 @@ make_ski(const struct kr_x509_plan *p)
 
 	if ((s = ASN1_OCTET_STRING_new()) == NULL)
 		return NULL;
-	if (ASN1_OCTET_STRING_set(s, p->ski, sizeof(p->ski)) != 1) {
+	if (ASN1_OCTET_STRING_set(s, p->ski, (int)p->ski_len) != 1) {
 		ASN1_OCTET_STRING_free(s);
 		return NULL;
 	}
@@ -406,6 +428,20 @@ make_aki(const struct kr_x509_plan *p)
 		return NULL;
 	}
 	return akid;
+}
+
+/* id-pkix-ocsp-nocheck: its value is NULL (RFC 6960 4.2.2.2.1). */
+static void *
+make_nocheck(const struct kr_x509_plan *p)
+{
+	(void)p;
+	return ASN1_NULL_new();
+}
+
+static int
+applies_nocheck(const struct kr_x509_plan *p)
+{
+	return (p->profile->flags & KR_X509_PROF_OCSP_SIGNER) != 0;
 }
 
 static int
@@ -468,6 +504,8 @@ static const struct ext_row {
 	{ "cRLDistributionPoints", NID_crl_distribution_points, 0,
 	    applies_crldp, make_crldp },
 	{ "authorityInfoAccess", NID_info_access, 0, applies_aia, make_aia },
+	{ "noCheck", NID_id_pkix_OCSP_noCheck, 0, applies_nocheck,
+	    make_nocheck },
 	{ "subjectKeyIdentifier", NID_subject_key_identifier, 0,
 	    applies_always, make_ski },
 	{ "authorityKeyIdentifier", NID_authority_key_identifier, 0,
@@ -599,8 +637,28 @@ alg_allowed(const struct kr_x509_limits *l, const char *alg)
 	return 0;
 }
 
+/*
+ * What a certificate certifies, from a request or from a CA's own
+ * certificate: the same checks and review apply to both.
+ */
+struct subject_in {
+	const char		*source;
+	const char		*what;	/* "the request", ... */
+	const X509_NAME		*name;
+	EVP_PKEY		*key;
+	X509_PUBKEY		*pk;
+	const uint8_t		*spki;
+	size_t			 spki_len;
+	const char		*key_alg;
+	const char		*key_text;
+	const struct kr_csr_ext	*exts;
+	size_t			 nexts;
+	const uint8_t		*ski;	/* kept; NULL: SHA-1 of the key */
+	size_t			 ski_len;
+};
+
 static void
-check_key(const struct kr_x509_plan *p, const struct kr_csr *csr,
+check_key(const struct kr_x509_plan *p, const struct subject_in *in,
     struct kr_x509_problems *pb)
 {
 	char allowed[256];
@@ -610,14 +668,13 @@ check_key(const struct kr_x509_plan *p, const struct kr_csr *csr,
 	for (i = 0; i < p->limits.nalgorithms && used < sizeof(allowed); i++)
 		used += (size_t)snprintf(allowed + used, sizeof(allowed) - used,
 		    "%s%s", i ? ", " : "", p->limits.algorithms[i]);
-	if (!alg_allowed(&p->limits, csr->key_alg))
-		kr_x509_problem(pb, "the request's key is %s, which policy %s "
-		    "does not allow for %s certificates (allowed: %s): ask "
-		    "for a request with an allowed key", csr->key_text,
-		    p->limits.policy, p->profile->policy_class, allowed);
+	if (!alg_allowed(&p->limits, in->key_alg))
+		kr_x509_problem(pb, "%s's key is %s, which policy %s does not "
+		    "allow for %s certificates (allowed: %s): the key must be "
+		    "one of those", in->what, in->key_text, p->limits.policy,
+		    p->profile->policy_class, allowed);
 	if (EVP_PKEY_eq(p->key, X509_get0_pubkey(p->issuer)) == 1)
-		kr_x509_problem(pb, "the request's key is the issuer's own "
-		    "key");
+		kr_x509_problem(pb, "%s's key is the issuer's own key", in->what);
 	ERR_clear_error();
 }
 
@@ -629,7 +686,13 @@ check_validity(const struct kr_x509_plan *p, time_t now,
 	char issuer_end[21] = "?";
 	int days = p->opt.validity_days, left = 0, sec = 0;
 
-	if (days < 1 || (unsigned)days > p->limits.max_days)
+	if ((days < 1 || (unsigned)days > p->limits.max_days) &&
+	    (p->profile->flags & KR_X509_PROF_OCSP_SIGNER))
+		kr_x509_problem(pb, "validity_days %d is outside 1..%u, the "
+		    "most policy %s allows for an OCSP responder "
+		    "(max-ocsp-signer-days of the issuer's class)", days,
+		    p->limits.max_days, p->limits.policy);
+	else if (days < 1 || (unsigned)days > p->limits.max_days)
 		kr_x509_problem(pb, "validity_days %d is outside 1..%u, the "
 		    "most policy %s allows for %s certificates", days,
 		    p->limits.max_days, p->limits.policy,
@@ -706,17 +769,20 @@ static void
 check_subject(struct kr_x509_plan *p, struct kr_x509_problems *pb)
 {
 	if (X509_NAME_get_index_by_NID(p->subject, NID_commonName, -1) < 0)
-		kr_x509_problem(pb, "the request's subject has no CN: a CA "
-		    "certificate names its CA in a common name (BR "
-		    "7.1.2.10.2); ask for a request with one");
+		kr_x509_problem(pb, "%s's subject has no CN: %s names its "
+		    "subject in a common name (BR 7.1.2.10.2); ask for one "
+		    "with a CN", p->what, p->profile->ca ? "a CA certificate" :
+		    "a responder certificate");
 	if (X509_NAME_cmp(p->subject, X509_get_subject_name(p->issuer)) == 0)
-		kr_x509_problem(pb, "the request's subject is the issuer's own "
-		    "name: the certificate would look self-issued");
+		kr_x509_problem(pb, "%s's subject is the issuer's own name: the "
+		    "certificate would look self-issued%s", p->what,
+		    p->profile->flags & KR_X509_PROF_CROSS ? " (give a new "
+		    "root a name of its own, e.g. with G2 in its CN)" : "");
 }
 
 /* Fills p->exts and p->verdict from the certificate as it would be. */
 static int
-review(struct kr_x509_plan *p, const struct kr_csr *csr, X509 *x)
+review(struct kr_x509_plan *p, const struct subject_in *in, X509 *x)
 {
 	X509_EXTENSION *ext, *mine;
 	ASN1_OBJECT *o;
@@ -734,8 +800,8 @@ review(struct kr_x509_plan *p, const struct kr_csr *csr, X509 *x)
 		    sizeof(p->exts[i].text));
 		p->nexts++;
 	}
-	for (k = 0; k < csr->nexts; k++) {
-		if ((o = OBJ_txt2obj(csr->exts[k].oid, 1)) == NULL)
+	for (k = 0; k < in->nexts; k++) {
+		if ((o = OBJ_txt2obj(in->exts[k].oid, 1)) == NULL)
 			return kr_err_libcrypto(KR_ERR_NOMEM, "reviewing");
 		at = X509_get_ext_by_OBJ(x, o, -1);
 		ASN1_OBJECT_free(o);
@@ -745,46 +811,86 @@ review(struct kr_x509_plan *p, const struct kr_csr *csr, X509 *x)
 		}
 		mine = X509_get_ext(x, at);
 		v = X509_EXTENSION_get_data(mine);
-		p->verdict[k] = (size_t)v->length == csr->exts[k].value_len &&
-		    memcmp(v->data, csr->exts[k].value, (size_t)v->length) ==
+		p->verdict[k] = (size_t)v->length == in->exts[k].value_len &&
+		    memcmp(v->data, in->exts[k].value, (size_t)v->length) ==
 		    0 && (X509_EXTENSION_get_critical(mine) > 0) ==
-		    csr->exts[k].critical ? KR_X509_ISSUED_AS_ASKED :
+		    in->exts[k].critical ? KR_X509_ISSUED_AS_ASKED :
 		    KR_X509_ISSUED_OTHERWISE;
 	}
 	return 0;
 }
 
-/* Subject, key, serial, key identifiers, the file name. */
+/* Subject, key, serial, key identifiers. */
 static int
-fill(struct kr_x509_plan *p, X509 *issuer, const struct kr_csr *csr)
+fill(struct kr_x509_plan *p, X509 *issuer, const struct subject_in *in)
 {
 	int r;
 
 	if (X509_up_ref(issuer) != 1)
 		return kr_err_libcrypto(KR_ERR_INTERNAL, "issuer");
 	p->issuer = issuer;
-	if (EVP_PKEY_up_ref(csr->key) != 1)
-		return kr_err_libcrypto(KR_ERR_INTERNAL, "request key");
-	p->key = csr->key;
-	if ((p->subject = X509_NAME_dup(X509_REQ_get_subject_name(
-	    csr->req))) == NULL || (p->spki = malloc(csr->spki_len)) == NULL)
+	if (EVP_PKEY_up_ref(in->key) != 1)
+		return kr_err_libcrypto(KR_ERR_INTERNAL, "subject key");
+	p->key = in->key;
+	p->what = in->what;
+	if ((p->subject = X509_NAME_dup(in->name)) == NULL ||
+	    (p->spki = malloc(in->spki_len)) == NULL)
 		return kr_err_libcrypto(KR_ERR_NOMEM, "planning a certificate");
-	memcpy(p->spki, csr->spki, csr->spki_len);
-	p->spki_len = csr->spki_len;
-	if ((r = kr_x509_random_serial(p->serial)) != 0 ||
-	    (r = kr_x509_key_identifier(X509_REQ_get_X509_PUBKEY(csr->req),
-	    p->ski)) != 0)
+	memcpy(p->spki, in->spki, in->spki_len);
+	p->spki_len = in->spki_len;
+	if ((r = kr_x509_random_serial(p->serial)) != 0)
 		return r;
+	if (in->ski != NULL && in->ski_len > 0 &&
+	    in->ski_len <= sizeof(p->ski)) {
+		memcpy(p->ski, in->ski, in->ski_len);
+		p->ski_len = in->ski_len;
+		p->ski_kept = 1;
+	} else if ((r = kr_x509_key_identifier(in->pk, p->ski)) != 0)
+		return r;
+	else
+		p->ski_len = KR_X509_SKI_BYTES;
 	kr_hex_encode(p->serial, sizeof(p->serial), p->serial_hex,
 	    sizeof(p->serial_hex));
-	snprintf(p->file_name, sizeof(p->file_name), "%s-%s.pem",
-	    p->profile->file_prefix, p->serial_hex);
 	return 0;
 }
 
-int
-kr_x509_plan_new(const struct kr_x509_profile *prof, X509 *issuer,
-    const struct kr_csr *csr, const struct kr_x509_options *opt,
+/* prefix-serial.pem, or cross-<subject SKI>-by-<issuer SKI>.pem. */
+static void
+file_name(struct kr_x509_plan *p, struct kr_x509_problems *pb)
+{
+	char sub[2 * sizeof(p->ski) + 1], iss[2 * sizeof(p->issuer_ski) + 1];
+	char name[sizeof(sub) + sizeof(iss) + 32];
+
+	if (!(p->profile->flags & KR_X509_PROF_CROSS)) {
+		snprintf(p->file_name, sizeof(p->file_name), "%s-%s.pem",
+		    p->profile->file_prefix, p->serial_hex);
+		return;
+	}
+	kr_hex_encode(p->ski, p->ski_len, sub, sizeof(sub));
+	kr_hex_encode(p->issuer_ski, p->issuer_ski_len, iss, sizeof(iss));
+	snprintf(name, sizeof(name), "%s-%s-by-%s.pem",
+	    p->profile->file_prefix, sub, iss);
+	if (strlen(name) >= sizeof(p->file_name))
+		kr_x509_problem(pb, "the two key identifiers are too long to "
+		    "name the output (%zu characters, at most %zu)",
+		    strlen(name), sizeof(p->file_name) - 1);
+	else
+		memcpy(p->file_name, name, strlen(name) + 1);
+}
+
+/* The purpose a profile always issues (an OCSP responder's). */
+static void
+add_profile_eku(struct kr_x509_plan *p)
+{
+	if (p->profile->eku == NULL || p->opt.nekus >= KR_X509_MAX_OIDS)
+		return;
+	snprintf(p->opt.ekus[p->opt.nekus++], KR_X509_OID_MAX, "%s",
+	    p->profile->eku);
+}
+
+static int
+plan_make(const struct kr_x509_profile *prof, X509 *issuer,
+    const struct subject_in *in, const struct kr_x509_options *opt,
     const struct kr_x509_limits *limits, time_t now,
     struct kr_x509_plan **planp)
 {
@@ -793,34 +899,31 @@ kr_x509_plan_new(const struct kr_x509_profile *prof, X509 *issuer,
 	X509 *x = NULL;
 	int r = KR_ERR_INTERNAL;
 
-	*planp = NULL;
-	if (prof == NULL || issuer == NULL || csr == NULL || opt == NULL ||
-	    limits == NULL)
-		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "planning a "
-		    "certificate: something is missing");
 	memset(&pb, 0, sizeof(pb));
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "planning a certificate");
 	p->profile = prof;
 	p->opt = *opt;
 	p->limits = *limits;
-	if ((r = fill(p, issuer, csr)) != 0)
+	if ((r = fill(p, issuer, in)) != 0)
 		goto out;
-	check_key(p, csr, &pb);
+	check_key(p, in, &pb);
 	check_validity(p, now, &pb);
 	check_issuer(p, &pb);
 	check_options(p, &pb);
 	check_subject(p, &pb);
-	if (opt->rehearsal && pb.n == 0 &&
-	    (r = mark_rehearsal(p->subject, &pb)) != 0)
+	add_profile_eku(p);
+	file_name(p, &pb);
+	if (opt->rehearsal && !(prof->flags & KR_X509_PROF_CROSS) &&
+	    pb.n == 0 && (r = mark_rehearsal(p->subject, &pb)) != 0)
 		goto out;
-	if ((r = kr_x509_problems_err(&pb, csr->source)) != 0)
+	if ((r = kr_x509_problems_err(&pb, in->source)) != 0)
 		goto out;
 	if ((r = kr_x509_name_text(p->subject, p->subject_text,
 	    sizeof(p->subject_text))) != 0 ||
 	    (r = kr_x509_plan_tbs(p, now, &x)) != 0 ||
 	    (r = kr_x509_time_text(X509_get0_notAfter(x), "notAfter",
-	    p->not_after)) != 0 || (r = review(p, csr, x)) != 0 ||
+	    p->not_after)) != 0 || (r = review(p, in, x)) != 0 ||
 	    (r = kr_x509_lint(p, x, 0)) != 0)
 		goto out;
 	*planp = p;
@@ -830,6 +933,65 @@ kr_x509_plan_new(const struct kr_x509_profile *prof, X509 *issuer,
 	X509_free(x);
 	kr_x509_plan_free(p);
 	return r;
+}
+
+int
+kr_x509_plan_new(const struct kr_x509_profile *prof, X509 *issuer,
+    const struct kr_csr *csr, const struct kr_x509_options *opt,
+    const struct kr_x509_limits *limits, time_t now,
+    struct kr_x509_plan **planp)
+{
+	struct subject_in in;
+
+	*planp = NULL;
+	if (prof == NULL || issuer == NULL || csr == NULL || opt == NULL ||
+	    limits == NULL)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "planning a "
+		    "certificate: something is missing");
+	memset(&in, 0, sizeof(in));
+	in.source = csr->source;
+	in.what = "the request";
+	in.name = X509_REQ_get_subject_name(csr->req);
+	in.key = csr->key;
+	in.pk = X509_REQ_get_X509_PUBKEY(csr->req);
+	in.spki = csr->spki;
+	in.spki_len = csr->spki_len;
+	in.key_alg = csr->key_alg;
+	in.key_text = csr->key_text;
+	in.exts = csr->exts;
+	in.nexts = csr->nexts;
+	return plan_make(prof, issuer, &in, opt, limits, now, planp);
+}
+
+int
+kr_x509_plan_new_cert(const struct kr_x509_profile *prof, X509 *issuer,
+    const struct kr_subject_cert *sc, const struct kr_x509_options *opt,
+    const struct kr_x509_limits *limits, time_t now,
+    struct kr_x509_plan **planp)
+{
+	struct subject_in in;
+
+	*planp = NULL;
+	if (prof == NULL || issuer == NULL || sc == NULL || opt == NULL ||
+	    limits == NULL || !(prof->flags & KR_X509_PROF_CROSS))
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "planning a "
+		    "certificate from a CA's certificate: something is "
+		    "missing, or the profile is not a cross-certificate's");
+	memset(&in, 0, sizeof(in));
+	in.source = sc->source;
+	in.what = "the subject certificate";
+	in.name = X509_get_subject_name(sc->cert);
+	in.key = X509_get0_pubkey(sc->cert);
+	in.pk = X509_get_X509_PUBKEY(sc->cert);
+	in.spki = sc->spki;
+	in.spki_len = sc->spki_len;
+	in.key_alg = sc->key_alg;
+	in.key_text = sc->key_text;
+	in.exts = sc->exts;
+	in.nexts = sc->nexts;
+	in.ski = sc->ski;
+	in.ski_len = sc->ski_len;
+	return plan_make(prof, issuer, &in, opt, limits, now, planp);
 }
 
 void

@@ -5,9 +5,11 @@
  * before any card is touched:
  *
  *   1. kr_x509_plan_new(): a profile (what kind of certificate: an
- *      intermediate CA today; cross-certificates and OCSP signers are
- *      rows to add), the issuer's certificate, a checked request
- *      (csr.h), the ceremony's options and the policy's limits give a
+ *      intermediate CA, a cross-certificate, a delegated OCSP
+ *      responder), the issuer's certificate, a checked request (csr.h)
+ *      or, for a cross-certificate, the CA's own certificate
+ *      (kr_x509_plan_new_cert(), subject-cert.h), the ceremony's
+ *      options and the policy's limits give a
  *      plan: subject, public key, serial number (drawn now, so that the
  *      output's name is known), validity, extensions.  Every problem is
  *      listed at once.
@@ -58,11 +60,26 @@
 #define KR_X509_EXT_TEXT_MAX	512	/* one extension, as text */
 #define KR_X509_MAX_EXTS	16	/* extensions a plan issues */
 
+/* What sets a profile apart (struct kr_x509_profile.flags). */
+/*
+ * A cross-certificate: the subject CA's name, key and its own
+ * subjectKeyIdentifier certified as they are (never marked as a
+ * rehearsal: the chain must match the CA's own certificate); the output
+ * is named cross-<subject SKI hex>-by-<issuer SKI hex>.pem.
+ */
+#define KR_X509_PROF_CROSS		0x01
+/*
+ * A delegated OCSP responder (RFC 6960 4.2.2.2): id-pkix-ocsp-nocheck,
+ * and a validity bounded by the issuer's class's max-ocsp-signer-days
+ * rather than the profile class's max-validity-days.
+ */
+#define KR_X509_PROF_OCSP_SIGNER	0x02
+
 /*
  * A kind of certificate: a row of kr_x509_profiles[] (x509-issue.c).
  * policy_class names the class of the policy whose algorithms and
  * maximum validity bound it; outputs are named <file_prefix>-<serial in
- * hex>.pem.
+ * hex>.pem (cross-certificates otherwise: KR_X509_PROF_CROSS).
  */
 struct kr_x509_profile {
 	const char	*name;
@@ -72,6 +89,8 @@ struct kr_x509_profile {
 	unsigned	 ku_required;	/* KR_X509_KU_* always set */
 	unsigned	 ku_allowed;	/* and those an option may add */
 	unsigned	 options;	/* KR_X509_OPT_* it may carry */
+	unsigned	 flags;		/* KR_X509_PROF_* */
+	const char	*eku;		/* a purpose always issued, or NULL */
 };
 
 enum kr_x509_subtree_type {
@@ -143,7 +162,11 @@ struct kr_x509_plan {
 					    1];
 	uint8_t				 issuer_ski[64];
 	size_t				 issuer_ski_len;
-	uint8_t				 ski[20];
+	/* SHA-1 of the key (20 octets), or the subject CA's own (kept). */
+	uint8_t				 ski[32];
+	size_t				 ski_len;
+	int				 ski_kept;
+	const char			*what;	/* "the request", ... */
 	char				 subject_text[KR_X509_NAME_TEXT_MAX];
 	char				 not_after[21];	/* as planned */
 	char				 file_name[128];
@@ -200,6 +223,21 @@ int	kr_x509_option_parse(struct kr_x509_options *o, const char *key,
  */
 int	kr_x509_plan_new(const struct kr_x509_profile *prof, X509 *issuer,
 	    const struct kr_csr *csr, const struct kr_x509_options *opt,
+	    const struct kr_x509_limits *limits, time_t now,
+	    struct kr_x509_plan **planp);
+
+/*
+ * The same for a cross-certificate (a profile with KR_X509_PROF_CROSS)
+ * of the CA whose certificate sc is (subject-cert.h): its subject, its
+ * SubjectPublicKeyInfo and its own subjectKeyIdentifier are certified as
+ * they are; the extensions it carries are reviewed as a request's are
+ * (verdict[], in its order).  The same checks, every problem listed;
+ * KR_ERR_INVALID_ARGUMENT for a profile without KR_X509_PROF_CROSS.
+ */
+struct kr_subject_cert;
+int	kr_x509_plan_new_cert(const struct kr_x509_profile *prof,
+	    X509 *issuer, const struct kr_subject_cert *sc,
+	    const struct kr_x509_options *opt,
 	    const struct kr_x509_limits *limits, time_t now,
 	    struct kr_x509_plan **planp);
 

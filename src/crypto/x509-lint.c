@@ -139,6 +139,8 @@ expected(const struct kr_x509_plan *p, int *nids)
 		nids[n++] = NID_crl_distribution_points;
 	if (p->opt.ocsp_uri[0] != '\0' || p->opt.ca_issuers_uri[0] != '\0')
 		nids[n++] = NID_info_access;
+	if (p->profile->flags & KR_X509_PROF_OCSP_SIGNER)
+		nids[n++] = NID_id_pkix_OCSP_noCheck;
 	return n;
 }
 
@@ -227,10 +229,15 @@ lint_key_ids(const struct kr_x509_plan *p, X509 *x,
 
 	if ((ski = X509_get_ext_d2i(x, NID_subject_key_identifier, NULL,
 	    NULL)) != NULL) {
-		if (kr_x509_key_identifier(X509_get_X509_PUBKEY(x),
-		    mine) != 0 ||
+		/* A cross-certificate keeps the CA's own, whatever it is. */
+		if (p->ski_kept && ((size_t)ski->length != p->ski_len ||
+		    memcmp(ski->data, p->ski, p->ski_len) != 0))
+			kr_x509_problem(pb, "subjectKeyIdentifier is not the "
+			    "subject CA's own");
+		else if (!p->ski_kept && (kr_x509_key_identifier(
+		    X509_get_X509_PUBKEY(x), mine) != 0 ||
 		    ski->length != KR_X509_SKI_BYTES ||
-		    memcmp(ski->data, mine, sizeof(mine)) != 0)
+		    memcmp(ski->data, mine, sizeof(mine)) != 0))
 			kr_x509_problem(pb, "subjectKeyIdentifier is not the "
 			    "SHA-1 of the subject's key (RFC 5280 4.2.1.2)");
 		ASN1_OCTET_STRING_free(ski);
@@ -418,6 +425,21 @@ lint_aia(const struct kr_x509_plan *p, X509 *x, struct kr_x509_problems *pb)
 	want_critical(x, NID_info_access, 0, pb);
 }
 
+/* id-pkix-ocsp-nocheck: NULL, not critical (RFC 6960 4.2.2.2.1). */
+static void
+lint_nocheck(X509 *x, struct kr_x509_problems *pb)
+{
+	const ASN1_OCTET_STRING *v;
+	int at;
+
+	if ((at = X509_get_ext_by_NID(x, NID_id_pkix_OCSP_noCheck, -1)) < 0)
+		return;
+	v = X509_EXTENSION_get_data(X509_get_ext(x, at));
+	if (v->length != 2 || v->data[0] != 0x05 || v->data[1] != 0x00)
+		kr_x509_problem(pb, "id-pkix-ocsp-nocheck is not NULL");
+	want_critical(x, NID_id_pkix_OCSP_noCheck, 0, pb);
+}
+
 static void
 lint_signature(const struct kr_x509_plan *p, X509 *x,
     struct kr_x509_problems *pb)
@@ -451,6 +473,7 @@ kr_x509_lint(const struct kr_x509_plan *p, X509 *x, int is_signed)
 	lint_eku_cp(p, x, &pb);
 	lint_nc_crl(p, x, &pb);
 	lint_aia(p, x, &pb);
+	lint_nocheck(x, &pb);
 	if (is_signed)
 		lint_signature(p, x, &pb);
 	ERR_clear_error();

@@ -9,6 +9,9 @@
 #       $T/media with the extra --set arguments; sets M (the module), S
 #       (the scripts directory), EX (docs/examples) and CREATE_TR (the
 #       creation transcript).
+#   root_another DIR [--set NAME=VALUE...]
+#       another root on the same five cards (after root_setup): a batch
+#       root-ca-create 3-of-5 into DIR; sets ANOTHER_TR (its transcript).
 #   root_copy DIR
 #       a second medium holding the same root: the certificate, the
 #       package and the transcript that vouches for it.
@@ -46,6 +49,18 @@ root_setup() {
 	    { cat "$T/create.out"; fail "root-ca-create"; }
 	CREATE_TR=$(sed -n 's/^transcript: //p' "$T/create.out")
 	[ -f "$CREATE_TR" ] || fail "no creation transcript"
+}
+
+root_another() {
+	_d=$1
+	shift
+	mkdir -p "$_d"
+	"$KEYRITE" run "$S/root-ca-create.ceremony" --media "$_d" \
+	    --answers "$T/create.txt" --rehearsal --set threshold=3 \
+	    --set shares=5 "$@" > "$_d.create.out" 2>&1 ||
+	    { cat "$_d.create.out"; fail "root-ca-create into $_d"; }
+	ANOTHER_TR=$(sed -n 's/^transcript: //p' "$_d.create.out")
+	[ -f "$ANOTHER_TR" ] || fail "no creation transcript in $_d"
 }
 
 root_copy() {

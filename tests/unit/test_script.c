@@ -275,10 +275,10 @@ static const struct syntax_row syntax_rows[] = {
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
 	    "write-public-key, write-pubhash, write-csr, load-escrow, "
 	    "recover, prove-key, review-csr, sign-csr, review-crl, "
-	    "issue-crl, review-target, restore-key, review-release, "
-	    "sign-release, import-key, destroy-shares, attest-copies, "
-	    "check-card, wipe, seal-transcript, cosign-transcript, "
-	    "print-transcript" },
+	    "issue-crl, review-cross, cross-sign, review-ocsp, sign-ocsp, "
+	    "review-target, restore-key, review-release, sign-release, "
+	    "import-key, destroy-shares, attest-copies, check-card, wipe, "
+	    "seal-transcript, cosign-transcript, print-transcript" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
 	    "t.ceremony:4:6: unknown verb 'generate-keys'\n"
@@ -291,10 +291,10 @@ static const struct syntax_row syntax_rows[] = {
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
 	    "write-public-key, write-pubhash, write-csr, load-escrow, "
 	    "recover, prove-key, review-csr, sign-csr, review-crl, "
-	    "issue-crl, review-target, restore-key, review-release, "
-	    "sign-release, import-key, destroy-shares, attest-copies, "
-	    "check-card, wipe, seal-transcript, cosign-transcript, "
-	    "print-transcript" },
+	    "issue-crl, review-cross, cross-sign, review-ocsp, sign-ocsp, "
+	    "review-target, restore-key, review-release, sign-release, "
+	    "import-key, destroy-shares, attest-copies, check-card, wipe, "
+	    "seal-transcript, cosign-transcript, print-transcript" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
 	    "t.ceremony:4:6: 'set-pin': PINs and PKCS#11 modules never go "
@@ -712,6 +712,7 @@ Test(script, verbs_and_roles)
 	    "write-certificate", "write-public-key", "write-pubhash",
 	    "write-csr", "load-escrow", "recover", "prove-key",
 	    "review-csr", "sign-csr", "review-crl", "issue-crl",
+	    "review-cross", "cross-sign", "review-ocsp", "sign-ocsp",
 	    "review-target", "restore-key", "review-release",
 	    "sign-release", "import-key", "destroy-shares", "attest-copies",
 	    "check-card", "wipe", "seal-transcript", "cosign-transcript",
