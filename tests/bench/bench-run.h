@@ -70,4 +70,24 @@ median(const struct sample *s, int n, int cpu)
 	return v[i / 2];
 }
 
+/*
+ * A copy of script src in dir without its print-transcript step (the last
+ * one), with the policy beside it: the benches time the ceremony's own work; the paper record has
+ * its own bench (bench_paper).  A rehearsal runs an edited script.
+ */
+static int
+unprinted(const char *src, const char *dir, const char *name, char *out,
+    size_t outlen)
+{
+	char cmd[8192];
+
+	/* src and out may be the same buffer: the command is made first. */
+	if ((size_t)snprintf(cmd, sizeof(cmd), "cp \"$(dirname '%s')/"
+	    "policy.conf\" '%s/' && sed '/^step print-transcript/,$d' '%s' > "
+	    "'%s/%s'", src, dir, src, dir, name) >= sizeof(cmd) ||
+	    (size_t)snprintf(out, outlen, "%s/%s", dir, name) >= outlen)
+		return -1;
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 #endif /* KR_BENCH_RUN_H */
