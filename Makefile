@@ -24,6 +24,12 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils \
 	python3
 
+# Debian packages that make image and make image-test need besides the
+# above; make check does not install them.
+IMAGE_PKGS = debootstrap squashfs-tools xorriso grub-pc-bin \
+	grub-efi-amd64-bin grub-common mtools dosfstools binutils git \
+	qemu-system-x86 ovmf tmux openssl
+
 PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
 # The TUI's libraries: linked into the keyrite command only.
 UI_PKGS = ncursesw libqrencode
@@ -77,7 +83,7 @@ BENCH_SRCS = $(wildcard tests/bench/bench_*.c)
 BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps check check-asan test layers unit integration demo bench \
-	install clean help
+	install clean help image image-test
 .DEFAULT_GOAL := all
 
 all: $(KEYRITE)
@@ -90,6 +96,8 @@ help:
 	@echo "make demo       a rehearsal in the TUI with five virtual cards"
 	@echo "make bench      benchmarks against peer implementations"
 	@echo "make fuzz       run every parser's libFuzzer harness (FUZZ_SECONDS each)"
+	@echo "make image      the bootable appliance: $(BUILD)/keyrite-<version>.iso (root)"
+	@echo "make image-test build it twice, compare, boot it in qemu (~25 min)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX))"
 	@echo "make clean      remove build outputs"
 
@@ -217,6 +225,19 @@ install: $(KEYRITE)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/keyrite
 	install -m 0755 $(KEYRITE) $(DESTDIR)$(PREFIX)/bin/keyrite
 	cp -R ceremony-scripts $(DESTDIR)$(PREFIX)/share/keyrite/
+
+# --- the appliance image (docs/appliance.md) --------------------------------
+
+# Not part of make check: a build takes 5-10 minutes, image-test ~25.
+image:
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(IMAGE_PKGS)"
+	$(Q)BUILD=$(abspath $(BUILD)) DEB_PKGS="$(DEB_PKGS)" image/build.sh
+
+image-test:
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(IMAGE_PKGS)"
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(abspath $(BUILD)) DEB_PKGS="$(DEB_PKGS)" \
+	    KEYRITE=$(abspath $(KEYRITE)) tests/image/run.sh
 
 clean:
 	rm -rf build build-asan
