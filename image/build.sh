@@ -34,7 +34,6 @@ CACHE=${KR_IMAGE_CACHE:-$OUT/image-cache}
 MIRROR=${KR_IMAGE_MIRROR:-http://deb.debian.org/debian}
 SECMIRROR=${KR_IMAGE_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 SUITE=bookworm
-IMG=$TOP/image
 START=$(date +%s)
 
 say() { printf 'image: [%4ds] %s\n' $(($(date +%s) - START)) "$*"; }
@@ -58,8 +57,7 @@ identity() {
 		# commit's tree when the tree is clean.
 		local idx
 		idx=$(mktemp)
-		cp "$(git -C "$TOP" rev-parse --git-path index)" "$idx" 2>/dev/null ||
-			rm -f "$idx"
+		(cd "$TOP" && cp "$(git rev-parse --git-path index)" "$idx")
 		TREE=$(cd "$TOP" && GIT_INDEX_FILE=$idx git add -A . &&
 		    GIT_INDEX_FILE=$idx git write-tree)
 		rm -f "$idx"
@@ -169,12 +167,29 @@ keyrite_runtime_packages() {
 	    done | sed 's/:.*//; s/:amd64$//' | sort -u
 }
 
+# The tree as it is now (tracked and untracked files, not ignored ones),
+# so that editing it while the image builds changes nothing.
+snapshot_source() {
+	SRC=$WORK/src
+	IMG=$SRC/image
+	rm -rf "$SRC"
+	mkdir -p "$SRC"
+	if [ "$COMMIT" != unknown ]; then
+		(cd "$TOP" && git ls-files -z -c -o --exclude-standard |
+		    xargs -0 -r sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh |
+		    tar --null -T - -cf -) | tar -C "$SRC" -xf -
+	else
+		(cd "$TOP" && tar --exclude=./build --exclude='./build-*' -cf - .) |
+		    tar -C "$SRC" -xf -
+	fi
+}
+
 build_keyrite() {
-	say "building keyrite from $TOP"
+	say "building keyrite from $TOP (a copy in $SRC)"
 	KR_BUILD=$WORK/keyrite-build
 	# Paths of this checkout do not go into the binary.
-	make -C "$TOP" --no-print-directory -j2 BUILD="$KR_BUILD" \
-	    CFLAGS="-ffile-prefix-map=$TOP=." "$KR_BUILD/keyrite" \
+	make -C "$SRC" --no-print-directory -j2 BUILD="$KR_BUILD" \
+	    CFLAGS="-ffile-prefix-map=$SRC=." "$KR_BUILD/keyrite" \
 	    >"$WORK/keyrite-build.log" 2>&1 ||
 		{ tail -30 "$WORK/keyrite-build.log" >&2;
 		  die "keyrite did not build; the log is $WORK/keyrite-build.log"; }
@@ -205,8 +220,8 @@ install_packages() {
 
 install_keyrite() {
 	say "make install PREFIX=/usr into the image"
-	make -C "$TOP" --no-print-directory BUILD="$KR_BUILD" \
-	    CFLAGS="-ffile-prefix-map=$TOP=." PREFIX=/usr DESTDIR="$ROOT" \
+	make -C "$SRC" --no-print-directory BUILD="$KR_BUILD" \
+	    CFLAGS="-ffile-prefix-map=$SRC=." PREFIX=/usr DESTDIR="$ROOT" \
 	    install >>"$WORK/keyrite-build.log" 2>&1 ||
 		die "make install failed; the log is $WORK/keyrite-build.log"
 	strip --strip-unneeded "$ROOT/usr/bin/keyrite"
@@ -220,9 +235,15 @@ install_keyrite() {
 
 configure() {
 	say "configuring: units, read-only root, no consoles with a shell"
-	cp -a "$IMG/rootfs/." "$ROOT/"
-	chown -R 0:0 "$ROOT/etc/initramfs-tools" "$ROOT/usr/lib/keyrite-image" \
-	    "$ROOT/usr/lib/systemd/system"
+	# Owner root, modes 0644 or 0755 whatever the checkout's umask was.
+	(cd "$IMG/rootfs" && find . ! -type d) | while read -r f; do
+		mkdir -p "$ROOT/$(dirname "$f")"
+		if [ -x "$IMG/rootfs/$f" ]; then
+			install -o 0 -g 0 -m 0755 "$IMG/rootfs/$f" "$ROOT/$f"
+		else
+			install -o 0 -g 0 -m 0644 "$IMG/rootfs/$f" "$ROOT/$f"
+		fi
+	done
 	echo keyrite >"$ROOT/etc/hostname"
 	printf '127.0.0.1\tlocalhost\n127.0.1.1\tkeyrite\n' >"$ROOT/etc/hosts"
 	: >"$ROOT/etc/machine-id"
@@ -375,6 +396,11 @@ strip_root() {
 	    "$ROOT"/var/lib/systemd/deb-systemd-* \
 	    "$ROOT"/etc/ssl/certs/java "$ROOT"/root/.bash_history
 	rm -f "$ROOT"/vmlinuz* "$ROOT"/initrd.img* "$ROOT"/boot/*.old
+	# ssl-cert's postinst made a "snakeoil" key pair: random, and a
+	# private key nobody needs (CUPS listens on a local socket only).
+	rm -f "$ROOT"/etc/ssl/private/ssl-cert-snakeoil.key \
+	    "$ROOT"/etc/ssl/certs/ssl-cert-snakeoil.pem
+	find "$ROOT/etc/ssl/certs" -xtype l -delete
 	find "$ROOT/var/cache/apt/archives" -maxdepth 1 -name '*.deb' -delete \
 	    2>/dev/null || true
 }
@@ -495,14 +521,16 @@ if [ "${KR_IMAGE_REUSE:-0}" = 1 ] && [ -d "$WORK/rootfs.packages" ]; then
 	# For working on image/ only: starts from the packages installed by
 	# the last full build.  A release is always built from scratch.
 	say "KR_IMAGE_REUSE=1: reusing $WORK/rootfs.packages"
-	rm -rf "$ROOT" "$ISOTREE" "$WORK/grub"
+	rm -rf "$ROOT" "$ISOTREE" "$WORK/grub" "$WORK/keyrite-build"
 	cp -a "$WORK/rootfs.packages" "$ROOT"
+	snapshot_source
 	build_keyrite
 	bootstrap_mounts
 	KVER=$(cd "$ROOT/lib/modules" && ls)
 else
 	rm -rf "$WORK"
 	mkdir -p "$WORK"
+	snapshot_source
 	build_keyrite
 	bootstrap
 	install_packages
