@@ -3,8 +3,11 @@
  *
  * link(2) to the final name is the no-overwrite step: it fails with EEXIST
  * rather than replacing a file, atomically, so two ceremonies racing for
- * the same medium cannot clobber each other's outputs.
+ * the same medium cannot clobber each other's outputs.  FAT and exFAT, what
+ * USB sticks hold, have no hard links: there renameat2(RENAME_NOREPLACE)
+ * is the same step.
  */
+#define _GNU_SOURCE		/* renameat2(2) */
 #include <sys/stat.h>
 
 #include <errno.h>
@@ -186,13 +189,31 @@ sha256(const void *data, size_t len, uint8_t out[32])
 	return 0;
 }
 
-/* One copy: temp name, write, fsync, link, unlink temp, fsync dir. */
+/*
+ * Gives tmp the name path, never replacing a file there (EEXIST): link(2)
+ * (*linked 1: tmp remains), or on a filesystem without hard links
+ * renameat2(RENAME_NOREPLACE) (tmp is gone).  0, or -1 with errno.
+ */
+static int
+name_once(const char *tmp, const char *path, int *linked)
+{
+	*linked = 0;
+	if (link(tmp, path) == 0) {
+		*linked = 1;
+		return 0;
+	}
+	if (errno != EPERM && errno != EOPNOTSUPP)
+		return -1;
+	return renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+}
+
+/* One copy: temp name, write, fsync, name it, fsync dir. */
 static int
 write_one(const char *dir, const char *path, const void *data, size_t len)
 {
 	char tmp[4200], rnd[17];
 	uint8_t b[8];
-	int fd, r;
+	int fd, r, linked;
 
 	if (RAND_bytes(b, sizeof(b)) != 1)
 		return kr_err_libcrypto(KR_ERR_LIBCRYPTO, "temporary name");
@@ -213,14 +234,14 @@ write_one(const char *dir, const char *path, const void *data, size_t len)
 		unlink(tmp);
 		return r;
 	}
-	if (link(tmp, path) != 0) {
+	if (name_once(tmp, path, &linked) != 0) {
 		r = errno == EEXIST ? kr_err_set(KR_ERR_EXISTS, "%s appeared "
 		    "while it was being written; it was not overwritten",
 		    path) : kr_err_errno(KR_ERR_MEDIA, "naming %s", path);
 		unlink(tmp);
 		return r;
 	}
-	if (unlink(tmp) != 0)
+	if (linked && unlink(tmp) != 0)
 		return kr_err_errno(KR_ERR_MEDIA, "removing %s", tmp);
 	return fsync_dir(dir);
 }
