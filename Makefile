@@ -19,10 +19,10 @@ endif
 # Debian packages needed to build, test and demo keyrite.
 DEB_PKGS = gcc libc6-dev make pkg-config \
 	openssl libssl-dev libncurses-dev libqrencode-dev libusb-1.0-0-dev \
-	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
+	libudev-dev libblkid-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils \
-	python3
+	python3 dosfstools e2fsprogs
 
 # Debian packages that make image and make image-test need besides the
 # above; make check does not install them.
@@ -30,7 +30,7 @@ IMAGE_PKGS = debootstrap squashfs-tools xorriso grub-pc-bin \
 	grub-efi-amd64-bin grub-common mtools dosfstools binutils git \
 	qemu-system-x86 ovmf tmux openssl
 
-PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
+PKG_LIBS = libcrypto libusb-1.0 p11-kit-1 blkid
 # The TUI's libraries: linked into the keyrite command only.
 UI_PKGS = ncursesw libqrencode
 UI_CFLAGS = $(shell pkg-config --cflags $(UI_PKGS))

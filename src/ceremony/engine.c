@@ -675,7 +675,8 @@ kr_engine_run(struct kr_engine *e)
 	if ((r = kr_transcript_create(e->transcript_path, &e->header,
 	    &e->tr)) != 0)
 		return r;
-	if ((r = record_start(e)) != 0 || (r = preflight(e)) != 0)
+	if ((r = record_start(e)) != 0 || (r = kr_engine_record_machine(e)) != 0 ||
+	    (r = preflight(e)) != 0)
 		goto fail;
 	for (i = 0; i < e->script->nsteps; i++) {
 		e->step = i + 1;
