@@ -21,6 +21,7 @@ struct kr_ui_config {
 	size_t		 nmedia;
 	const char	*policy;		/* NULL: beside the script */
 	const char	*scripts;		/* the scripts directory */
+	const char	*cards_dir;		/* rehearsal cards made here */
 };
 
 /*

@@ -40,6 +40,8 @@ parse_args(int argc, char **argv, struct kr_ui_config *cfg,
 			cfg->policy = v;
 		else if (strcmp(o, "--scripts") == 0)
 			*scriptsp = v;
+		else if (strcmp(o, "--cards-dir") == 0)
+			cfg->cards_dir = v;
 		else
 			return -1;
 	}
@@ -70,7 +72,7 @@ cmd_tui(int argc, char **argv)
 
 const struct kr_cmd_entry kr_cmd_tui_entry = {
 	"tui", "[--rehearsal] [--media DIR...] [--module PATH] "
-	"[--policy FILE] [--scripts DIR]",
+	"[--policy FILE] [--scripts DIR] [--cards-dir DIR]",
 	"run ceremonies interactively (the default on a terminal)",
 	KR_CMD_SECRETS, cmd_tui
 };
