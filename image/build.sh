@@ -262,7 +262,8 @@ configure() {
 	    avahi-daemon.service avahi-daemon.socket \
 	    apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
 	    e2scrub_all.timer e2scrub_reap.service fstrim.timer \
-	    systemd-pstore.service; do
+	    systemd-pstore.service systemd-logind.service \
+	    systemd-update-utmp.service systemd-update-utmp-runlevel.service; do
 		ln -sfn /dev/null "$ROOT/etc/systemd/system/$u"
 	done
 	in_root usermod -p '*' root
@@ -271,6 +272,8 @@ configure() {
 	    >/dev/null 2>&1 ||
 		die "systemctl enable failed"
 	in_root systemctl set-default multi-user.target >/dev/null 2>&1
+	# CUPS starts when something prints (cups.socket), not at boot.
+	in_root systemctl disable cups.service cups.path >/dev/null 2>&1 || true
 	# CUPS keeps its configuration in /etc/cups and writes it when a
 	# printer is added: the packaged one is copied to /run at boot.
 	if [ -d "$ROOT/etc/cups" ] && [ ! -L "$ROOT/etc/cups" ]; then

@@ -214,10 +214,37 @@ send Escape
 wait_for "USB stick +/dev/sd.1 \(vfat\) at /media/keyrite" ||
     fail "Home does not show the stick"
 
+# home_pick NAME: highlight ceremony NAME on Home, moving up or down one
+# row at a time and waiting for each move to show, then open it.
+home_pick() {
+	wait_for "CEREMONIES" || return 1
+	_k=0
+	until screen | grep -Eq "^  [>▶] $1\$"; do
+		_rows=$(screen | sed -n '/CEREMONIES/,$p' |
+		    sed -n -E 's/^  (▶ |> |  )([a-z][a-z0-9-]*)$/\1\2/p')
+		_at=$(echo "$_rows" | grep -En '^(▶|>) ' | cut -d: -f1)
+		_to=$(echo "$_rows" | grep -En " $1\$" | cut -d: -f1)
+		[ -n "$_at" ] && [ -n "$_to" ] || { echo "no $1 on Home"; return 1; }
+		if [ "$_at" -lt "$_to" ]; then
+			send Down
+			_at=$((_at + 1))
+		else
+			send Up
+			_at=$((_at - 1))
+		fi
+		_next=$(echo "$_rows" | sed -n "${_at}p" | cut -c3-)
+		wait_for "^  [>▶] $_next\$" || return 1
+		_k=$((_k + 1))
+		[ $_k -lt 20 ] || return 1
+	done
+	send Enter
+	wait_for "PARAMETERS"
+}
+
 # root-ca-create 3-of-5, as tests/integration/t-tui-create.sh types it.
 name() { echo "Carol One|Dan Two|Erin Three|Frank Four|Grace Five" |
     cut -d'|' -f"$1"; }
-home_choose root-ca-create || fail "root-ca-create on Home"
+home_pick root-ca-create || fail "root-ca-create on Home"
 send End Enter
 ack 1 && ack 2 && ack 3 || fail "steps 1-3"
 answer "Name of the ceremony administrator" "Ada Administrator" &&
@@ -243,7 +270,7 @@ snap create-summary
 leave_summary || fail "back to Home"
 
 # The recovery drill with three of the five cards.
-home_choose key-recovery-drill || fail "drill on Home"
+home_pick key-recovery-drill || fail "drill on Home"
 send End Enter
 ack 1 && ack 2 && ack 3 || fail "drill steps 1-3"
 answer "ceremony administrator" "Ada Administrator" &&
