@@ -319,8 +319,15 @@ for f in $(cat "$T/files"); do
 done
 [ -s "$T/out/root-ca.pem" ] && [ -s "$T/out/root-ca.escrow" ] ||
     fail "no certificate or escrow on the stick: $(cat "$T/files")"
-openssl verify -x509_strict -check_ss_sig -CAfile "$T/out/root-ca.pem" \
-    "$T/out/root-ca.pem" >/dev/null || fail "openssl verify"
+# The guest's clock was set an hour ahead: the certificate starts then.
+openssl verify -x509_strict -check_ss_sig -attime "$(date -d '+2 hours' +%s)" \
+    -CAfile "$T/out/root-ca.pem" "$T/out/root-ca.pem" >/dev/null ||
+    fail "openssl verify"
+nb=$(date -u -d "$(openssl x509 -in "$T/out/root-ca.pem" -noout -startdate |
+    cut -d= -f2)" +%s)
+set_s=$(date -u -d "$clock" +%s)
+[ "$nb" -ge $((set_s - 300)) ] && [ "$nb" -le $((set_s + 3600)) ] ||
+    fail "the certificate's notBefore is not after the clock set in the guest"
 n=0
 for tr in "$T"/out/transcript-*.txt; do
 	"$KEYRITE" verify "$tr" --cert "$T/out/root-ca.pem" >"$T/verify.out" ||
