@@ -97,7 +97,7 @@ help:
 	@echo "make bench      benchmarks against peer implementations"
 	@echo "make fuzz       run every parser's libFuzzer harness (FUZZ_SECONDS each)"
 	@echo "make image      the bootable appliance: $(BUILD)/keyrite-<version>.iso (root)"
-	@echo "make image-test build it twice, compare, boot it in qemu (~25 min)"
+	@echo "make image-test build it twice, compare, boot it in qemu (11-30 min)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX))"
 	@echo "make clean      remove build outputs"
 
@@ -228,7 +228,7 @@ install: $(KEYRITE)
 
 # --- the appliance image (docs/appliance.md) --------------------------------
 
-# Not part of make check: a build takes 5-10 minutes, image-test ~25.
+# Not part of make check: a build takes 3-12 minutes, image-test 11-30.
 image:
 	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(IMAGE_PKGS)"
 	$(Q)BUILD=$(abspath $(BUILD)) DEB_PKGS="$(DEB_PKGS)" image/build.sh
