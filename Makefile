@@ -19,15 +19,22 @@ endif
 # Debian packages needed to build, test and demo keyrite.
 DEB_PKGS = gcc libc6-dev make pkg-config \
 	openssl libssl-dev libncurses-dev libqrencode-dev libusb-1.0-0-dev \
-	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
+	libudev-dev libblkid-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
 	python3 python3-cryptography faketime zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
 	libcups2-dev fonts-dejavu-core cups printer-driver-cups-pdf \
 	imagemagick sbsigntool osslsigncode shim-unsigned binutils \
-	python3-jsonschema chromium
+	python3-jsonschema chromium \
+	dosfstools e2fsprogs
 
-PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
+# Debian packages that make image and make image-test need besides the
+# above; make check does not install them.
+IMAGE_PKGS = debootstrap squashfs-tools xorriso grub-pc-bin \
+	grub-efi-amd64-bin grub-common mtools dosfstools binutils git \
+	qemu-system-x86 ovmf tmux openssl
+
+PKG_LIBS = libcrypto libusb-1.0 p11-kit-1 blkid
 # The TUI's libraries: linked into the keyrite command only.
 UI_PKGS = ncursesw libqrencode
 UI_CFLAGS = $(shell pkg-config --cflags $(UI_PKGS))
@@ -86,7 +93,7 @@ BENCH_SRCS = $(wildcard tests/bench/bench_*.c)
 BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
 .PHONY: all deps check check-asan test layers unit integration demo bench \
-	install clean help killsweep
+	install clean help killsweep image image-test
 .DEFAULT_GOAL := all
 
 all: $(KEYRITE)
@@ -100,6 +107,8 @@ help:
 	@echo "make killsweep  kill a ceremony at every syscall, check each (~11 min)"
 	@echo "make bench      benchmarks against peer implementations"
 	@echo "make fuzz       run every parser's libFuzzer harness (FUZZ_SECONDS each)"
+	@echo "make image      the bootable appliance: $(BUILD)/keyrite-<version>.iso (root)"
+	@echo "make image-test build it twice, compare, boot it in qemu (11-30 min)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX))"
 	@echo "make clean      remove build outputs"
 
@@ -253,6 +262,19 @@ install: $(KEYRITE)
 	install -d -m 0755 $(SCRIPTS_DEST)
 	install -m 0444 $(SHIPPED_SCRIPTS) $(SCRIPTS_DEST)/
 	chmod 0555 $(SCRIPTS_DEST)
+
+# --- the appliance image (docs/appliance.md) --------------------------------
+
+# Not part of make check: a build takes 3-12 minutes, image-test 11-30.
+image:
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(IMAGE_PKGS)"
+	$(Q)BUILD=$(abspath $(BUILD)) DEB_PKGS="$(DEB_PKGS)" image/build.sh
+
+image-test:
+	$(Q)$(MAKE) --no-print-directory deps DEB_PKGS="$(DEB_PKGS) $(IMAGE_PKGS)"
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(abspath $(BUILD)) DEB_PKGS="$(DEB_PKGS)" \
+	    KEYRITE=$(abspath $(KEYRITE)) tests/image/run.sh
 
 clean:
 	rm -rf build build-asan

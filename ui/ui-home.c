@@ -53,7 +53,11 @@ home_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 {
 	struct kr_ui_home *h = state;
 	size_t n = kr_lobby_nscripts(ui->lobby);
+	int r;
 
+	if (!h->quit_asked &&
+	    (r = kr_ui_home_appliance_key(ui, h, k)) >= 0)
+		return r;
 	if (k->fn == KR_KEY_TICK) {
 		if (++h->ticks % HOME_POLL_TICKS == 0)
 			poll_cards(ui, h);
@@ -207,16 +211,22 @@ home_draw(const struct kr_ui *ui, const void *state)
 		    "CEREMONY: keys made here are real and used for real.");
 	y = draw_health(ui, y + 2);
 	y = draw_cards_media(ui, h, y);
+	y = kr_ui_home_appliance_draw(ui, y);
 	draw_scripts(ui, h, y + 1);
 	if (h->message[0] != '\0')
 		kr_ui_wrap(ui, ui->rows - 3, 2, ui->cols - 4, 2, KR_UI_BAD,
 		    h->message, 1);
+	else if (h->notice[0] != '\0')
+		kr_ui_wrap(ui, ui->rows - 3, 2, ui->cols - 4, 2, KR_UI_GOOD,
+		    h->notice, 1);
 	if (h->quit_asked) {
 		kr_ui_fill(ui, ui->rows - 1, 0, ui->cols, KR_UI_BAD);
 		kr_ui_text(ui, ui->rows - 1, 1, ui->cols - 2, KR_UI_BAD,
 		    "Leave keyrite? Press y to leave, any other key to stay.");
 		return;
 	}
+	if (kr_ui_home_appliance_footer(ui))
+		return;
 	kr_ui_footer(ui, ui->utf8 ? "\xe2\x86\x91\xe2\x86\x93" : "Up/Down",
 	    "choose", "Enter", "open", "r", "check again", "q", "leave",
 	    (const char *)NULL);

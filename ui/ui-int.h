@@ -28,6 +28,7 @@
 #include "ceremony/script.h"
 #include "ui.h"
 
+struct kr_appliance;
 struct kr_lobby;
 struct kr_script;
 
@@ -136,6 +137,7 @@ struct kr_run {
 struct kr_ui {
 	const struct kr_ui_config *cfg;
 	struct kr_lobby		*lobby;
+	struct kr_appliance	*appliance;	/* sticks, clock, identity */
 	int			 utf8;		/* the locale's codeset */
 	int			 color;
 	attr_t			 attrs[KR_UI_NROLES];
@@ -309,6 +311,10 @@ size_t	kr_ui_scroll_lines(const char *text);
 int	kr_ui_scroll_draw(const struct kr_ui *ui, int y, int x, int w,
 	    int rows, const char *text, size_t top);
 
+extern const struct kr_screen_ops kr_ui_media_ops;
+extern const struct kr_screen_ops kr_ui_clock_ops;
+extern const struct kr_screen_ops kr_ui_about_ops;
+
 /* Home: which script was chosen, or none (leave keyrite). */
 struct kr_ui_home {
 	size_t	sel;
@@ -318,6 +324,7 @@ struct kr_ui_home {
 	size_t	ncards;
 	char	cards_error[256];
 	char	message[512];	/* why the last ceremony could not open */
+	char	notice[512];	/* what the last Home action did */
 	unsigned ticks;
 };
 
@@ -354,6 +361,21 @@ struct kr_ui_abort {
 	char		error[128];
 	int		confirmed;
 };
+
+/* ui-appliance.c: Home's lines and keys for the appliance. */
+/*
+ * Handles the keys of the appliance's screens on Home (m media, t clock,
+ * i the image's identity, c rehearsal cards); returns KR_SCREEN_STAY when
+ * it took k, -1 when Home should handle it.
+ */
+int	kr_ui_home_appliance_key(struct kr_ui *ui, struct kr_ui_home *h,
+	    const struct kr_key *k);
+/* Draws the Image, USB stick and Clock lines from row y; returns the next. */
+int	kr_ui_home_appliance_draw(const struct kr_ui *ui, int y);
+/* Draws Home's footer when on the appliance; returns 0 when it did not. */
+int	kr_ui_home_appliance_footer(const struct kr_ui *ui);
+/* "63.9 MB", "8.0 GB": bytes for people (powers of 1000, as on sticks). */
+void	kr_ui_bytes(uint64_t n, char *out, size_t outlen);
 
 /* ui-runner.c */
 /*

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "ceremony/appliance.h"
 #include "ceremony/lobby.h"
 #include "ceremony/script.h"
 #include "ui-int.h"
@@ -500,6 +501,7 @@ kr_ui_main(const struct kr_ui_config *cfg)
 {
 	static char last[KR_UI_PATH_MAX];
 	char detail[1024];
+	struct kr_appliance_config acfg;
 	struct kr_ui ui;
 	int r;
 
@@ -507,11 +509,19 @@ kr_ui_main(const struct kr_ui_config *cfg)
 	ui.cfg = cfg;
 	ui_sig = 0;
 	ui_lost = 0;
-	if ((r = kr_lobby_new(cfg->scripts, cfg->module, &ui.lobby)) != 0)
+	acfg.media_dir = cfg->nmedia > 0 ? cfg->media[0] : NULL;
+	acfg.cards_dir = cfg->rehearsal ? cfg->cards_dir : NULL;
+	acfg.module = cfg->module;
+	if ((r = kr_appliance_new(&acfg, &ui.appliance)) != 0)
 		return r;
+	if ((r = kr_lobby_new(cfg->scripts, cfg->module, &ui.lobby)) != 0) {
+		kr_appliance_free(ui.appliance);
+		return r;
+	}
 	if ((r = kr_lobby_check(ui.lobby)) != 0 ||
 	    (r = term_start(&ui)) != 0) {
 		kr_lobby_free(ui.lobby);
+		kr_appliance_free(ui.appliance);
 		return r;
 	}
 	ui.last_transcript = last;
@@ -522,6 +532,7 @@ kr_ui_main(const struct kr_ui_config *cfg)
 	snprintf(detail, sizeof(detail), "%s", kr_err_detail());
 	term_stop();
 	kr_lobby_free(ui.lobby);
+	kr_appliance_free(ui.appliance);
 	if (r != 0)
 		return kr_err_set(r, "%s%s%s%s", detail, last[0] ? "; the "
 		    "ceremony was aborted and the abort recorded in " : "",

@@ -23,6 +23,7 @@ struct kr_ui_config {
 	const char	*policy;		/* NULL: beside the script */
 	const char	*scripts;		/* the scripts directory */
 	const char	*printer;		/* CUPS printer; NULL: default */
+	const char	*cards_dir;		/* rehearsal cards made here */
 };
 
 /*

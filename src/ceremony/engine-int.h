@@ -220,6 +220,8 @@ int	kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
 int	kr_engine_card_refused(struct kr_engine *e,
 	    const struct kr_token_info *info, const char *why);
 int	kr_engine_check_window(struct kr_engine *e);
+/* engine-machine.c: the "machine" record (image, root, clock). */
+int	kr_engine_record_machine(struct kr_engine *e);
 void	kr_engine_wipe_kek(struct kr_engine *e);	/* KEK and shares */
 void	kr_engine_wipe_secrets(struct kr_engine *e);	/* and the key */
 time_t	kr_engine_now(const struct kr_engine *e);

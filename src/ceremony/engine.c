@@ -1325,7 +1325,9 @@ kr_engine_run(struct kr_engine *e)
 		return r;
 	if ((r = kr_media_stage_open(e->media, e->header.ceremony_id,
 	    e->script->name)) != 0 ||
-	    (r = record_start(e)) != 0 || (r = record_cleaned(e)) != 0 ||
+	    (r = record_start(e)) != 0 ||
+	    (r = kr_engine_record_machine(e)) != 0 ||
+	    (r = record_cleaned(e)) != 0 ||
 	    (r = preflight(e)) != 0)
 		goto fail;
 	for (i = 0; i < e->script->nsteps; i++) {

@@ -44,6 +44,8 @@ parse_args(int argc, char **argv, struct kr_ui_config *cfg,
 			*scriptsp = v;
 		else if (strcmp(o, "--printer") == 0)
 			cfg->printer = v;
+		else if (strcmp(o, "--cards-dir") == 0)
+			cfg->cards_dir = v;
 		else
 			return -1;
 	}
@@ -75,7 +77,7 @@ cmd_tui(int argc, char **argv)
 
 const struct kr_cmd_entry kr_cmd_tui_entry = {
 	"tui", "[--rehearsal] [--media DIR...] [--module PATH] "
-	"[--policy FILE] [--scripts DIR] [--printer NAME]",
+	"[--policy FILE] [--scripts DIR] [--printer NAME] [--cards-dir DIR]",
 	"run ceremonies interactively (the default on a terminal)",
 	KR_CMD_SECRETS, cmd_tui
 };

@@ -7,9 +7,13 @@
  * the same medium cannot clobber each other's outputs.  The same step
  * publishes a staged file: DIR/.keyrite-staging-<id>/<name> is linked to
  * DIR/<name> (same file system, so one inode and no copy), after which
- * the staging directory is removed.  Everything is fsync()ed before the
- * next step depends on it: file, then its directory.
+ * the staging directory is removed.  FAT and exFAT, what USB sticks hold,
+ * have no hard links: there renameat2(RENAME_NOREPLACE) is the same step
+ * (name_once()).  Everything is fsync()ed before the next step depends on
+ * it: file, then its directory.
  */
+#define _GNU_SOURCE		/* renameat2(2) */
+
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -217,9 +221,27 @@ sha256(const void *data, size_t len, uint8_t out[32])
 }
 
 /*
+ * Gives tmp the name path, never replacing a file there (EEXIST): link(2)
+ * (*linked 1: tmp remains), or on a filesystem without hard links
+ * renameat2(RENAME_NOREPLACE) (tmp is gone).  0, or -1 with errno.
+ */
+static int
+name_once(const char *tmp, const char *path, int *linked)
+{
+	*linked = 0;
+	if (link(tmp, path) == 0) {
+		*linked = 1;
+		return 0;
+	}
+	if (errno != EPERM && errno != EOPNOTSUPP)
+		return -1;
+	return renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE);
+}
+
+/*
  * One copy: a temporary file in dir (named prefix + random), written,
- * fsync()ed, linked to path (in dir: never over an existing file), the
- * temporary removed, dir fsync()ed.
+ * fsync()ed, named path (in dir: never over an existing file), the
+ * temporary removed if it is still there, dir fsync()ed.
  */
 static int
 write_one(const char *dir, const char *prefix, const char *path,
@@ -227,7 +249,7 @@ write_one(const char *dir, const char *prefix, const char *path,
 {
 	char tmp[4200], rnd[17];
 	uint8_t b[8];
-	int fd, r;
+	int fd, r, linked;
 
 	if (RAND_bytes(b, sizeof(b)) != 1)
 		return kr_err_libcrypto(KR_ERR_LIBCRYPTO, "temporary name");
@@ -248,14 +270,14 @@ write_one(const char *dir, const char *prefix, const char *path,
 		unlink(tmp);
 		return r;
 	}
-	if (link(tmp, path) != 0) {
+	if (name_once(tmp, path, &linked) != 0) {
 		r = errno == EEXIST ? kr_err_set(KR_ERR_EXISTS, "%s appeared "
 		    "while it was being written; it was not overwritten",
 		    path) : kr_err_errno(KR_ERR_MEDIA, "naming %s", path);
 		unlink(tmp);
 		return r;
 	}
-	if (unlink(tmp) != 0)
+	if (linked && unlink(tmp) != 0)
 		return kr_err_errno(KR_ERR_MEDIA, "removing %s", tmp);
 	return fsync_dir(dir);
 }
@@ -750,7 +772,7 @@ stream_finish_one(struct kr_media_stream *s, size_t i, const uint8_t want[32])
 	char path[4200];
 	uint8_t got[32];
 	uint64_t len = 0;
-	int r;
+	int r, linked;
 
 	if (fsync(s->fd[i]) != 0 || close(s->fd[i]) != 0) {
 		s->fd[i] = -1;
@@ -759,11 +781,11 @@ stream_finish_one(struct kr_media_stream *s, size_t i, const uint8_t want[32])
 	}
 	s->fd[i] = -1;
 	snprintf(path, sizeof(path), "%s/%s", s->m->staging[i], s->name);
-	if (link(s->tmp[i], path) != 0)
+	if (name_once(s->tmp[i], path, &linked) != 0)
 		return errno == EEXIST ? kr_err_set(KR_ERR_EXISTS, "%s appeared "
 		    "while it was being written; it was not overwritten",
 		    path) : kr_err_errno(KR_ERR_MEDIA, "naming %s", path);
-	if (unlink(s->tmp[i]) != 0)
+	if (linked && unlink(s->tmp[i]) != 0)
 		return kr_err_errno(KR_ERR_MEDIA, "removing %s", s->tmp[i]);
 	s->tmp[i][0] = '\0';
 	if ((r = fsync_dir(s->m->staging[i])) != 0 ||
@@ -928,7 +950,7 @@ kr_media_publish_staging(const char *dir, const char *id)
 	char spath[4096], from[4400], to[4400], cer[KR_MEDIA_ID_MAX + 1];
 	struct dirent *de;
 	DIR *d = NULL;
-	int r;
+	int r, linked;
 
 	if (!id_ok(id))
 		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "'%s' is not a "
@@ -946,7 +968,8 @@ kr_media_publish_staging(const char *dir, const char *id)
 			continue;
 		snprintf(from, sizeof(from), "%s/%s", spath, de->d_name);
 		snprintf(to, sizeof(to), "%s/%s", dir, de->d_name);
-		if (link(from, to) == 0)
+		/* On FAT the staged file moves: it is published all the same. */
+		if (name_once(from, to, &linked) == 0)
 			continue;
 		if (errno == EEXIST && same_file(to, from))
 			continue;	/* published before an interruption */
