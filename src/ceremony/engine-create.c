@@ -36,6 +36,7 @@ kr_engine_verb_generate_key(struct kr_engine *e,
 {
 	const char *name = arg(st, "algorithm", "");
 	const struct kr_key_alg *alg = kr_key_alg_find(name);
+	struct kr_engine_details ds;
 	uint8_t id[KR_KEY_ID_BYTES];
 	char hex[65];
 	int r;
@@ -56,8 +57,17 @@ kr_engine_verb_generate_key(struct kr_engine *e,
 		struct kr_fact f[] = { { "algorithm", name },
 		    { "key-id", hex } };
 
-		return kr_engine_record(e, "key-generated", "engine", f, 2);
+		if ((r = kr_engine_record(e, "key-generated", "engine", f,
+		    2)) != 0)
+			return r;
 	}
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "key", "generated, in locked "
+	    "memory only");
+	kr_engine_detail(&ds, 0, "algorithm", "%s", name);
+	kr_engine_detail(&ds, KR_DETAIL_GROUPS | KR_DETAIL_SUMMARY, "key id",
+	    "%s", hex);
+	return kr_engine_result(e, "Key generated", &ds);
 }
 
 int
@@ -65,6 +75,7 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 {
 	struct kr_x509_request req;
 	struct kr_x509_info info;
+	struct kr_engine_details ds;
 	char fp[KR_X509_FP_TEXT_BYTES];
 	int r;
 
@@ -87,9 +98,44 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 		    { "signature", info.sig_alg },
 		    { "sha256-fingerprint", fp } };
 
-		return kr_engine_record(e, "certificate-issued", "engine", f,
-		    6);
+		if ((r = kr_engine_record(e, "certificate-issued", "engine", f,
+		    6)) != 0)
+			return r;
 	}
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "certificate", "signed and "
+	    "checked");
+	kr_engine_detail(&ds, 0, "subject", "%s", info.subject);
+	kr_engine_detail(&ds, 0, "valid", "%s to %s", info.not_before,
+	    info.not_after);
+	kr_engine_detail(&ds, 0, "path length", "%s", req.path_len < 0 ?
+	    "no limit (not set)" : arg(st, "path-length", ""));
+	kr_engine_detail(&ds, 0, "signature", "%s", info.sig_alg);
+	kr_engine_detail(&ds, KR_DETAIL_GROUPS | KR_DETAIL_SUMMARY,
+	    "certificate SHA-256", "%s", fp);
+	return kr_engine_result(e, "Certificate signed", &ds);
+}
+
+/* An output staged on every medium, as a step's result. */
+static int
+staged_result(struct kr_engine *e, const char *name, const char *title)
+{
+	struct kr_engine_details ds;
+	size_t i, n = kr_media_count(e->media);
+
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "written", "%s, read back "
+	    "identical", name);
+	for (i = 0; i < n; i++) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "medium %zu", i + 1);
+		kr_engine_detail(&ds, 0, k, "%s", kr_media_dir(e->media, i));
+	}
+	kr_engine_detail(&ds, 0, "published", "under its name when the "
+	    "transcript is sealed, at the end; until then it is kept aside "
+	    "and an interrupted ceremony leaves none");
+	return kr_engine_result(e, title, &ds);
 }
 
 int
@@ -108,7 +154,10 @@ kr_engine_verb_write_certificate(struct kr_engine *e,
 	r = kr_engine_output_file(e, arg(st, "name", "root-ca.pem"), pem, len,
 	    "certificate");
 	free(pem);
-	return r;
+	if (r != 0)
+		return r;
+	return staged_result(e, arg(st, "name", "root-ca.pem"),
+	    "Certificate written");
 }
 
 static int
@@ -123,6 +172,7 @@ new_escrow(struct kr_engine *e, unsigned int m, unsigned int n)
 		    e->ncustodians);
 	if ((e->escrow = kr_escrow_new((uint8_t)m, (uint8_t)n)) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "escrow package");
+	e->made_escrow = 1;
 	if ((r = kr_escrow_set_key(e->escrow, e->key)) != 0)
 		return r;
 	snprintf(e->escrow->key_class, sizeof(e->escrow->key_class), "%s",
@@ -147,6 +197,7 @@ kr_engine_verb_split(struct kr_engine *e, const struct kr_script_step *st)
 {
 	unsigned int m = (unsigned int)atoi(arg(st, "threshold", "0"));
 	unsigned int n = (unsigned int)atoi(arg(st, "shares", "0"));
+	struct kr_engine_details ds;
 	char setid[33], mm[8], nn[8];
 	int r;
 
@@ -172,8 +223,17 @@ kr_engine_verb_split(struct kr_engine *e, const struct kr_script_step *st)
 		struct kr_fact f[] = { { "threshold", mm }, { "shares", nn },
 		    { "share-set", setid } };
 
-		return kr_engine_record(e, "kek-split", "engine", f, 3);
+		if ((r = kr_engine_record(e, "kek-split", "engine", f,
+		    3)) != 0)
+			return r;
 	}
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "split", "%u shares, any %u of "
+	    "which recover the key", n, m);
+	kr_engine_detail(&ds, 0, "checked", "every group of %u shares gives "
+	    "the sealing key back", m);
+	kr_engine_detail(&ds, 0, "share set", "%s", setid);
+	return kr_engine_result(e, "Sealing key split", &ds);
 }
 
 /*
@@ -203,6 +263,32 @@ clean_card(struct kr_engine *e, struct kr_token_session *s,
 	}
 	kr_clean_report_free(&rep);
 	return r;
+}
+
+/*
+ * The custodian is told, by name, that the share is on the card and was
+ * read back, and takes the card back before the next one is asked for.
+ */
+static int
+share_written(struct kr_engine *e, size_t i,
+    const struct kr_token_info *info)
+{
+	struct kr_engine_details ds;
+	char id[64], text[256];
+
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "share", "%zu of %u written "
+	    "and read back identical", i + 1, e->escrow->n);
+	kr_engine_detail(&ds, 0, "custodian", "%s", e->custodians[i].name);
+	kr_engine_detail(&ds, 0, "card", "%s", info->label);
+	kr_engine_detail(&ds, 0, "serial", "%s", info->serial);
+	kr_engine_detail(&ds, 0, "valid", "once the transcript is sealed, at "
+	    "the end of this ceremony");
+	snprintf(id, sizeof(id), "custodian.%zu.written", i + 1);
+	snprintf(text, sizeof(text), "Share written. %s, take your card back "
+	    "now and keep it safe.", e->custodians[i].name);
+	return kr_engine_inform(e, id, "custodian", e->custodians[i].name,
+	    "Share written", text, &ds);
 }
 
 static int
@@ -237,8 +323,11 @@ write_one_share(struct kr_engine *e, size_t i)
 		    { "read-back", "identical" },
 		    { "state", "pending until the seal" } };
 
-		return kr_engine_record(e, "share-written", "custodian", f, 7);
+		if ((r = kr_engine_record(e, "share-written", "custodian", f,
+		    7)) != 0)
+			return r;
 	}
+	return share_written(e, i, &info);
 }
 
 int
@@ -266,9 +355,10 @@ kr_engine_verb_verify_shares(struct kr_engine *e,
     const struct kr_script_step *st)
 {
 	struct kr_shamir_share *ss = NULL;
+	struct kr_engine_details ds;
 	struct kr_share *one = NULL;
 	size_t sslen, i;
-	char count[16];
+	char count[16] = "";
 	int r;
 
 	(void)st;
@@ -308,7 +398,15 @@ kr_engine_verb_verify_shares(struct kr_engine *e,
  out:
 	kr_secmem_free(one, sizeof(*one));
 	kr_secmem_free(ss, sslen);
-	return r;
+	if (r != 0)
+		return r;
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "shares", "all %u checked "
+	    "against their commitments", e->escrow->n);
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "groups", "%s groups of %u "
+	    "recombined: every one gives the sealing key", count,
+	    e->escrow->m);
+	return kr_engine_result(e, "Shares verified", &ds);
 }
 
 int
@@ -336,5 +434,8 @@ kr_engine_verb_write_escrow(struct kr_engine *e,
 	r = kr_engine_output_file(e, arg(st, "name", "root-ca.escrow"), text,
 	    len, "escrow-package");
 	free(text);
-	return r;
+	if (r != 0)
+		return r;
+	return staged_result(e, arg(st, "name", "root-ca.escrow"),
+	    "Escrow package written");
 }

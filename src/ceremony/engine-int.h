@@ -23,7 +23,8 @@
 #define ENGINE_TEXT_MAX		256
 #define ENGINE_MAX_WITNESSES	16
 #define ENGINE_MAX_OUTPUTS	16
-#define ENGINE_CARD_TRIES	3	/* wrong card presented, then stop */
+#define ENGINE_CARD_TRIES	3	/* card not found, then stop */
+#define ENGINE_WRONG_CARDS	20	/* wrong cards presented, then stop */
 #define ENGINE_ANSWER_TRIES	3	/* a refused answer asked again */
 /* Room a ceremony needs on each medium besides its outputs' estimates. */
 #define ENGINE_TRANSCRIPT_RESERVE	(2u << 20)
@@ -57,6 +58,8 @@ struct kr_engine {
 	size_t				 nwitnesses;
 	struct kr_engine_custodian	*custodians;
 	size_t				 ncustodians;
+	char				 reason[ENGINE_TEXT_MAX + 1];
+	char				 authorization[ENGINE_TEXT_MAX + 1];
 
 	/* Key material: wiped by engine_wipe() on every path. */
 	EVP_PKEY			*key;
@@ -66,6 +69,7 @@ struct kr_engine {
 	uint8_t				*shares;	/* n * KR_SHARE_BYTES */
 	size_t				 shareslen;
 	time_t				 key_deadline;	/* recovery window */
+	int				 made_escrow;	/* split made e->escrow */
 
 	/* keyrite's own PIN budget, per card serial, for this ceremony. */
 	struct {
@@ -93,6 +97,52 @@ struct kr_engine {
 	const char			*abort_reason;
 };
 
+/*
+ * Facts for a prompt or a result (engine.h, struct kr_detail), built one
+ * by one: kr_engine_detail() copies key and the formatted value (escaped
+ * with kr_printable(), so a name from a file or a card is safe to draw).
+ * A detail that does not fit (memory) is left out; the list stays valid.
+ */
+struct kr_engine_details {
+	struct kr_detail	*d;
+	size_t			 n, cap;
+};
+void	kr_engine_detail(struct kr_engine_details *ds, unsigned int flags,
+	    const char *key, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+void	kr_engine_details_free(struct kr_engine_details *ds);
+
+/*
+ * A step's result, shown on that step's screen: a KR_EVENT_RESULT event,
+ * then an information prompt "step.<k>.result" with the details (batch
+ * frontends acknowledge it by themselves).  Frees ds.  Returns 0 or what
+ * the prompt returned (an abort, a signal, a breach).
+ */
+int	kr_engine_result(struct kr_engine *e, const char *title,
+	    struct kr_engine_details *ds);
+/*
+ * An information prompt with details and a stable id of its own (e.g.
+ * "custodian.2.written"); frees ds.  Returns 0 or what the prompt
+ * returned.
+ */
+int	kr_engine_inform(struct kr_engine *e, const char *id, const char *role,
+	    const char *actor, const char *title, const char *text,
+	    struct kr_engine_details *ds);
+
+/*
+ * The facts shown with step st's instruction, before it runs (the
+ * fingerprint the witnesses compare, the key a package holds); empty for
+ * most verbs.  engine-common.c.
+ */
+void	kr_engine_step_details(struct kr_engine *e,
+	    const struct kr_script_step *st, struct kr_engine_details *ds);
+/* The key fingerprint text witnesses compare ("XXXX XXXX ..."). */
+int	kr_engine_fingerprint_text(struct kr_engine *e, char *out,
+	    size_t outlen);
+/* The roster of the package loaded, as details (engine-recover.c). */
+void	kr_engine_escrow_details(struct kr_engine *e,
+	    struct kr_engine_details *ds);
+
 /* engine.c */
 int	kr_engine_record(struct kr_engine *e, const char *event,
 	    const char *actor, const struct kr_fact *facts, size_t n);
@@ -103,6 +153,12 @@ void	kr_engine_answer_free(const struct kr_prompt *p, struct kr_answer *a);
 int	kr_engine_ask_text(struct kr_engine *e, const char *id,
 	    const char *role, const char *title, const char *text,
 	    int required, char *out, size_t outlen);
+/*
+ * Asks the TEXT prompt p (id, role, title, text, optional, refused and any
+ * other field set by the caller; kind and max_len are set here) into out.
+ */
+int	kr_engine_ask_line(struct kr_engine *e, struct kr_prompt *p, char *out,
+	    size_t outlen);
 /* The same, with the reason the previous answer was refused (or NULL). */
 int	kr_engine_ask_text_again(struct kr_engine *e, const char *id,
 	    const char *role, const char *title, const char *text,
@@ -122,6 +178,15 @@ int	kr_engine_output_file(struct kr_engine *e, const char *name,
 int	kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
 	    const char *want, const char (*used)[17], size_t nused,
 	    struct kr_token_session **sp, struct kr_token_info *info);
+/*
+ * Whose card it is: the custodian named for it at the roll call, or in
+ * the package's roster; NULL when nobody's.  Not escaped.
+ */
+const char	*kr_engine_holder(const struct kr_engine *e, const char *label,
+		    const char *serial);
+/* kr_prompt.cards_present for the engine's prompts (ctx: the engine). */
+int	kr_engine_cards_present(void *ctx, struct kr_card_view *out,
+	    size_t max, size_t *n);
 /* Records that a card was refused, and why ("card-refused"). */
 int	kr_engine_card_refused(struct kr_engine *e,
 	    const struct kr_token_info *info, const char *why);

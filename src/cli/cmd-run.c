@@ -153,6 +153,7 @@ static void
 batch_event(void *ctx, const struct kr_event *ev)
 {
 	char text[4 * 1024 + 1];
+	size_t i;
 
 	(void)ctx;
 	switch (ev->kind) {
@@ -164,6 +165,14 @@ batch_event(void *ctx, const struct kr_event *ev)
 		/* Notices quote names from the answers file and cards. */
 		printf("  notice: %s\n", kr_printable(ev->text, text,
 		    sizeof(text)));
+		break;
+	case KR_EVENT_RESULT:
+		/* Details are printable already (engine.h). */
+		printf("  %s:\n", ev->text ? ev->text : "result");
+		for (i = 0; i < ev->ndetails; i++)
+			printf("    %s%s%s\n", ev->details[i].key,
+			    ev->details[i].key[0] ? ": " : "  ",
+			    ev->details[i].value);
 		break;
 	case KR_EVENT_PROGRESS:
 	case KR_EVENT_RECORD:
