@@ -197,9 +197,11 @@ Test(lobby, violations_are_pinned_to_their_parameters)
 
 Test(lobby, cards_in_natural_order)
 {
-	struct kr_card_view a[] = { { "custodian-10", "b" },
-	    { "custodian-2", "a" }, { "custodian-1", "c" },
-	    { "custodian-2", "0" } };
+	struct kr_card_view a[] = {
+	    { .label = "custodian-10", .serial = "b" },
+	    { .label = "custodian-2", .serial = "a" },
+	    { .label = "custodian-1", .serial = "c" },
+	    { .label = "custodian-2", .serial = "0" } };
 
 	qsort(a, 4, sizeof(a[0]), kr_lobby_card_cmp);
 	cr_assert_str_eq(a[0].label, "custodian-1", "1 first");
