@@ -60,8 +60,8 @@ tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
     "--scripts $S 2>$T/tui.err" || fail "tmux"
 home_choose root-ca-create || fail "home"
 send End Enter
-ack 1 || fail "step 1"
-ack 2 || fail "step 2"
+ackr 1 || fail "step 1"
+ackr 2 || fail "step 2"
 ack 3 || fail "step 3"
 wait_for "Name of the ceremony administrator" "record the answer" ||
     fail "roll call"

@@ -55,7 +55,7 @@ kill_and_wait() {
 to_step5() {
 	home_choose root-ca-create || fail "home"
 	send End Enter
-	ack 1 && ack 2 && ack 3 || fail "steps 1-3"
+	ackr 1 && ackr 2 && ack 3 || fail "steps 1-3"
 	answer "Name of the ceremony administrator" "Ada" || fail "operator"
 	answer "Name of witness 1" "Wendy" || fail "witness 1"
 	answer "Name of witness 2" "" || fail "witness 2"
@@ -63,10 +63,10 @@ to_step5() {
 	answer "What authorizes it" "CHG-1" || fail "authorization"
 	for i in 1 2 3 4 5; do
 		answer "Name of custodian $i of 5" "C$i" || fail "custodian $i"
-		answer "Label of C$i's card" "custodian-$i" || fail "card $i"
+		pick_card "custodian-$i" || fail "card $i"
 	done
 	review_yes || fail "roll call review"
-	ack 4 || fail "step 4"
+	ackr 4 || fail "step 4"
 	wait_for "STEP 5 OF 13" "Enter +continue" || fail "step 5"
 	grep -q " key-generated engine " "$1"/transcript-*.txt ||
 	    fail "no key generated before the terminal goes"

@@ -4,7 +4,8 @@
 # ceremony; colour (TERM=linux) and no colour (TERM=vt100, C locale, ASCII
 # everywhere, the QR code as "##" pairs, decoded by zbarimg); `keyrite`
 # with no arguments on a terminal; SIGTERM in the middle of a ceremony
-# (aborted and recorded, the terminal given back, exit 1).
+# (aborted and recorded, the terminal given back, exit 1); a real Home on
+# a machine that is not air-gapped refuses to open a ceremony.
 set -u
 T=$(mktemp -d)
 . "$KR_TOP/tests/tui/lib.sh"
@@ -43,7 +44,7 @@ golden home2 home || fail "Home differs after resizing back"
 # --- the same during a ceremony, and SIGTERM --------------------------------
 home_choose root-ca-create || fail "params"
 send End Enter
-ack 1 && ack 2 && ack 3 || fail "steps 1-3"
+ackr 1 && ackr 2 && ack 3 || fail "steps 1-3"
 wait_for "Name of the ceremony administrator" || fail "roll call"
 snap runner
 $KR_TMUX resize-window -t kr -x 100 -y 30
@@ -66,7 +67,7 @@ tui_stop
 # --- no colour, no UTF-8: vt100 in the C locale ---------------------------
 tui_start 80 50 "TERM=vt100 LANG=C LC_ALL=C $KEYRITE tui --rehearsal" \
     "--media $T/media2 --scripts $S" || fail "tmux vt100"
-wait_for "CEREMONIES" "^  > key-recovery-drill" || fail "vt100 home"
+wait_for "CEREMONIES" "^  > root-ca-create" || fail "vt100 home"
 $KR_TMUX capture-pane -e -p -t kr > "$T/vt100.esc"
 grep -q "$(printf '\033')\\[[0-9;]*7m" "$T/vt100.esc" ||
     fail "vt100: no reverse video"
@@ -109,6 +110,21 @@ grep -Eq "$(printf '\033')\\[([0-9]+;)*4[0-7]m" "$T/linux.esc" ||
 grep -q "REAL CEREMONY" "$T/linux.esc" || fail "no REAL banner without --rehearsal"
 grep -q "none: start keyrite with --media" "$T/linux.esc" ||
     fail "no media not said"
+# A real Home on a machine that is not air-gapped opens no ceremony, and
+# says what to do.
+if "$KEYRITE" airgap-check > /dev/null 2>&1; then
+	echo "this machine is air-gapped: the refusal of a real ceremony on" \
+	    "one that is not is not seen here"
+else
+	wait_for "No ceremony starts until this is fixed" ||
+	    fail "a real Home does not say that no ceremony starts"
+	send Enter
+	wait_for "No ceremony starts: this machine is not air-gapped" \
+	    "keyrite airgap-check" "then press r to check again" ||
+	    fail "a real ceremony opened"
+	snap realhome
+	screen | grep -q "PARAMETERS" && fail "Parameters opened anyway"
+fi
 send q y
 wait_exit 0
 "$KEYRITE" < /dev/null > "$T/notty.out" 2>&1; rc=$?

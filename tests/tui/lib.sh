@@ -16,8 +16,8 @@
 #   screen, screen_all          the pane now (with its scrollback)
 #   snap NAME                   keep the pane in $T/NAME.txt
 #   golden NAME [GOLDEN]        compare a snap, masked, with a golden file
-#   home_choose, ack, answer, review_yes, fingerprint, card, pin,
-#   leave_summary:
+#   home_choose, ack, result, ackr, answer, pick_card, review_yes,
+#   review_correct, fingerprint, card, pin, written, leave_summary:
 #                               one screen of a ceremony each (below)
 
 # The server's socket goes under $T too, so that nothing is left behind.
@@ -129,8 +129,30 @@ home_choose() {
 # ack K: the instruction of step K is shown; acknowledge it.  Screens take
 # Enter only some time after they appear, and show "Enter" in the footer
 # from then on: every helper waits for that.
+# A step whose instruction speaks of facts on the screen (a fingerprint,
+# a package's key and custodians) shows them under ON THE SCREEN.
 ack() {
-	wait_for "STEP $1 OF" "READ ALOUD" "Enter +continue" || return 1
+	wait_for "STEP $1 OF" "READ ALOUD|ON THE SCREEN" "Enter +continue" ||
+	    return 1
+	send Enter
+}
+
+# result K: step K's result is on its own screen; acknowledge it.
+result() {
+	wait_for "STEP $1 OF" "Read the result aloud" "Enter +continue" ||
+	    return 1
+	send Enter
+}
+
+# ackr K: step K's instruction, then its result.
+ackr() {
+	ack "$1" && result "$1"
+}
+
+# written NAME: the share-written confirmation names the custodian.
+written() {
+	wait_for "Share written" "$1, take your card back" "Enter +continue" ||
+	    return 1
 	send Enter
 }
 
@@ -146,6 +168,15 @@ review_yes() {
 	wait_for "Roll call" "y +yes, go on" || return 1
 	send y
 	wait_gone "y +yes, go on"
+}
+
+# review_correct ENTRY: on the review, move to the entry starting with
+# ENTRY (e.g. "Custodian 2:") and ask to correct it alone.
+review_correct() {
+	wait_for "Roll call" "Enter +correct this entry" || return 1
+	_select_row "$1" '^  [> ] (.*)$' || return 1
+	send Enter
+	wait_gone "Enter +correct this entry"
 }
 
 # leave_summary: from the Summary screen back to Home.
@@ -172,25 +203,25 @@ fingerprint() {
 	send Enter
 }
 
-# card LABEL: on the card screen, choose LABEL from the list and present it.
-# Moves one row at a time and waits for each move to show before the next
-# key, so that a key sent before the screen caught up cannot pick another
-# card.
-card() {
-	wait_for "INSERT CARD|PRESENT A CARD" "CARDS PRESENT" "Enter +present" ||
-	    return 1
+# _select_row WANT [SED-RE]: moves the highlight ("  > ") of a list to the
+# row whose first word (or, with SED-RE, whose text captured by it) is
+# WANT, or starts with it.  One row at a time, waiting for each move to
+# show before the next key, so that a key sent before the screen caught
+# up cannot pick another row.
+_select_row() {
+	_re=${2:-'^  [> ] ([^ ]+) +serial .*'}
+	_sre=$(printf '%s' "$_re" | sed 's/^\^  \[> \] /^  > /')
 	_k=0
 	while :; do
-		screen > "$T/.cards"
-		_rows=$(sed -n '/CARDS PRESENT/,$p' "$T/.cards" |
-		    sed -n -E 's/^  [> ] ([^ ]+) +serial .*/\1/p')
-		_sel=$(sed -n '/CARDS PRESENT/,$p' "$T/.cards" |
-		    sed -n -E 's/^  > ([^ ]+) +serial .*/\1/p')
-		[ "$_sel" = "$1" ] && break
-		_at=$(echo "$_rows" | grep -nx -- "$_sel" | cut -d: -f1)
-		_to=$(echo "$_rows" | grep -nx -- "$1" | cut -d: -f1)
-		[ -n "$_to" ] || { echo "card $1 not in the list:"; cat "$T/.cards"
+		screen > "$T/.rows"
+		_rows=$(sed -n -E "s/$_re/\\1/p" "$T/.rows")
+		_sel=$(sed -n -E "s/$_sre/\\1/p" "$T/.rows")
+		_to=$(echo "$_rows" | grep -nF -- "$1" | head -1 | cut -d: -f1)
+		[ -n "$_to" ] || { echo "$1 not in the list:"; cat "$T/.rows"
 		    return 1; }
+		_want=$(echo "$_rows" | sed -n "${_to}p")
+		[ "$_sel" = "$_want" ] && return 0
+		_at=$(echo "$_rows" | grep -nxF -- "$_sel" | head -1 | cut -d: -f1)
 		if [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
 			_next=$(echo "$_rows" | sed -n "$(( ${_at:-0} + 1 ))p")
 			send Down
@@ -198,11 +229,32 @@ card() {
 			_next=$(echo "$_rows" | sed -n "$((_at - 1))p")
 			send Up
 		fi
-		wait_for "^  > $_next +serial" || return 1
-		_k=$((_k + 1))
-		[ $_k -lt 40 ] || { echo "card $1: could not select it"; return 1; }
+		until screen | sed -n -E "s/$_sre/\\1/p" | grep -qxF -- "$_next"
+		do
+			_k=$((_k + 1))
+			[ $_k -lt 400 ] || { echo "$1: could not select it"
+			    screen; return 1; }
+			sleep 0.05
+		done
 	done
+}
+
+# card LABEL: on the card screen, choose LABEL from the list and present it.
+card() {
+	wait_for "INSERT CARD|PRESENT A CARD" "CARDS PRESENT" "Enter +present" ||
+	    return 1
+	_select_row "$1" || return 1
 	send Enter
+}
+
+# pick_card LABEL: at the roll call, choose custodian's card LABEL from the
+# cards present.
+pick_card() {
+	wait_for "ROLL CALL: WHICH CARD" "CARDS PRESENT" \
+	    "Enter +choose this card" || return 1
+	_select_row "$1" || return 1
+	send Enter
+	wait_gone "ROLL CALL: WHICH CARD"
 }
 
 # --- golden captures --------------------------------------------------------
