@@ -287,6 +287,12 @@ natural_cmp(const char *a, const char *b)
 }
 
 int
+kr_lobby_label_cmp(const char *a, const char *b)
+{
+	return natural_cmp(a, b);
+}
+
+int
 kr_lobby_card_cmp(const void *a, const void *b)
 {
 	const struct kr_card_view *x = a, *y = b;

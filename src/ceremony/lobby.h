@@ -95,6 +95,9 @@ int	kr_lobby_cards(struct kr_lobby *l, struct kr_card_view *out,
  */
 int	kr_lobby_card_cmp(const void *a, const void *b);
 
+/* The order of kr_lobby_card_cmp() for two labels alone. */
+int	kr_lobby_label_cmp(const char *a, const char *b);
+
 /* Closes the module until the next kr_lobby_cards(); NULL-safe. */
 void	kr_lobby_release(struct kr_lobby *l);
 

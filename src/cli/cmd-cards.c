@@ -30,6 +30,7 @@
 #include "base/secmem.h"
 #include "card/token.h"
 #include "ceremony/answers.h"
+#include "ceremony/lobby.h"
 #include "cmd.h"
 #include "crypto/share.h"
 
@@ -408,6 +409,20 @@ show_card(const struct opts *o, struct kr_token_module *m,
 	return rc;
 }
 
+/* Cards by label; blank (uninitialised) slots last; then by serial. */
+static int
+by_label(const void *a, const void *b)
+{
+	const struct kr_token_info *x = a, *y = b;
+	int c;
+
+	if (x->initialized != y->initialized)
+		return x->initialized ? -1 : 1;
+	if ((c = kr_lobby_label_cmp(x->label, y->label)) != 0)
+		return c;
+	return strcmp(x->serial, y->serial);
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -448,6 +463,8 @@ cmd_cards(int argc, char **argv)
 		rc = KR_EXIT_FAILURE;
 		goto out;
 	}
+	/* By label, as people look for them (custodian-2 before -10). */
+	qsort(list, n, sizeof(list[0]), by_label);
 	print_table(kr_token_module_path(o.module),
 	    kr_token_module_description(m), list, n);
 	fflush(stdout);
