@@ -84,7 +84,9 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 	memset(&req, 0, sizeof(req));
 	req.subject = arg(st, "subject", "");
 	req.validity_days = atoi(arg(st, "validity-days", "0"));
-	req.path_len = atoi(arg(st, "path-length", "-1"));
+	/* "none" (or not given): no pathLenConstraint. */
+	req.path_len = strcmp(arg(st, "path-length", "none"), "none") == 0 ?
+	    -1 : atoi(arg(st, "path-length", "-1"));
 	req.rehearsal = e->cfg.rehearsal;
 	if ((r = kr_x509_self_sign(e->key, &req, &e->cert)) != 0 ||
 	    (r = kr_x509_describe(e->cert, &info)) != 0)
@@ -109,7 +111,7 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 	kr_engine_detail(&ds, 0, "valid", "%s to %s", info.not_before,
 	    info.not_after);
 	kr_engine_detail(&ds, 0, "path length", "%s", req.path_len < 0 ?
-	    "no limit (not set)" : arg(st, "path-length", ""));
+	    "none (no pathLenConstraint)" : arg(st, "path-length", ""));
 	kr_engine_detail(&ds, 0, "signature", "%s", info.sig_alg);
 	kr_engine_detail(&ds, KR_DETAIL_GROUPS | KR_DETAIL_SUMMARY,
 	    "certificate SHA-256", "%s", fp);

@@ -62,10 +62,11 @@ print_package(const char *path, const struct kr_escrow *e)
 	if (e->has_transcript) {
 		kr_hex_encode(e->transcript_hash, 32, hex, sizeof(hex));
 		printf("  %-14s%s\n", "made by", safe(e->transcript_id));
-		printf("  %-14s%s (the chain value of the creation "
-		    "transcript's record before the package was staged, not a "
-		    "file hash: docs/transcript-format.md)\n",
-		    "transcript-hash", hex);
+		printf("  %-14s%s\n  %-14s(transcript-hash: the creation "
+		    "transcript's chain value just\n  %-14sbefore the package "
+		    "was staged; not a file hash: see\n  %-14s"
+		    "docs/transcript-format.md)\n", "chain value", hex, "", "",
+		    "");
 	} else
 		printf("  %-14snone recorded\n", "transcript");
 	printf("  %-14s%zu bytes, AES-256-GCM\n", "sealed key",
