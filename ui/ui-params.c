@@ -526,19 +526,41 @@ draw_field(const struct kr_ui *ui, const struct kr_ui_params *pp, int y,
 	n = kr_ui_wrap(ui, y, 2, w, 2, KR_UI_NORMAL, pm->value, 1);
 	y += n < 2 ? n : 2;
 	if ((f = fault(pp, i)) != NULL)
-		y += kr_ui_wrap(ui, y, 2, w, maxrows - (y - top), KR_UI_BAD, f,
+		n = kr_ui_wrap(ui, y, 2, w, maxrows - (y - top), KR_UI_BAD, f,
 		    1);
 	else if (pp->input_kind[i] != KR_LOBBY_INPUT_NONE)
-		y += kr_ui_wrap(ui, y, 2, w, maxrows - (y - top), KR_UI_GOOD,
+		n = kr_ui_wrap(ui, y, 2, w, maxrows - (y - top), KR_UI_GOOD,
 		    pp->inputs[i].verdict, 1);
 	else {
 		kr_lobby_param_hint(pp->script, pp->policy, i, hint,
 		    sizeof(hint));
-		if (hint[0] != '\0')
-			y += kr_ui_wrap(ui, y, 2, w, maxrows - (y - top),
-			    KR_UI_DIM, hint, 1);
+		n = kr_ui_wrap(ui, y, 2, w, maxrows - (y - top), KR_UI_DIM,
+		    hint, 1);
 	}
-	return y;
+	return y + (n < maxrows - (y - top) ? n : maxrows - (y - top));
+}
+
+/* Rows draw_policy() needs. */
+static int
+policy_rows(const struct kr_ui *ui, const struct kr_ui_params *pp)
+{
+	char line[1024];
+	size_t v;
+	int rows = 2;
+
+	if (!ui->cfg->rehearsal && !kr_lobby_health(ui->lobby)->airgapped)
+		rows++;
+	if (pp->message[0] != '\0')
+		rows += kr_ui_wrap(ui, 0, 2, ui->cols - 4, 0, KR_UI_BAD,
+		    pp->message, 0);
+	rows += kr_ui_wrap(ui, 0, 10, ui->cols - 12, 0, KR_UI_BAD,
+	    pp->media_problem[0] ? pp->media_problem : "ready", 0);
+	for (v = 0; v < pp->nviolations; v++) {
+		snprintf(line, sizeof(line), "- %s", pp->violations[v]);
+		rows += kr_ui_wrap(ui, 0, 4, ui->cols - 6, 0, KR_UI_BAD, line,
+		    0);
+	}
+	return rows;
 }
 
 static void
@@ -616,15 +638,20 @@ params_draw(const struct kr_ui *ui, const void *state)
 	const struct kr_script *s = pp->script;
 	char title[256];
 	size_t i;
-	int y = 2, policy_rows;
+	int y = 2;
 
 	if (pp->picking) {
 		draw_picker(ui, pp);
 		return;
 	}
 	kr_ui_text(ui, y++, 2, ui->cols - 4, KR_UI_TITLE, s->name);
-	y += kr_ui_wrap(ui, y, 2, ui->cols - 4, 2, KR_UI_NORMAL,
-	    s->description ? s->description : "", 1) > 1 ? 2 : 1;
+	/* At 80x25 the rows go to the fields: the description is on Home. */
+	if (ui->rows >= 30)
+		y += kr_ui_wrap(ui, y, 2, ui->cols - 4, 2, KR_UI_NORMAL,
+		    s->description ? s->description : "", 1) > 1 ? 2 : 1;
+	else
+		kr_ui_text(ui, y++, 2, ui->cols - 4, KR_UI_NORMAL,
+		    s->description ? s->description : "");
 	snprintf(title, sizeof(title), "PARAMETERS - key class %s",
 	    s->key_class ? s->key_class : "none");
 	kr_ui_rule(ui, y++, 0, ui->cols, title);
@@ -637,14 +664,13 @@ params_draw(const struct kr_ui *ui, const void *state)
 	kr_ui_text(ui, y, 2 + NAME_W + 1, ui->cols - NAME_W - 4,
 	    pp->previous_chosen ? KR_UI_WARN : KR_UI_NORMAL,
 	    previous_name(pp));
-	y += 2;
+	y++;
 	if (pp->sel == row_start(pp))
 		kr_ui_fill(ui, y, 1, 26, KR_UI_SELECTED);
 	kr_ui_text(ui, y++, 2, 24, pp->sel == row_start(pp) ?
 	    KR_UI_SELECTED : KR_UI_TITLE, "[ Start the ceremony ]");
 	/* The policy and media get what they need; the field the rest. */
-	policy_rows = 3 + (pp->message[0] ? 2 : 0) + (int)pp->nviolations;
-	y = draw_field(ui, pp, y, ui->rows - 2 - y - policy_rows);
+	y = draw_field(ui, pp, y, ui->rows - 1 - y - policy_rows(ui, pp));
 	draw_policy(ui, pp, y);
 	if (pp->editing)
 		kr_ui_footer(ui, "Enter", "keep this value", "Esc", "cancel",

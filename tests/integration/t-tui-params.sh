@@ -59,7 +59,8 @@ snap params_refused
 send Enter BSpace BSpace BSpace BSpace BSpace
 type 10000
 send Enter
-wait_for "^  validity_days +10000 " "^  certificate validity 10000 days" \
+wait_for "^  validity_days +10000 " \
+    "^  certificate validity of 10000 days exceeds the maximum of 9132 days" \
     "Policy default refuses this ceremony \(1 reason\)" ||
     fail "the policy violation is not shown whole"
 snap params_policy
@@ -86,7 +87,7 @@ tui_stop
 
 # --- a drill: its inputs, and the previous ceremony ----------------------
 cp "$T"/made/* "$T/media/"
-cp "$T/other/other.pem" "$T/media/"
+cp "$T/other/other.pem" "$T/other/other.escrow" "$T/media/"
 tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
     "--scripts $S" || fail "tmux 2"
 wait_for "CEREMONIES" "^  [>▶] key-recovery-drill$" ||
@@ -102,24 +103,25 @@ send e BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace \
     BSpace BSpace BSpace BSpace BSpace
 type "wrong.escrow"
 send Enter
-wait_for "^  escrow +wrong.escrow +. wrong.escrow is not on the media" \
+wait_for "^  escrow +wrong.escrow +. wrong.escrow is not on the" \
     "^  wrong.escrow is not on the media: Enter lists the .escrow files" ||
     fail "a wrong package name is not caught"
 send s Enter
 wait_for "An input file is missing or not usable" || fail "started anyway"
 # Enter lists the packages on the media.
 send Home Enter
-wait_for "CHOOSE escrow" "^  > root-ca.escrow$" "^    other.escrow$|^  > other.escrow$" ||
+wait_for "CHOOSE escrow" "^  [> ] root-ca.escrow$" "^  [> ] other.escrow$" ||
     fail "no list of packages"
 snap params_pick
-send Enter
+_select_row root-ca.escrow '^  [> ] (.*)$' && send Enter
 wait_for "^  escrow +root-ca.escrow +. escrow package of key" ||
     fail "the package chosen is not checked"
 # A certificate of another key.
 send Down Enter
 wait_for "CHOOSE certificate" "other.pem" || fail "no list of certificates"
 _select_row other.pem '^  [> ] (.*)$' && send Enter
-wait_for "^  certificate +other.pem +. a certificate of another key" ||
+wait_for "^  certificate +other.pem +. a certificate of another" \
+    "^  a certificate of another key than the escrow package.s" ||
     fail "a certificate of another key is not refused"
 send Enter
 _select_row root-ca.pem '^  [> ] (.*)$' && send Enter
