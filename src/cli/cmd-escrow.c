@@ -108,7 +108,22 @@ cmd_escrow(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_escrow_entry = {
-	"escrow", "inspect FILE",
-	"show an escrow package's public metadata and check its structure",
-	0, cmd_escrow
+	.name = "escrow",
+	.args = "inspect FILE",
+	.summary = "show an escrow package's public metadata and check its "
+	    "structure",
+	.exec = cmd_escrow,
+	.help =
+	"keyrite escrow inspect FILE reads an escrow package (docs/formats.md)\n"
+	"and prints what anyone may read without a quorum: the key id, class\n"
+	"and algorithm, the quorum M of N, the roster (each custodian's name,\n"
+	"card label and serial, and share commitment), the policy, the ceremony\n"
+	"that made it and the chain value of its transcript (transcript-hash:\n"
+	"docs/transcript-format.md shows how to match it).  It checks that the\n"
+	"file parses and that the key id is the SHA-256 of the public key;\n"
+	"whether the sealed key opens is known only when a quorum opens it.\n"
+	"Everything the file says is printed escaped.\n"
+	"\n"
+	"Exit status: 0 the structure is good; 5 malformed (the line is named);\n"
+	"1 the file cannot be read; 2 bad command line.\n",
 };

@@ -292,9 +292,42 @@ cmd_run(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_run_entry = {
-	"run", "SCRIPT --media DIR [--media DIR...] --answers FILE "
-	"[--module PATH] [--rehearsal] [--set NAME=VALUE...] "
-	"[--previous TRANSCRIPT] [--policy FILE]",
-	"run a ceremony script with answers from a file (batch frontend)",
-	KR_CMD_SECRETS, cmd_run
+	.name = "run",
+	.args = "SCRIPT --media DIR [--media DIR...] --answers FILE "
+	    "[--module PATH] [--rehearsal] [--set NAME=VALUE...] "
+	    "[--previous TRANSCRIPT] [--policy FILE]",
+	.summary = "run a ceremony script with answers from a file (batch "
+	    "frontend)",
+	.flags = KR_CMD_SECRETS,
+	.exec = cmd_run,
+	.help =
+	"Runs the ceremony SCRIPT (ceremony-scripts/*.ceremony, docs/scripts.md)\n"
+	"with every answer a person would give taken from an answers file: for\n"
+	"rehearsals, tests and automation.  Everything is checked before the\n"
+	"first irreversible act (exit 7 if not); outputs are published only\n"
+	"when the transcript is sealed.  Steps, notices and each step's result\n"
+	"are printed as they happen.  Without --rehearsal the ceremony is real:\n"
+	"only the installed, reviewed scripts and hardware cards are accepted.\n"
+	"\n"
+	"  --media DIR           where outputs and the transcript go; each\n"
+	"                        medium gets a copy (up to 8)\n"
+	"  --answers FILE        key = value lines, keys the prompt ids of\n"
+	"                        docs/prompts.md: operator.name, witness.N.name,\n"
+	"                        ceremony.reason, custodian.N.name,\n"
+	"                        custodian.N.card, pin.<card>, recover.cards,\n"
+	"                        roll-call.confirm, witness.N.fingerprint;\n"
+	"                        docs/examples/*.answers are ready ones\n"
+	"  --module PATH         the PKCS#11 module for the cards\n"
+	"  --rehearsal           a rehearsal: any script, virtual cards, and\n"
+	"                        'confirm = yes' allowed; recorded as such\n"
+	"  --set NAME=VALUE      a script parameter (keyrite checks its type,\n"
+	"                        range and the policy)\n"
+	"  --previous TRANSCRIPT the ceremony this one follows; its SHA-256 goes\n"
+	"                        into this transcript's header\n"
+	"  --policy FILE         the policy (default: policy.conf beside SCRIPT)\n"
+	"\n"
+	"Exit status: 0 completed, transcript sealed, outputs published; 1\n"
+	"failed or aborted (the transcript says why, unsealed); 4 the air gap\n"
+	"was breached during the ceremony; 7 refused before any work; 2 bad\n"
+	"command line, or 'confirm = yes' without --rehearsal.\n",
 };
