@@ -86,7 +86,8 @@ for i in 1 2 3 4 5; do
 done
 # The review: custodian-9 is not in a reader; correct Frank's card alone.
 wait_for "Roll call" "to correct +card custodian-9 \(Frank Four's\) is not in a reader" \
-    "Custodian 4: Frank Four, card custodian-9 \(not in a reader\)" ||
+    "Custodian 4: Frank Four, card custodian-9 \(not in a reader\)" \
+    "Enter +correct this entry" ||
     fail "the review did not catch the card not in a reader"
 snap review
 review_correct "Custodian 4:" || fail "correcting custodian 4"
@@ -97,7 +98,7 @@ answer "Name of custodian 2 of 5" "Dan Two" || fail "custodian 2 name again"
 pick_card custodian-2 || fail "custodian 2 card again"
 wait_for "Custodian 2: Dan Two, card custodian-2 serial" \
     "Custodian 4: Frank Four, card custodian-4 serial" \
-    "Custodian 5: Grace Five, card custodian-5 serial" ||
+    "Custodian 5: Grace Five, card custodian-5 serial" "y +yes, go on" ||
     fail "the corrected roll call"
 snap review2
 review_yes || fail "roll call review"
@@ -111,7 +112,8 @@ wait_for "STEP 5 OF 13" "Certificate signed" "^  subject +CN=Example Root CA" ||
 result 5 || fail "step 5 result"
 # Step 6 says the fingerprint "is now on the screen": it is.
 wait_for "STEP 6 OF 13" "fingerprint is now on the screen" "ON THE SCREEN" \
-    "^ +[0-9A-F]{4}( [0-9A-F]{4}){7}$" || fail "no fingerprint on step 6"
+    "^ +[0-9A-F]{4}( [0-9A-F]{4}){7}$" "Enter +continue" ||
+    fail "no fingerprint on step 6"
 snap step6
 ack 6 || fail "step 6"
 wait_for "Type the LAST group" || fail "fingerprint screen"
@@ -142,7 +144,7 @@ for i in 1 2 3 4 5; do
 		golden pin || fail "the PIN screen differs from its golden capture"
 	fi
 	pin "custodian-$i" "12340$i" || fail "pin $i"
-	[ $i = 1 ] && wait_for "Share written" && snap written
+	[ $i = 1 ] && wait_for "Share written" "Enter +continue" && snap written
 	written "$(name $i)" || fail "share $i: no take-your-card-back"
 done
 ackr 10 || fail "step 10"

@@ -101,7 +101,7 @@ wait_for "ENTER PIN" "CUSTODIAN $(who 5)" "Esc +leave this card out" ||
     fail "the PIN screen does not name the roster's custodian"
 pin custodian-5 123405 || fail "pin 5"
 # A card presented already cannot be chosen again.
-wait_for "PRESENT A CARD" "custodian-5 .*already presented" \
+wait_for "PRESENT A CARD" "custodian-5 .*already presented" "Enter +present" \
     "custodian cards presented, 1 of 3" || fail "card 5 not marked as presented"
 snap drillcard
 card custodian-5 || fail "card 5 again"
@@ -134,7 +134,7 @@ wait_for "STEP 6 OF 9" "Quorum reached" "custodian-5 +$(serial custodian-5)  $(w
 result 6 || fail "step 6 result"
 ack 7 || fail "drill step 7"
 wait_for "STEP 7 OF 9 +PROVE KEY" "Key proven" "^  package key +YES" \
-    "^  certificate +YES" || fail "no proof result on step 7"
+    "^  certificate +YES" "Enter +continue" || fail "no proof result on step 7"
 snap drillproof
 got=$(sed -n '/certificate SHA-256/,/used for/p' "$T/drillproof.txt" |
     grep -oE '[0-9A-F]{4}( [0-9A-F]{4}){7}$' | tr -d ' \n')
