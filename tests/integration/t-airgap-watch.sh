@@ -90,7 +90,7 @@ tail -1 "$TR" | grep -q " ceremony-aborted engine error=the%20air%20gap%20was%20
     { cat "$T/verify.out"; fail "the aborted transcript is not intact"; }
 [ "$(ls "$T/media")" = "$(basename "$TR")" ] ||
     fail "files besides the transcript: $(ls "$T/media")"
-tui_stop
+tui_stop || fail "the tmux server did not stop"
 echo "ok 1 - TUI: veth added at the roll call aborts at once, exit 4, named"
 
 # --- batch helpers ------------------------------------------------------------

@@ -145,7 +145,7 @@ wait_for "Leave keyrite" || fail "no leave question"
 send y
 st=$(exit_status)
 [ "$st" = 0 ] || fail "keyrite tui exit status $st"
-tui_stop
+tui_stop || fail "the tmux server did not stop"
 TC=$(ls "$T"/media/transcript-*.txt)
 "$KEYRITE" verify "$TC" --cert "$T/media/root-ca.pem" > "$T/3v.out" 2>&1 ||
     { cat "$T/3v.out"; fail "the real root-ca-create transcript does not verify"; }

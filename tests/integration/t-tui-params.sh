@@ -83,7 +83,7 @@ mkdir "$T/media"
 wait_for "^  Media +ready$" || fail "the new media directory was not seen"
 send Escape
 wait_for "CEREMONIES" || fail "back to Home"
-tui_stop
+tui_stop || fail "the tmux server did not stop"
 
 # --- a drill: its inputs, and the previous ceremony ----------------------
 cp "$T"/made/* "$T/media/"

@@ -62,7 +62,7 @@ screen_all | grep -q "keyrite: tui: stopped by a signal: SIGTERM; the ceremony w
 TR=$(ls "$T"/media/transcript-*.txt) || fail "no transcript"
 grep -q " ceremony-aborted engine error=stopped%20by%20a%20signal .*operator.name.* reason=signal chain=" "$TR" ||
     fail "SIGTERM: abort not recorded at the prompt, with reason=signal"
-tui_stop
+tui_stop || fail "the tmux server did not stop"
 
 # --- no colour, no UTF-8: vt100 in the C locale ---------------------------
 tui_start 80 50 "TERM=vt100 LANG=C LC_ALL=C $KEYRITE tui --rehearsal" \
@@ -99,7 +99,7 @@ send C-c
 wait_for "Leave keyrite" || fail "vt100: Ctrl-C at Home"
 send y
 wait_exit 0
-tui_stop
+tui_stop || fail "the tmux server did not stop"
 
 # --- colour: TERM=linux; and keyrite without arguments ---------------------
 tui_start 80 25 "cd $T && TERM=linux LANG=C.UTF-8 $KEYRITE" || fail "tmux linux"

@@ -42,10 +42,14 @@ tui_stop() {
 	_spid=$($KR_TMUX display-message -p '#{pid}' 2>/dev/null)
 	$KR_TMUX kill-server 2>/dev/null
 	_n=0
-	while [ -n "$_spid" ] && [ $_n -lt 100 ] &&
+	while [ -n "$_spid" ] &&
 	    grep -q '^State:[^Z]*$' "/proc/$_spid/status" 2>/dev/null; do
-		sleep 0.05
 		_n=$((_n + 1))
+		if [ $_n -ge 400 ]; then
+			echo "tmux server $_spid still there 20 s after kill-server"
+			return 1
+		fi
+		sleep 0.05
 	done
 	return 0
 }
@@ -113,14 +117,31 @@ wait_gone() {
 # --- a ceremony, screen by screen -----------------------------------------
 
 # home_choose NAME: highlight NAME on the Home screen and open it.
+# One row at a time, each move seen before the next key, as _select_row
+# does: a key sent before the screen caught up would skip a ceremony.
 home_choose() {
 	wait_for "CEREMONIES" || return 1
 	_k=0
-	until screen | grep -q "^  [>▶] $1\$"; do
-		send Down
+	while :; do
+		screen > "$T/.home"
+		_rows=$(sed -n '/CEREMONIES/,$p' "$T/.home" |
+		    sed -n -E 's/^  [>▶ ] ([a-z0-9-]+)$/\1/p')
+		_sel=$(sed -n '/CEREMONIES/,$p' "$T/.home" |
+		    sed -n -E 's/^  [>▶] ([a-z0-9-]+)$/\1/p')
+		[ "$_sel" = "$1" ] && break
+		_at=$(echo "$_rows" | grep -nx -- "$_sel" | cut -d: -f1)
+		_to=$(echo "$_rows" | grep -nx -- "$1" | cut -d: -f1)
+		[ -n "$_to" ] || { echo "no ceremony $1 on Home"; return 1; }
+		if [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
+			_next=$(echo "$_rows" | sed -n "$(( ${_at:-0} + 1 ))p")
+			send Down
+		else
+			_next=$(echo "$_rows" | sed -n "$((_at - 1))p")
+			send Up
+		fi
+		wait_for "^  [>▶] $_next\$" || return 1
 		_k=$((_k + 1))
-		[ $_k -lt 20 ] || { echo "no ceremony $1 on Home"; return 1; }
-		sleep 0.05
+		[ $_k -lt 40 ] || { echo "could not choose $1 on Home"; return 1; }
 	done
 	send Enter
 	wait_for "PARAMETERS"
