@@ -485,9 +485,9 @@ kr_lobby_media_files(const char *const *dirs, size_t ndirs, const char *prefix,
 			for (j = 0; j < *count; j++)
 				if (strcmp(names[j], de->d_name) == 0)
 					break;
+			/* len < KR_LOBBY_NAME_MAX, checked above. */
 			if (j == *count)
-				snprintf(names[(*count)++], KR_LOBBY_NAME_MAX,
-				    "%s", de->d_name);
+				memcpy(names[(*count)++], de->d_name, len + 1);
 		}
 		closedir(d);
 	}
