@@ -72,6 +72,9 @@ pin_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 	struct pin_state *ps = state;
 
 	(void)ui;
+	/* The clock's ticks are not an answer to "leave this card out?". */
+	if (k->fn == KR_KEY_TICK)
+		return KR_SCREEN_STAY;
 	if (ps->asking_skip) {
 		ps->asking_skip = 0;
 		if (k->fn == 0 && (k->ch == 'y' || k->ch == 'Y')) {
