@@ -95,7 +95,6 @@ enum kr_ui_role {
 #define KR_RUN_TAIL		64	/* transcript lines kept for the pane */
 #define KR_RUN_LINE		192
 #define KR_RUN_MAX_STEPS	64
-#define KR_RUN_MAX_CARDS	64
 
 enum kr_step_state { KR_STEP_PENDING, KR_STEP_CURRENT, KR_STEP_DONE,
 	KR_STEP_FAILED };
