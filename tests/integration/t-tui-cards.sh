@@ -36,31 +36,23 @@ tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
     "--scripts $KR_TOP/ceremony-scripts" || fail "tmux"
 home_choose root-ca-create || fail "home"
 # Parameters: a choice stepped with the arrow keys, values typed, the
-# policy's verdict next to the fields, a refused start.
-send Right
-wait_for "^  key_type +ecdsa-p521 " || fail "key_type not changed"
-send Down Down Down Down Enter BSpace
-type 1
-send Enter
+# policy's verdict next to the fields, a refused start.  Fields are
+# chosen by name, each move and edit waited for (tests/tui/lib.sh).
+param_choice key_type ecdsa-p521 || fail "key_type not changed"
+param_set threshold 1 || fail "threshold not edited"
 wait_for "^  threshold +1 +. threshold 1 is below the m" ||
     fail "threshold violation not next to its field"
-send Down Enter BSpace
-type 3
-send Enter
+param_set shares 3 || fail "shares not edited"
 wait_for "^  shares +3 +. share count 3 is below the" \
     "Policy default refuses this ceremony \(2 reasons\):" ||
     fail "share-count violation not shown"
 snap policy
-send s Enter
+param_start || fail "start"
 wait_for "The policy refuses these parameters" || fail "started anyway"
-send Up Up Up Up Up Enter BSpace
-type 3
-send Enter
-send Down Enter BSpace
-type 5
-send Enter
-wait_for "policy default allows this ceremony" || fail "policy still refuses"
-send s Enter
+param_set threshold 3 && param_set shares 5 || fail "corrections"
+wait_for "^  threshold +3 " "^  shares +5 " \
+    "policy default allows this ceremony" || fail "policy still refuses"
+param_start || fail "start"
 ackr 1 && ackr 2 && ack 3 || fail "steps 1-3"
 # A name that is needed cannot be left empty (nor blank).
 answer "ceremony administrator" "   " &&
@@ -170,7 +162,7 @@ grep -qi unsealed "$T/verify.out" || fail "not reported unsealed"
 echo "an earlier certificate" > "$T/media/root-ca.pem"
 leave_summary || fail "back to Home"
 home_choose root-ca-create || fail "home again"
-send End Enter
+param_start || fail "start again"
 wait_for "Not started: .*exist" "root-ca.pem" || fail "existing outputs not refused"
 [ "$(ls "$T"/media/transcript-*.txt | wc -l)" = 1 ] ||
     fail "a refused ceremony wrote a transcript"

@@ -116,7 +116,9 @@ wait_for "Leave card custodian-1 out\?" || fail "no question to leave out"
 send y
 # Custodian 3: two wrong PINs, then out at the last allowed attempt.
 card custodian-3 || fail "card 3"
-pin custodian-3 999999 && pin custodian-3 999998 || fail "wrong pins 3"
+# Each attempt is a new PIN screen: the second PIN waits for it.
+pin custodian-3 999999 && wait_for "ENTER PIN" "Attempts left +2" &&
+    pin custodian-3 999998 || fail "wrong pins 3"
 wait_for "ENTER PIN" "Attempts left +1" "is wrong too, the card is left out" ||
     fail "the last attempt is not said"
 snap drilllast

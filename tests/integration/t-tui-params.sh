@@ -42,39 +42,31 @@ wait_for "^  validity_days +7300 +1 to 9132 \(policy: root-ca\)$" \
 wait_for "^  Media +media directory $T/media: No such file or directory" ||
     fail "the missing media directory is not said"
 snap params_nomedia
-send s Enter
+param_start || fail "start"
 wait_for "The media are not ready: see Media below" ||
     fail "started without media"
 # A value typed and refused: it stays, in red, with the whole error.
-send Home Down Down
-wait_for "^── validity_days ─" || fail "validity_days not chosen"
-send Enter BSpace BSpace BSpace BSpace
-type 99999
-send Enter
+param_set validity_days 99999 || fail "validity_days not edited"
 wait_for "^  validity_days +99999 +. parameter validity_days: 99" \
     "^  parameter validity_days: 99999 is outside 1\.\.36500$" ||
     fail "the refused value or its whole error is not shown"
 snap params_refused
 # Within the script's range but beyond the policy: the violation whole.
-send Enter BSpace BSpace BSpace BSpace BSpace
-type 10000
-send Enter
+param_set validity_days 10000 || fail "validity_days not edited"
 wait_for "^  validity_days +10000 " \
     "^  certificate validity of 10000 days exceeds the maximum of 9132 days" \
     "Policy default refuses this ceremony \(1 reason\)" ||
     fail "the policy violation is not shown whole"
 snap params_policy
 # Corrected: no error is left beside it.
-send Enter BSpace BSpace BSpace BSpace BSpace
-type 3650
-send Enter
+param_set validity_days 3650 || fail "validity_days not edited"
 wait_for "^  validity_days +3650 +1 to 9132 \(policy: root-ca\)$" \
     "policy default allows this ceremony" ||
     fail "a stale error beside the corrected value"
 # A long subject, whole under the list.
-send Up Enter End
-type ",OU=Certification Authorities,L=A Town With A Long Name,C=DE"
-send Enter
+subj="CN=Example Root CA,O=Example,C=US,OU=Certification Authorities"
+param_set subject "$subj,L=A Town With A Long Name,C=DE" ||
+    fail "subject not edited"
 wait_for "^  CN=Example Root CA,O=Example,C=US,OU=Certification" \
     "Long Name,C=DE$" || fail "the subject is not shown whole"
 snap params_subject
@@ -99,39 +91,38 @@ wait_for "^  escrow +root-ca.escrow +. escrow package of key" \
     "^  previous +$TC$" || fail "drill inputs and previous"
 snap params_drill
 # A name not on the media.
-send e BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace \
-    BSpace BSpace BSpace BSpace BSpace
-type "wrong.escrow"
-send Enter
+param_type escrow wrong.escrow || fail "escrow not typed"
 wait_for "^  escrow +wrong.escrow +. wrong.escrow is not on the" \
     "^  wrong.escrow is not on the media: Enter lists the .escrow files" ||
     fail "a wrong package name is not caught"
-send s Enter
+param_start || fail "start"
 wait_for "An input file is missing or not usable" || fail "started anyway"
 # Enter lists the packages on the media.
-send Home Enter
+param escrow && send Enter
 wait_for "CHOOSE escrow" "^  [> ] root-ca.escrow$" "^  [> ] other.escrow$" ||
     fail "no list of packages"
 snap params_pick
-_select_row root-ca.escrow '^  [> ] (.*)$' && send Enter
+_select_row root-ca.escrow '^  [> ] (.*)$' && send Enter &&
+    wait_gone "Enter +take this one" || fail "package not chosen"
 wait_for "^  escrow +root-ca.escrow +. escrow package of key" ||
     fail "the package chosen is not checked"
 # A certificate of another key.
-send Down Enter
+param certificate && send Enter
 wait_for "CHOOSE certificate" "other.pem" || fail "no list of certificates"
-_select_row other.pem '^  [> ] (.*)$' && send Enter
+_select_row other.pem '^  [> ] (.*)$' && send Enter &&
+    wait_gone "Enter +take this one" || fail "certificate not chosen"
 wait_for "^  certificate +other.pem +. a certificate of another" \
     "^  a certificate of another key than the escrow package.s" ||
     fail "a certificate of another key is not refused"
-send Enter
-_select_row root-ca.pem '^  [> ] (.*)$' && send Enter
+param_pick certificate root-ca.pem || fail "certificate not chosen"
 wait_for "^  certificate +root-ca.pem +. certificate of the package" ||
     fail "the right certificate"
 # The previous ceremony may be changed, to none.
-send Down Enter
+param previous && send Enter
 wait_for "CHOOSE THE PREVIOUS CEREMONY" "$TC" "^    none$" ||
     fail "no list of previous ceremonies"
-_select_row none '^  [> ] (.*)$' && send Enter
+_select_row none '^  [> ] (.*)$' && send Enter &&
+    wait_gone "Enter +take this one" || fail "previous not chosen"
 wait_for "^  previous +none$" || fail "previous not changed"
 send Escape
 wait_for "CEREMONIES" || fail "back to Home"

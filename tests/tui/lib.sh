@@ -16,6 +16,8 @@
 #   screen, screen_all          the pane now (with its scrollback)
 #   snap NAME                   keep the pane in $T/NAME.txt
 #   golden NAME [GOLDEN]        compare a snap, masked, with a golden file
+#   param, param_set, param_type, param_choice, param_pick, param_start:
+#                               the Parameters screen, a field by name
 #   home_choose, ack, result, ackr, answer, pick_card, review_yes,
 #   review_correct, fingerprint, card, pin, written, leave_summary:
 #                               one screen of a ceremony each (below)
@@ -258,6 +260,107 @@ _select_row() {
 			sleep 0.05
 		done
 	done
+}
+
+# --- the Parameters screen ---------------------------------------------------
+# The field chosen is shown whole under the list, below a rule with its
+# name ("── threshold ──"); the Start row has none.  Every helper moves
+# one row at a time and waits for each move, and waits for an edit to
+# open and to close, so that no key lands on a screen that is not ready
+# for it.  Fields are found by name, not by position: a script that gains
+# a parameter does not move them.
+
+# param NAME: choose the field NAME ("start" for the Start row).
+param() {
+	wait_for "^── PARAMETERS" "Enter +(edit / start|files on the media)" ||
+	    return 1
+	_k=0
+	while :; do
+		screen > "$T/.params"
+		_rows=$(sed -n '/^── PARAMETERS/,/\[ Start the ceremony \]/p' \
+		    "$T/.params" | sed -n -E 's/^  ([a-z][a-z0-9_]*) .*$/\1/p')
+		_rows=$(printf '%s\nstart\n' "$_rows")
+		_sel=$(sed -n -E 's/^── ([a-z][a-z0-9_]*) ─+$/\1/p' "$T/.params")
+		[ -n "$_sel" ] || _sel=start
+		[ "$_sel" = "$1" ] && return 0
+		_at=$(echo "$_rows" | grep -nx -- "$_sel" | head -1 | cut -d: -f1)
+		_to=$(echo "$_rows" | grep -nx -- "$1" | head -1 | cut -d: -f1)
+		[ -n "$_to" ] || { echo "no field $1 on Parameters:"
+		    cat "$T/.params"; return 1; }
+		if [ "$_to" = "$(echo "$_rows" | wc -l)" ]; then
+			_next=start
+			send s
+		elif [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
+			_next=$(echo "$_rows" | sed -n "$(( ${_at:-0} + 1 ))p")
+			send Down
+		else
+			_next=$(echo "$_rows" | sed -n "$((_at - 1))p")
+			send Up
+		fi
+		if [ "$_next" = start ]; then
+			wait_gone "^── [a-z][a-z0-9_]* ─+\$" || return 1
+		else
+			wait_for "^── $_next ─+\$" || return 1
+		fi
+		_k=$((_k + 1))
+		[ $_k -lt 40 ] || { echo "could not choose $1"; return 1; }
+	done
+}
+
+# _param_line VALUE: the edit line is open; it is emptied, VALUE typed and
+# kept; waits for the edit to close (the value is checked by then).
+_param_line() {
+	wait_for "Enter +keep this value" || return 1
+	send End
+	send -N 1100 BSpace
+	[ -z "$1" ] || type "$1"
+	send Enter
+	wait_gone "Enter +keep this value"
+}
+
+# param_set NAME VALUE: the field NAME is edited to VALUE.
+param_set() {
+	param "$1" || return 1
+	send Enter
+	_param_line "$2"
+}
+
+# param_type NAME VALUE: a file name typed instead of chosen (e).
+param_type() {
+	param "$1" || return 1
+	send e
+	_param_line "$2"
+}
+
+# param_choice NAME VALUE: the choice NAME stepped (Right) to VALUE.
+param_choice() {
+	param "$1" || return 1
+	_k=0
+	until screen | grep -Eq -- "^  $1 +$2( |\$)"; do
+		_v=$(screen | sed -n -E "s/^  $1 +([^ ]+).*/\1/p")
+		send Right
+		wait_gone "^  $1 +$_v( |\$)" || return 1
+		_k=$((_k + 1))
+		[ $_k -lt 40 ] || { echo "$1: no choice $2"; return 1; }
+	done
+}
+
+# param_pick NAME FILE: Enter on NAME lists the files on the media (or the
+# previous ceremonies); FILE is chosen from the list.
+param_pick() {
+	param "$1" || return 1
+	send Enter
+	wait_for "^  CHOOSE " "Enter +take this one" || return 1
+	_select_row "$2" '^  [> ] (.*)$' || return 1
+	send Enter
+	wait_gone "Enter +take this one"
+}
+
+# param_start: the ceremony is started from Parameters (it may be refused:
+# the caller waits for what it expects).
+param_start() {
+	param start || return 1
+	send Enter
 }
 
 # card LABEL: on the card screen, choose LABEL from the list and present it.
