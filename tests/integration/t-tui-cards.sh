@@ -138,8 +138,8 @@ grep -q " ceremony-aborted engine .* outputs-discarded=root-ca.pem uncommitted-s
     fail "what the abort discarded and left is not recorded"
 grep -q " ceremony-started engine .* key_type=ecdsa-p521 .* threshold=3 shares=5 " \
     "$TR" || fail "the edited parameters were not used"
-grep -q " ceremony-aborted engine error=aborted " "$TR" ||
-    fail "abort not recorded"
+grep -q " ceremony-aborted engine error=aborted .* reason=operator chain=" "$TR" ||
+    fail "the operator's abort not recorded as such: $(grep aborted "$TR")"
 grep -q " pin-rejected custodian card=custodian-1 " "$TR" ||
     fail "wrong PIN not recorded"
 # Each wrong card put in was recorded (three put in at once for custodian

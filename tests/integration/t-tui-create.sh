@@ -15,8 +15,8 @@
 #   - five cards and PINs, a wrong card chosen (named, recorded), and
 #     after each share "take your card back" naming the custodian;
 #   - the Summary repeats the certificate's fingerprint (openssl's);
-#   - the transcript viewer shows values decoded, the air gap as a table,
-#     End shows the end, the footer is whole;
+#   - the transcript viewer shows values decoded, a long one wrapped, the
+#     air gap as a table, End shows the end, the footer is whole;
 # then openssl and keyrite verify check the outputs, the QR view decodes
 # to the transcript's SHA-256, and leaving keyrite from Home exits 0 with
 # the terminal restored.
@@ -51,7 +51,10 @@ ack 3 || fail "step 3"
 answer "Name of the ceremony administrator" "Ada Administrator" || fail "operator"
 answer "Name of witness 1" "Wendy Witness" || fail "witness 1"
 answer "Name of witness 2" "" || fail "witness 2"
-answer "Why is this ceremony held" "Annual rehearsal" || fail "reason"
+# A long answer, to be wrapped whole in the transcript viewer.
+why="Annual rehearsal of the root CA ceremony, with every custodian,"
+why="$why both witnesses and the auditor in the room"
+answer "Why is this ceremony held" "$why" || fail "reason"
 answer "What authorizes it" "CHG-2026-0042" || fail "authorization"
 name() { echo "Carol One|Dan Two|Erin Three|Frank Four|Grace Five" |
     cut -d'|' -f"$1"; }
@@ -206,6 +209,10 @@ wait_for "^ +(interfaces +)?lo +ok +loopback$" "^       radios +none$" ||
 snap viewer
 view_find "^     operator: Ada Administrator$" ||
     fail "values not decoded for reading"
+# A long value wrapped at a word, the next rows indented under it.
+view_find "^     reason: Annual rehearsal of the root CA ceremony, with" &&
+    wait_for "^         [a-z ,]*auditor in the room$" ||
+    fail "a long value is not wrapped"
 send End
 wait_for "^ signature:" || fail "End did not go to the end"
 send r

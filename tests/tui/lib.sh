@@ -37,7 +37,7 @@ tui_start() {
 	    "$*; echo \$? > $T/.status"
 }
 
-# Waits (5 s at most) for the server to be gone: it does not remove its
+# Waits (20 s at most) for the server to be gone: it does not remove its
 # socket, and a tui_start that reaches a server still exiting fails with
 # "server exited unexpectedly".
 tui_stop() {
