@@ -34,10 +34,12 @@ gone() {
 }
 
 # kill_and_wait NAME PID: kills the tmux server, waits for PID to be gone.
+# tui_stop waits for the server to be gone too: the next tui_start uses
+# the same socket, and a server still exiting there fails it.
 kill_and_wait() {
 	c0=$(cpu "$2")
 	t0=$(date +%s%N)
-	$KR_TMUX kill-server
+	tui_stop || fail "$1: the tmux server did not stop"
 	n=0 c1=$c0
 	until gone "$2"; do
 		c=$(cpu "$2") && [ -n "$c" ] && c1=$c
