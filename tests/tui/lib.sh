@@ -263,45 +263,54 @@ _select_row() {
 }
 
 # --- the Parameters screen ---------------------------------------------------
-# The field chosen is shown whole under the list, below a rule with its
-# name ("── threshold ──"); the Start row has none.  Every helper moves
-# one row at a time and waits for each move, and waits for an edit to
-# open and to close, so that no key lands on a screen that is not ready
-# for it.  Fields are found by name, not by position: a script that gains
-# a parameter does not move them.
+# The field chosen is the highlighted row of the list (drawn from column
+# 1, the others from column 2: _param_sel reads the attributes tmux
+# keeps).  Every helper moves one row at a time and waits for each move,
+# and waits for an edit to open and to close, so that no key lands on a
+# screen that is not ready for it.  Fields are found by name, not by
+# position: a script that gains a parameter does not move them.
+
+_esc=$(printf '\033')
+
+# _param_sel: the name of the highlighted row ("start" for Start).
+_param_sel() {
+	$KR_TMUX capture-pane -e -p -t kr |
+	    sed -n '/PARAMETERS/,/Start the ceremony/p' |
+	    grep "^\($_esc\[[0-9;]*m\)* $_esc\[" |
+	    sed "s/$_esc\[[0-9;]*m//g" |
+	    sed -n -E 's/^ +\[ Start the ceremony \].*/start/p
+		s/^ +([a-z][a-z0-9_]*) .*/\1/p' | head -1
+}
 
 # param NAME: choose the field NAME ("start" for the Start row).
 param() {
-	wait_for "^── PARAMETERS" "Enter +(edit / start|files on the media)" ||
+	wait_for "PARAMETERS" "Enter +(edit / start|files on the media)" ||
 	    return 1
 	_k=0
 	while :; do
-		screen > "$T/.params"
-		_rows=$(sed -n '/^── PARAMETERS/,/\[ Start the ceremony \]/p' \
-		    "$T/.params" | sed -n -E 's/^  ([a-z][a-z0-9_]*) .*$/\1/p')
+		_rows=$(screen | sed -n '/PARAMETERS/,/\[ Start the ceremony \]/p' |
+		    sed -n -E 's/^  ([a-z][a-z0-9_]*) .*$/\1/p')
 		_rows=$(printf '%s\nstart\n' "$_rows")
-		_sel=$(sed -n -E 's/^── ([a-z][a-z0-9_]*) ─+$/\1/p' "$T/.params")
-		[ -n "$_sel" ] || _sel=start
+		_sel=$(_param_sel)
 		[ "$_sel" = "$1" ] && return 0
 		_at=$(echo "$_rows" | grep -nx -- "$_sel" | head -1 | cut -d: -f1)
 		_to=$(echo "$_rows" | grep -nx -- "$1" | head -1 | cut -d: -f1)
-		[ -n "$_to" ] || { echo "no field $1 on Parameters:"
-		    cat "$T/.params"; return 1; }
-		if [ "$_to" = "$(echo "$_rows" | wc -l)" ]; then
-			_next=start
-			send s
-		elif [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
+		[ -n "$_to" ] || { echo "no field $1 on Parameters:"; screen
+		    return 1; }
+		if [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
 			_next=$(echo "$_rows" | sed -n "$(( ${_at:-0} + 1 ))p")
 			send Down
 		else
 			_next=$(echo "$_rows" | sed -n "$((_at - 1))p")
 			send Up
 		fi
-		if [ "$_next" = start ]; then
-			wait_gone "^── [a-z][a-z0-9_]* ─+\$" || return 1
-		else
-			wait_for "^── $_next ─+\$" || return 1
-		fi
+		_n=0
+		until [ "$(_param_sel)" = "$_next" ]; do
+			_n=$((_n + 1))
+			[ $_n -lt 400 ] || { echo "param $1: $_next not" \
+			    "highlighted"; screen; return 1; }
+			sleep 0.05
+		done
 		_k=$((_k + 1))
 		[ $_k -lt 40 ] || { echo "could not choose $1"; return 1; }
 	done
@@ -311,7 +320,8 @@ param() {
 # kept; waits for the edit to close (the value is checked by then).
 _param_line() {
 	wait_for "Enter +keep this value" || return 1
-	send End
+	# The line opens with the cursor at its end (no End key: a vt100
+	# has none, and the sequence tmux sends for it is read as Esc).
 	send -N 1100 BSpace
 	[ -z "$1" ] || type "$1"
 	send Enter
