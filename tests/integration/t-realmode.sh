@@ -153,7 +153,7 @@ grep -qx "mode: real" "$TC" || fail "transcript header not mode: real"
 grep -q " ceremony-started engine script=root-ca-create .* mode=real script-reviewed=yes " "$TC" ||
     fail "ceremony-started does not say real and reviewed"
 [ "$(openssl x509 -in "$T/media/root-ca.pem" -noout -subject)" = \
-    "subject=O = Example, CN = Example Root CA" ] ||
+    "subject=C = US, O = Example, CN = Example Root CA" ] ||
     fail "subject of a real root: $(openssl x509 -in "$T/media/root-ca.pem" -noout -subject)"
 [ "$(grep -c " share-written custodian " "$TC")" = 5 ] || fail "not 5 shares"
 echo "ok: 3. a real root-ca-create in the TUI, air-gapped, SoftHSM2 qualified"
