@@ -136,12 +136,21 @@ batch() {
 	$2 || fail "$2"
 	cat "$CONF" >&3
 	exec 3>&-
-	( while cat "$CONF" > "$T/fifo"; do :; done ) 2>/dev/null &
+	# The server serves every later open, whatever one cat's status: a
+	# reader that closes before the end (EPIPE, SIGPIPE) once ended the
+	# loop, and keyrite's next open waited for a writer forever.
+	( trap '' PIPE; while :; do cat "$CONF" > "$T/fifo"; done ) \
+	    2>/dev/null &
 	server=$!
 	wait $kpid
 	echo $? > "$T/$1.rc"
 	kill "$server" 2>/dev/null
+	wait "$server" 2>/dev/null
 	server=
+	# A cat of the loop may still wait in open for a reader: one that
+	# opens read-write does not wait, and lets it write and go.
+	exec 4<> "$T/fifo"
+	exec 4<&-
 	cat "$T/$1.out"
 }
 
