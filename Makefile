@@ -22,10 +22,14 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	libudev-dev libcriterion-dev libp11-kit-dev libgfshare-dev \
 	libcairo2-dev softhsm2 opensc gnutls-bin valgrind umockdev \
 	libumockdev-dev iproute2 util-linux tmux zbar-tools poppler-utils strace \
-	python3 mandoc man-db
+	python3 python3-cryptography faketime zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
+	libcups2-dev fonts-dejavu-core cups printer-driver-cups-pdf \
+	imagemagick sbsigntool osslsigncode shim-unsigned binutils \
+	python3-jsonschema chromium mandoc man-db
 # The ones a plain `make` needs; it says which are missing before compiling.
 BUILD_PKGS = gcc libc6-dev make pkg-config libssl-dev libncurses-dev \
-	libqrencode-dev libusb-1.0-0-dev libp11-kit-dev
+	libqrencode-dev libusb-1.0-0-dev libp11-kit-dev libcairo2-dev \
+	zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev libcups2-dev
 # Another engineer's apt (or the machine's own updates) may hold the lock
 # on a fresh machine: wait for it rather than fail.
 APT_LOCK_WAIT = 600
@@ -35,8 +39,14 @@ PKG_LIBS = libcrypto libusb-1.0 p11-kit-1
 UI_PKGS = ncursesw libqrencode
 UI_CFLAGS = $(shell pkg-config --cflags $(UI_PKGS))
 UI_LDLIBS = $(shell pkg-config --libs $(UI_PKGS))
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS))
-PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS))
+# The paper record (src/record/paper.c, scan.c) and printing
+# (src/host/printer.c): cairo, libqrencode, zlib, zbar, poppler-glib,
+# libjpeg and libcups (no .pc file in Debian 12).  GLib's headers are
+# included as system headers so that -Werror applies to our code only.
+PAPER_PKGS = cairo libqrencode zlib zbar poppler-glib libjpeg
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS)) \
+	$(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PAPER_PKGS)))
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) $(PAPER_PKGS)) -lcups -lm
 
 WARN = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
 	-Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wwrite-strings \
@@ -59,11 +69,11 @@ KR_LDFLAGS = $(LDHARDEN) $(LDSAN) $(LDFLAGS)
 KR_LDLIBS = $(PKG_LDLIBS) -lpthread $(LDLIBS)
 
 # src/ holds one folder per layer, lowest first (docs/architecture.md):
-# base, host, crypto, card, record, ceremony; ui/ sits above ceremony and
+# base, host, crypto, card, record, audit, ceremony; ui/ sits above ceremony and
 # src/cli/ (the keyrite command) above ui/.  Headers are included as
 # "layer/name.h" (-Isrc), or bare from their own folder;
 # tests/check-layers.sh keeps every include pointing down.
-LAYERS = base host crypto card record ceremony
+LAYERS = base host crypto card record audit ceremony
 # The engine library is every layer's *.c; the command is src/cli/.
 CMD_SRCS = $(wildcard src/cli/*.c)
 LIB_SRCS = $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
@@ -229,10 +239,13 @@ integration: $(KEYRITE) $(HELPER_BINS) $(TEST_EXTRA)
 
 # Every kill point of a root-ca-create and a drill (make check runs a
 # sample in tests/integration/t-killsweep.sh); about 11 minutes here.
+# Then every kill point of a custodian-reshare (t-killsweep-reshare.sh).
 killsweep: deps
 	$(Q)$(MAKE) --no-print-directory $(KEYRITE)
 	$(Q)KEYRITE=$(abspath $(KEYRITE)) KR_TOP=$(CURDIR) \
 	    sh tests/integration/killsweep.sh full both
+	$(Q)KEYRITE=$(abspath $(KEYRITE)) KR_TOP=$(CURDIR) \
+	    sh tests/integration/killsweep-reshare.sh full
 
 # --- demo, bench, install ---------------------------------------------------
 

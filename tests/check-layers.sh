@@ -3,7 +3,7 @@
 #
 # The layers, lowest first (docs/architecture.md):
 #
-#   base host crypto card record ceremony ui cli
+#   base host crypto card record audit ceremony ui cli
 #
 # src/<layer>/ holds each engine layer, ui/ the TUI, src/cli/ the keyrite
 # command.  A file may include a header of its own folder (bare,
@@ -17,7 +17,7 @@
 set -u
 top=${1:-.}
 cd "$top" || exit 2
-order="base host crypto card record ceremony ui cli"
+order="base host crypto card record audit ceremony ui cli"
 
 rank() {	# rank LAYER: its position in $order, or nothing
 	i=0

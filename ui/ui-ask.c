@@ -265,6 +265,9 @@ draw_action(const struct kr_ui *ui, const struct kr_ui_ask *st, int y,
 		y += kr_ui_wrap(ui, y, x, w, 3, KR_UI_WARN, run->notice, 1);
 	if (p != NULL)
 		draw_prompt(ui, st, y, x, w);
+	else if (run->progress_on && run->progress_bytes)
+		kr_ui_progress_bytes(ui, y, x, w, run->progress_text,
+		    run->progress_done, run->progress_total);
 	else if (run->progress_on)
 		kr_ui_progress(ui, y, x, w, run->progress_text,
 		    run->progress_done, run->progress_total);

@@ -302,8 +302,8 @@ card_draw(const struct kr_ui *ui, const void *state)
 	if (cs->asking_no_more) {
 		kr_ui_fill(ui, ui->rows - 1, 0, ui->cols, KR_UI_BAD);
 		kr_ui_text(ui, ui->rows - 1, 1, ui->cols - 2, KR_UI_BAD,
-		    "No more cards will come? Press y to say so (the step then "
-		    "fails), any other key to wait.");
+		    "No more cards will come? Press y to say so, any other key "
+		    "to wait.");
 	} else if (!kr_ui_enter_ready(cs->shown_ms))
 		kr_ui_footer(ui, "F2", "transcript", "F3", "QR", "F10",
 		    "abort", (const char *)NULL);

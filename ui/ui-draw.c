@@ -287,26 +287,13 @@ kr_ui_rule(const struct kr_ui *ui, int y, int x, int w, const char *title)
 	(void)used;
 }
 
-void
-kr_ui_progress(const struct kr_ui *ui, int y, int x, int w, const char *text,
-    uint64_t done, uint64_t total)
+/* text above a bar filled done/total of w, with count after it. */
+static void
+bar(const struct kr_ui *ui, int y, int x, int w, const char *text,
+    uint64_t done, uint64_t total, const char *count)
 {
-	char count[48];
 	int barw, fill, i, cw;
 
-	if (total == 0)
-		total = 1;
-	if (done > total)
-		done = total;
-	if (total == 1) {
-		/* One piece of work: no fraction to show, only that it runs. */
-		kr_ui_text(ui, y, x, w, KR_UI_TITLE, text);
-		kr_ui_text(ui, y + 1, x, w, KR_UI_WARN, done ? "Done." :
-		    "Please wait: the appliance is working on it.");
-		return;
-	}
-	snprintf(count, sizeof(count), "%llu of %llu",
-	    (unsigned long long)done, (unsigned long long)total);
 	kr_ui_text(ui, y, x, w, KR_UI_TITLE, text);
 	cw = kr_ui_width(count);
 	barw = w - cw - 3;
@@ -323,6 +310,49 @@ kr_ui_progress(const struct kr_ui *ui, int y, int x, int w, const char *text,
 	}
 	attrset(A_NORMAL);
 	kr_ui_text(ui, y + 1, x + barw + 2, cw + 1, KR_UI_TITLE, count);
+}
+
+void
+kr_ui_progress(const struct kr_ui *ui, int y, int x, int w, const char *text,
+    uint64_t done, uint64_t total)
+{
+	char count[48];
+
+	if (total == 0)
+		total = 1;
+	if (done > total)
+		done = total;
+	if (total == 1) {
+		/* One piece of work: no fraction to show, only that it runs. */
+		kr_ui_text(ui, y, x, w, KR_UI_TITLE, text);
+		kr_ui_text(ui, y + 1, x, w, KR_UI_WARN, done ? "Done." :
+		    "Please wait: the appliance is working on it.");
+		return;
+	}
+	snprintf(count, sizeof(count), "%llu of %llu",
+	    (unsigned long long)done, (unsigned long long)total);
+	bar(ui, y, x, w, text, done, total, count);
+}
+
+void
+kr_ui_progress_bytes(const struct kr_ui *ui, int y, int x, int w,
+    const char *text, uint64_t done, uint64_t total)
+{
+	const double mib = 1024.0 * 1024.0;
+	char count[64];
+
+	if (total == 0)
+		total = 1;
+	if (done > total)
+		done = total;
+	if (total >= 1024 * 1024)
+		snprintf(count, sizeof(count), "%.1f of %.1f MiB %3u%%",
+		    (double)done / mib, (double)total / mib,
+		    (unsigned int)(done * 100 / total));
+	else
+		snprintf(count, sizeof(count), "%llu of %llu bytes",
+		    (unsigned long long)done, (unsigned long long)total);
+	bar(ui, y, x, w, text, done, total, count);
 }
 
 void

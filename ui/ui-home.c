@@ -222,7 +222,7 @@ static void
 draw_scripts(const struct kr_ui *ui, const struct kr_ui_home *h, int y)
 {
 	const struct kr_lobby_script *ls;
-	size_t i, n = kr_lobby_nscripts(ui->lobby);
+	size_t i, n = kr_lobby_nscripts(ui->lobby), fit;
 	int bottom = ui->rows - 2, w = ui->cols - 8;
 
 	kr_ui_rule(ui, y++, 0, ui->cols, "CEREMONIES");
@@ -230,7 +230,10 @@ draw_scripts(const struct kr_ui *ui, const struct kr_ui_home *h, int y)
 		kr_ui_text(ui, y + 1, 4, ui->cols - 6, KR_UI_BAD,
 		    "No ceremony scripts found: start keyrite with --scripts "
 		    "DIR.");
-	for (i = 0; i < n && y < bottom; i++) {
+	/* An entry takes three rows at most; the selection stays in view. */
+	fit = bottom - y > 3 ? (size_t)(bottom - y) / 3 : 1;
+	for (i = h->sel >= fit ? h->sel - fit + 1 : 0; i < n &&
+	    y + 3 <= bottom; i++) {
 		ls = kr_lobby_script(ui->lobby, i);
 		if (i == h->sel) {
 			kr_ui_fill(ui, y, 2, ui->cols - 4, KR_UI_SELECTED);

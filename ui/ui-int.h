@@ -126,6 +126,7 @@ struct kr_run {
 	int			 progress_on;
 	char			 progress_text[128];
 	uint64_t		 progress_done, progress_total;
+	int			 progress_bytes;
 	char			 notice[1024];
 	char			 tail[KR_RUN_TAIL][KR_RUN_LINE];
 	size_t			 ntail;		/* ring: the last KR_RUN_TAIL */
@@ -244,6 +245,9 @@ void	kr_ui_rule(const struct kr_ui *ui, int y, int x, int w,
  */
 void	kr_ui_progress(const struct kr_ui *ui, int y, int x, int w,
 	    const char *text, uint64_t done, uint64_t total);
+/* The same for work counted in bytes: "512.0 of 1024.0 MiB  50%". */
+void	kr_ui_progress_bytes(const struct kr_ui *ui, int y, int x, int w,
+	    const char *text, uint64_t done, uint64_t total);
 
 /* The top row: mode badge, context, clock. */
 void	kr_ui_header(const struct kr_ui *ui);
@@ -285,6 +289,17 @@ int	kr_line_text(const struct kr_line *l, char *out, size_t outlen);
 void	kr_line_draw(const struct kr_ui *ui, const struct kr_line *l, int y,
 	    int x, int w);
 
+/*
+ * The answer to a prompt that expects a typed word (st->p->expect, a
+ * fingerprint's last group): st's line without spaces around it, compared
+ * without case.  On a match sets the answer and returns KR_SCREEN_DONE;
+ * else writes "<typed> is not <what>." into error and returns
+ * KR_SCREEN_STAY.
+ */
+struct kr_ui_ask;
+int	kr_ui_typed_answer(struct kr_ui_ask *st, const char *what,
+	    char *error, size_t errlen);
+
 /* --- screens ------------------------------------------------------------- */
 
 extern const struct kr_screen_ops kr_ui_home_ops;
@@ -294,6 +309,8 @@ extern const struct kr_screen_ops kr_ui_card_ops;
 extern const struct kr_screen_ops kr_ui_pin_ops;
 extern const struct kr_screen_ops kr_ui_fingerprint_ops;
 extern const struct kr_screen_ops kr_ui_review_ops;
+extern const struct kr_screen_ops kr_ui_release_ops;
+extern const struct kr_screen_ops kr_ui_roster_ops;
 extern const struct kr_screen_ops kr_ui_abort_ops;
 extern const struct kr_screen_ops kr_ui_transcript_ops;
 extern const struct kr_screen_ops kr_ui_qr_ops;
@@ -309,6 +326,20 @@ extern const struct kr_screen_ops kr_ui_cardpick_ops;
  */
 int	kr_ui_details(const struct kr_ui *ui, int y, int x, int w, int maxrows,
 	    const struct kr_detail *d, size_t n, int draw);
+
+extern const struct kr_screen_ops kr_ui_csr_ops;	/* ui-csr.c */
+extern const struct kr_screen_ops kr_ui_list_ops;	/* ui-list.c */
+
+/*
+ * ui-list.c: text that scrolls, a line at a time.  kr_ui_scroll_lines()
+ * counts text's lines; kr_ui_scroll_draw() paints them from line top into
+ * rows rows of w columns at y, x, long lines wrapped, headings, new ('+')
+ * and dropped ('  !') lines in colour, and returns 1 when more lines
+ * follow than fit.
+ */
+size_t	kr_ui_scroll_lines(const char *text);
+int	kr_ui_scroll_draw(const struct kr_ui *ui, int y, int x, int w,
+	    int rows, const char *text, size_t top);
 
 /* Home: which script was chosen, or none (leave keyrite). */
 struct kr_ui_home {

@@ -8,8 +8,10 @@
  * answer too long would otherwise fail the ceremony.  PINs never come
  * here; ui-pin.c keeps them in locked memory.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wctype.h>
 
 #include "ui-int.h"
@@ -158,4 +160,29 @@ kr_line_draw(const struct kr_ui *ui, const struct kr_line *l, int y, int x,
 		cx = x + used;
 	attrset(A_NORMAL);
 	kr_ui_cursor_at(y, cx);
+}
+
+int
+kr_ui_typed_answer(struct kr_ui_ask *st, const char *what, char *error,
+    size_t errlen)
+{
+	char text[64], *t;
+	size_t len;
+
+	if (kr_line_text(&st->line, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	for (t = text; *t == ' '; t++)
+		;
+	len = strlen(t);
+	while (len > 0 && t[len - 1] == ' ')
+		t[--len] = '\0';
+	if (strcasecmp(t, st->p->expect) != 0) {
+		snprintf(error, errlen, "%s is not %s.", len ? t :
+		    "Nothing typed:", what);
+		return KR_SCREEN_STAY;
+	}
+	if ((st->a->text = strdup(t)) == NULL)
+		return KR_SCREEN_STAY;
+	st->a->len = len;
+	return KR_SCREEN_DONE;
 }

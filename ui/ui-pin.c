@@ -134,20 +134,24 @@ pin_draw(const struct kr_ui *ui, const void *state)
 	int y = 2, w = ui->cols - 4, x, fw = 2 * KR_TOKEN_PIN_MAX / 3;
 	size_t i;
 
-	kr_ui_text(ui, y++, 2, w, KR_UI_TITLE, "ENTER PIN");
+	kr_ui_text(ui, y++, 2, w, KR_UI_TITLE, p->card ? "ENTER PIN" :
+	    "ENTER PASSPHRASE");
 	kr_ui_role_line(ui, y++, 2, w, p->role ? p->role : "custodian",
 	    p->actor);
 	y++;
 	y += kr_ui_wrap(ui, y, 2, w, 3, KR_UI_TITLE, p->text ? p->text : "",
 	    1);
 	y++;
-	kr_ui_text(ui, y, 6, 16, KR_UI_NORMAL, "Card");
-	kr_ui_text(ui, y++, 22, w - 20, KR_UI_TITLE, p->card ? p->card : "");
+	/* No card: a key file's passphrase (escrow-import), kept alike. */
+	if (p->card != NULL) {
+		kr_ui_text(ui, y, 6, 16, KR_UI_NORMAL, "Card");
+		kr_ui_text(ui, y++, 22, w - 20, KR_UI_TITLE, p->card);
+	}
 	kr_ui_text(ui, y, 6, 16, KR_UI_NORMAL, "Attempts left");
 	kr_ui_textf(ui, y++, 22, w - 20, p->attempts_left <= 1 ? KR_UI_BAD :
 	    KR_UI_TITLE, "%u", p->attempts_left);
 	y++;
-	kr_ui_text(ui, y, 6, 16, KR_UI_NORMAL, "PIN");
+	kr_ui_text(ui, y, 6, 16, KR_UI_NORMAL, p->card ? "PIN" : "Passphrase");
 	kr_ui_fill(ui, y, 22, fw, KR_UI_FIELD);
 	attrset(kr_ui_attr(ui, KR_UI_FIELD));
 	move(y, 23);

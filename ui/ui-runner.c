@@ -98,11 +98,12 @@ tail_text(const char *line, char *out, size_t outlen)
 static void
 tail_update(struct kr_ui *ui, struct kr_run *run)
 {
-	const char *path = kr_engine_transcript_path(run->engine);
+	const char *path = run->engine != NULL ?
+	    kr_engine_transcript_path(run->engine) : NULL;
 	char *text = NULL, *line, *next;
 	size_t len = 0, k = 0;
 
-	if (path == NULL)
+	if (run->engine == NULL || path == NULL)
 		return;
 	if (run->transcript[0] == '\0') {
 		snprintf(run->transcript, sizeof(run->transcript), "%s", path);
@@ -197,6 +198,7 @@ fe_event(void *ctx, const struct kr_event *ev)
 		    ev->text ? ev->text : "");
 		run->progress_done = ev->done;
 		run->progress_total = ev->total;
+		run->progress_bytes = ev->bytes;
 		break;
 	case KR_EVENT_NOTICE:
 		snprintf(run->notice, sizeof(run->notice), "Step %zu: %s",
@@ -220,6 +222,16 @@ is_fingerprint(const struct kr_prompt *p)
 	    strcmp(p->id + n - 12, ".fingerprint") == 0;
 }
 
+/* A witness confirming a release manifest (witness.<j>.release). */
+static int
+is_release(const struct kr_prompt *p)
+{
+	size_t n = strlen(p->id);
+
+	return p->expect != NULL && n > 8 &&
+	    strcmp(p->id + n - 8, ".release") == 0;
+}
+
 /*
  * The screen that asks p: most prompts have one of their own; the rest
  * (instructions, names, choices, yes/no) are the Runner's action area.
@@ -235,8 +247,19 @@ screen_for(const struct kr_prompt *p)
 	case KR_PROMPT_CONFIRM:
 		if (is_fingerprint(p))
 			return &kr_ui_fingerprint_ops;
+		/* A reshare's roll call: the old roster beside the new. */
 		if (strncmp(p->id, "roll-call.", 10) == 0)
-			return &kr_ui_review_ops;
+			return p->table != NULL ? &kr_ui_roster_ops :
+			    &kr_ui_review_ops;
+		if (strncmp(p->id, "csr.witness.", 12) == 0 ||
+		    strncmp(p->id, "cross.witness.", 14) == 0)
+			return &kr_ui_csr_ops;
+		if (strcmp(p->id, "crl.confirm") == 0 ||
+		    strcmp(p->id, "ocsp.confirm") == 0 ||
+		    strcmp(p->id, "target.confirm") == 0)
+			return &kr_ui_list_ops;
+		if (is_release(p))
+			return &kr_ui_release_ops;
 		break;
 	case KR_PROMPT_INFO:
 		/* Facts to read: a key, a roster, a step's result. */
@@ -379,9 +402,11 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 	for (i = 0; i < ui->cfg->nmedia && i < 8; i++)
 		cfg.media_dirs[cfg.nmedia++] = ui->cfg->media[i];
 	cfg.module = ui->cfg->module;
+	cfg.target_module = ui->cfg->target_module;
 	cfg.rehearsal = ui->cfg->rehearsal;
 	/* The ceremony this one follows, as chosen on Parameters. */
 	cfg.previous = pp->previous[0] != '\0' ? pp->previous : NULL;
+	cfg.printer = ui->cfg->printer;
 	for (i = 0; i < pp->script->nparams && i < KR_SCRIPT_MAX_PARAMS; i++) {
 		if (!pp->edited[i])
 			continue;
@@ -396,14 +421,17 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 	fe.ctx = ui;
 	/* The engine loads the PKCS#11 module itself; one user at a time. */
 	kr_lobby_release(ui->lobby);
+	/* Up first: preflight may take a while (a release's images). */
+	run_init(run, pp->script);
+	ui->run = run;
 	if ((r = kr_engine_new(&cfg, &fe, &run->engine)) != 0) {
 		snprintf(pp->message, sizeof(pp->message), "Not started: %s: "
 		    "%s", kr_strerror(r), kr_err_detail());
+		ui->run = NULL;
 		free(run);
 		return 1;
 	}
-	run_init(run, pp->script);
-	ui->run = run;
+	run->progress_on = 0;
 	repaint_working(ui);
 	r = kr_engine_run(run->engine);
 	run_finish(ui, run, r);

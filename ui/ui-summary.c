@@ -24,6 +24,7 @@ struct sum_state {
 	const struct kr_run	*run;
 	char			 sha[65];
 	long long		 shown_ms;
+	char			 printed[512];	/* what a reprint did */
 };
 
 static int
@@ -49,9 +50,20 @@ sum_init(struct kr_ui *ui, void *arg, void **statep)
 static int
 sum_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 {
-	const struct sum_state *ss = state;
+	struct sum_state *ss = state;
+	int r;
 
-	(void)ui;
+	/* p: print the sealed transcript's paper record again. */
+	if (k->fn == 0 && (k->ch == L'p' || k->ch == L'P') &&
+	    ss->run->result == 0 && ui->transcript != NULL) {
+		snprintf(ss->printed, sizeof(ss->printed), "Printing...");
+		kr_ui_screen_draw(ui, &kr_ui_summary_ops, ss);
+		if ((r = kr_lobby_reprint(ui->transcript, ui->cfg->printer,
+		    ss->printed, sizeof(ss->printed))) != 0)
+			snprintf(ss->printed, sizeof(ss->printed), "Not printed: "
+			    "%s: %s", kr_strerror(r), kr_err_detail());
+		return KR_SCREEN_STAY;
+	}
 	return (k->fn == KEY_ENTER || k->fn == KR_KEY_ESC) &&
 	    kr_ui_enter_ready(ss->shown_ms) ? KR_SCREEN_DONE : KR_SCREEN_STAY;
 }
@@ -133,17 +145,23 @@ sum_draw(const struct kr_ui *ui, const void *state)
 		kr_ui_text(ui, y, 4, w, KR_UI_BAD, "none was written");
 	} else {
 		kr_ui_text(ui, y++, 4, w, KR_UI_NORMAL, ui->transcript);
+		/* A card-check has no ceremony key: the card seals it. */
 		kr_ui_text(ui, y++, 4, w, run->result == 0 ? KR_UI_GOOD :
-		    KR_UI_WARN, run->result == 0 ? "sealed: signed by the "
-		    "ceremony key" : "unsealed: every record up to the stop "
-		    "is there");
+		    KR_UI_WARN, run->result != 0 ? "unsealed: every record up "
+		    "to the stop is there" : strcmp(run->name, "card-check") ==
+		    0 ? "sealed: signed by the custodian's card" : "sealed: "
+		    "signed by the ceremony key");
 		kr_ui_textf(ui, y++, 4, w, KR_UI_NORMAL, "SHA-256 %s",
 		    ss->sha);
 	}
+	if (ss->printed[0] != '\0')
+		kr_ui_wrap(ui, ++y, 4, w, 2, strncmp(ss->printed, "Not", 3) ?
+		    KR_UI_GOOD : KR_UI_WARN, ss->printed, 1);
 	if (kr_ui_enter_ready(ss->shown_ms))
 		kr_ui_footer(ui, "Enter",
 		    run->result == KR_ERR_AIRGAP_BREACHED ? "leave keyrite" :
 		    "back to Home", "F2", "transcript", "F3", "QR",
+		    run->result == 0 ? "p" : NULL, "print again",
 		    (const char *)NULL);
 	else
 		kr_ui_footer(ui, "F2", "transcript", "F3", "QR",

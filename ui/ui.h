@@ -17,10 +17,12 @@
 struct kr_ui_config {
 	int		 rehearsal;
 	const char	*module;		/* PKCS#11 module, or NULL */
+	const char	*target_module;		/* restore-key's, or NULL */
 	const char	*media[KR_UI_MAX_MEDIA];
 	size_t		 nmedia;
 	const char	*policy;		/* NULL: beside the script */
 	const char	*scripts;		/* the scripts directory */
+	const char	*printer;		/* CUPS printer; NULL: default */
 };
 
 /*

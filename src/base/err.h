@@ -69,12 +69,15 @@
 #define KR_ERR_ESCROW_INTEGRITY		-601	/* GCM tag did not verify */
 #define KR_ERR_ESCROW_VERSION		-602
 #define KR_ERR_ESCROW_KEY_MISMATCH	-603
+#define KR_ERR_ESCROW_SUPERSEDED	-604	/* a reshare replaced it */
+#define KR_ERR_KEY_DESTROYED		-605	/* a key-destroy ended it */
 
 /* Keys: -700 .. -799 */
 #define KR_ERR_KEY_ALGORITHM		-700
 #define KR_ERR_KEY_GENERATE		-701
 #define KR_ERR_KEY_MISMATCH		-702
 #define KR_ERR_KEY_DECODE		-703
+#define KR_ERR_KEY_PASSPHRASE		-704	/* an encrypted key would not open */
 
 /* X.509 certificates: -800 .. -899 */
 #define KR_ERR_X509_SUBJECT		-800	/* subject string rejected */
@@ -83,6 +86,13 @@
 #define KR_ERR_X509_SELFCHECK		-803	/* the signed cert failed a check */
 #define KR_ERR_X509_DECODE		-804	/* not one DER certificate in PEM */
 #define KR_ERR_X509_SERIAL		-805	/* no random serial number */
+#define KR_ERR_X509_CSR			-806	/* not a good PKCS#10 request */
+#define KR_ERR_X509_PROFILE		-807	/* would break profile or policy */
+#define KR_ERR_X509_VERIFY		-808	/* issued, but does not verify */
+#define KR_ERR_CRL			-809	/* a CRL read is refused */
+#define KR_ERR_REVOCATIONS		-810	/* a revocation list is refused */
+#define KR_ERR_X509_CERT		-811	/* a certificate given is refused */
+#define KR_ERR_OCSP			-812	/* an OCSP status list is refused */
 
 /* Tokens (PKCS#11): -1000 .. -1099 */
 #define KR_ERR_TOKEN_MODULE		-1000
@@ -101,6 +111,7 @@
 #define KR_ERR_TOKEN_NOT_INITIALIZED	-1013	/* no token or no user PIN yet */
 #define KR_ERR_TOKEN_CUSTODIAN_KEY	-1014	/* custodian key unusable */
 #define KR_ERR_TOKEN_NOT_QUALIFIED	-1015	/* software token, real ceremony */
+#define KR_ERR_TOKEN_ID_EXISTS		-1016	/* an object with the key id */
 
 /* Scripts and policy: -1100 .. -1199 */
 #define KR_ERR_SCRIPT_SYNTAX		-1100
@@ -108,6 +119,7 @@
 #define KR_ERR_POLICY_SYNTAX		-1102	/* malformed policy file */
 #define KR_ERR_SCRIPT_PARAM		-1103	/* bad --set NAME=VALUE */
 #define KR_ERR_SCRIPT_NOT_REVIEWED	-1104	/* real ceremony, unreviewed file */
+#define KR_ERR_CRYPTOPERIOD_ENDED	-1105	/* the key may sign nothing new */
 
 /* Engine, media, transcript: -1200 .. -1299 */
 #define KR_ERR_ENGINE_STATE		-1200
@@ -117,6 +129,25 @@
 #define KR_ERR_ANSWER_MISSING		-1204
 #define KR_ERR_TRANSCRIPT_UNSEALED	-1210	/* intact, but ends before the seal */
 #define KR_ERR_TRANSCRIPT_FORMAT	-1211	/* not a transcript, or a bad line */
+
+/* The paper record, scanning, printing: -1300 .. -1399 */
+#define KR_ERR_PAPER_RENDER		-1300	/* cairo, fonts, QR encoding */
+#define KR_ERR_SCAN_IMAGE		-1301	/* an image or PDF unreadable */
+#define KR_ERR_SCAN_INCOMPLETE		-1302	/* chunks missing */
+#define KR_ERR_SCAN_CONFLICT		-1303	/* chunks disagree */
+#define KR_ERR_PRINTER_NONE		-1310	/* no printer (or not that one) */
+#define KR_ERR_PRINTER_STOPPED		-1311	/* queue stopped or rejecting */
+#define KR_ERR_PRINTER_MEDIA		-1312	/* out of paper, jammed, cover */
+#define KR_ERR_PRINTER_GONE		-1313	/* printer offline or removed */
+#define KR_ERR_PRINTER_JOB		-1314	/* job refused, aborted, cancelled */
+/* Firmware releases and images: -1500 .. -1599 */
+#define KR_ERR_RELEASE_FORMAT		-1500	/* malformed release manifest */
+#define KR_ERR_RELEASE_MISMATCH		-1501	/* an image is not what the
+						   manifest says */
+#define KR_ERR_PE_FORMAT		-1502	/* not a well-formed PE/COFF */
+#define KR_ERR_PE_SIGNED		-1503	/* carries a signature already */
+#define KR_ERR_CMS			-1504	/* a signature container failed
+						   to build or check */
 
 /*
  * Returns a fixed, static description of code (0 gives "success").  Never

@@ -6,12 +6,14 @@
  * and OpenSSL's secure heap is started before the first key is generated or
  * decoded (OpenSSL allocates private-key bignums from it once it exists).
  */
+#define _GNU_SOURCE	/* pthread_setattr_default_np() */
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 
 #include <errno.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,6 +57,25 @@ have_ipc_lock(void)
 	return found && (caps >> CAP_IPC_LOCK_BIT & 1);
 }
 
+/*
+ * Threads started after this (libusb's hot-plug thread) get small stacks:
+ * glibc's default is RLIMIT_STACK, 8 MiB, and with all memory locked
+ * every page of a stack is resident, whether the thread uses it or not.
+ */
+#define THREAD_STACK	(256 * 1024)
+
+static void
+small_thread_stacks(void)
+{
+	pthread_attr_t a;
+
+	if (pthread_attr_init(&a) != 0)
+		return;
+	if (pthread_attr_setstacksize(&a, THREAD_STACK) == 0)
+		(void)pthread_setattr_default_np(&a);
+	pthread_attr_destroy(&a);
+}
+
 static void
 lock_all(void)
 {
@@ -74,6 +95,7 @@ lock_all(void)
 		    (unsigned long long)ml.rlim_cur / 1024);
 		return;
 	}
+	small_thread_stacks();
 	if (mlockall(MCL_CURRENT | MCL_FUTURE) == 0) {
 		locked = 1;
 		lock_errno = 0;

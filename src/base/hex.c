@@ -1,7 +1,7 @@
 /*
- * hex.c: hex and base64 for public data.  Strict: decoders reject anything
- * that a canonical encoder would not have produced, so a file has one
- * spelling only.
+ * hex.c: hex, base64 and base45 for public data.  Strict: decoders reject
+ * anything that a canonical encoder would not have produced, so a file has
+ * one spelling only.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -120,4 +120,89 @@ kr_base64_decode(const char *in, size_t inlen, uint8_t **outp,
 	*outp = out;
 	*outlenp = n;
 	return 0;
+}
+
+static const char base45_alphabet[] =
+    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+
+int
+kr_base45_encode(const uint8_t *in, size_t len, char **outp,
+    size_t *outlenp)
+{
+	size_t i, o = 0, outlen = 3 * (len / 2) + 2 * (len % 2);
+	unsigned int v;
+	char *out;
+
+	*outp = NULL;
+	*outlenp = 0;
+	if (len > (size_t)1 << 28)
+		return KR_ERR_TOO_LARGE;
+	if ((out = malloc(outlen + 1)) == NULL)
+		return KR_ERR_NOMEM;
+	for (i = 0; i + 1 < len; i += 2) {
+		v = (unsigned int)in[i] << 8 | in[i + 1];
+		out[o++] = base45_alphabet[v % 45];
+		out[o++] = base45_alphabet[v / 45 % 45];
+		out[o++] = base45_alphabet[v / 2025];
+	}
+	if (len % 2) {
+		v = in[len - 1];
+		out[o++] = base45_alphabet[v % 45];
+		out[o++] = base45_alphabet[v / 45];
+	}
+	out[o] = '\0';
+	*outp = out;
+	*outlenp = o;
+	return 0;
+}
+
+static int
+base45_value(char c)
+{
+	const char *p;
+
+	if (c == '\0' || (p = strchr(base45_alphabet, c)) == NULL)
+		return -1;
+	return (int)(p - base45_alphabet);
+}
+
+int
+kr_base45_decode(const char *in, size_t inlen, uint8_t **outp,
+    size_t *outlenp)
+{
+	uint8_t *out = NULL;
+	size_t i, k, o = 0;
+	int d[3];
+	unsigned long v;
+
+	*outp = NULL;
+	*outlenp = 0;
+	if (inlen % 3 == 1 || inlen > (size_t)1 << 28)
+		return KR_ERR_FORMAT;
+	if (inlen > 0 && (out = malloc(inlen / 3 * 2 + 1)) == NULL)
+		return KR_ERR_NOMEM;
+	for (i = 0; i < inlen; i += 3) {
+		for (k = 0; k < 3 && i + k < inlen; k++)
+			if ((d[k] = base45_value(in[i + k])) < 0)
+				goto bad;
+		if (k == 3) {
+			v = (unsigned long)d[0] + 45UL * (unsigned long)d[1] +
+			    2025UL * (unsigned long)d[2];
+			if (v > 0xffff)
+				goto bad;
+			out[o++] = (uint8_t)(v >> 8);
+			out[o++] = (uint8_t)v;
+		} else {
+			v = (unsigned long)d[0] + 45UL * (unsigned long)d[1];
+			if (v > 0xff)
+				goto bad;
+			out[o++] = (uint8_t)v;
+		}
+	}
+	*outp = out;
+	*outlenp = o;
+	return 0;
+ bad:
+	free(out);
+	return KR_ERR_FORMAT;
 }

@@ -1,5 +1,6 @@
 /*
- * hex.h: hexadecimal and base64 for public data (ids, hashes, public keys).
+ * hex.h: hexadecimal, base64 and base45 for public data (ids, hashes,
+ * public keys, the QR codes of a printed transcript).
  * Not for secrets: these are not constant time.
  */
 #ifndef KR_HEX_H
@@ -25,6 +26,25 @@ int	kr_base64_encode(const uint8_t *in, size_t len, char **outp);
  * KR_ERR_FORMAT (no detail set).
  */
 int	kr_base64_decode(const char *in, size_t inlen, uint8_t **outp,
+	    size_t *outlenp);
+
+/*
+ * Base45 (RFC 9285): every 2 bytes become 3 characters of
+ * "0-9 A-Z space $ % * + - . / :" (the QR code alphanumeric set), a last
+ * single byte 2 characters.  Writes 3 * (len / 2) + 2 * (len % 2)
+ * characters and a NUL into malloc()ed *outp.  Returns 0, KR_ERR_NOMEM or
+ * KR_ERR_TOO_LARGE.
+ */
+int	kr_base45_encode(const uint8_t *in, size_t len, char **outp,
+	    size_t *outlenp);
+
+/*
+ * Decodes base45 in[0..inlen) into malloc()ed *outp (*outp may be NULL
+ * when inlen is 0).  Strict: a character outside the alphabet, a length of
+ * 3k + 1, a triple above 65535 or a last pair above 255 is KR_ERR_FORMAT
+ * (no detail set), so a text has one spelling only.
+ */
+int	kr_base45_decode(const char *in, size_t inlen, uint8_t **outp,
 	    size_t *outlenp);
 
 #endif /* KR_HEX_H */

@@ -369,6 +369,33 @@ find_pair(struct kr_token_session *s, CK_OBJECT_HANDLE *privp,
 	return 0;
 }
 
+/*
+ * A key pair generated on the card is two objects; a card pulled (or a
+ * process killed) between the two leaves one half, which can neither sign
+ * nor be checked.  When keyrite is asked to make the pair, it removes the
+ * lone half first.  A card that held a whole pair enrolled in an escrow
+ * package never gets here: its pair is found whole.
+ */
+static int
+drop_half(struct kr_token_session *s)
+{
+	CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+	CK_RV rv;
+	int r, i;
+
+	for (i = 0; i < 2; i++) {
+		if ((r = find_one(s, i == 0 ? CKO_PRIVATE_KEY : CKO_PUBLIC_KEY,
+		    &h)) != 0)
+			return r;
+		if (h == CK_INVALID_HANDLE)
+			continue;
+		if ((rv = KR_P11(s)->C_DestroyObject(s->h, h)) != CKR_OK)
+			return kr_token_session_ckr(s, rv, "removing half a "
+			    "custodian key pair");
+	}
+	return 0;
+}
+
 int
 kr_token_custodian_key(struct kr_token_session *s, int create,
     uint8_t **spkip, size_t *spkilenp, int *createdp)
@@ -387,8 +414,11 @@ kr_token_custodian_key(struct kr_token_session *s, int create,
 		    "key needs the card's PIN first", s->name);
 		goto out;
 	}
-	if ((r = find_pair(s, &priv, &pub)) != 0)
-		goto out;
+	if ((r = find_pair(s, &priv, &pub)) != 0) {
+		if (!create || ((r = drop_half(s)) != 0))
+			goto out;
+		priv = pub = CK_INVALID_HANDLE;
+	}
 	if (priv == CK_INVALID_HANDLE && !create) {
 		r = kr_err_set(KR_ERR_NOT_FOUND, "%s holds no %s key",
 		    s->name, KR_TOKEN_CUSTODIAN_LABEL);

@@ -11,10 +11,11 @@
  * share left by a ceremony that failed is recognisable and removed by
  * keyrite clean.  Its value is the 80-byte encoded share (share.h).
  *
- * Writing refuses a second share of the same key on one card, then reads
- * the object back through the same search a later ceremony will use and
- * compares it byte for byte and against the share's commitment: a write
- * is done only when it can be read.  Searches that find nothing confirm
+ * Writing refuses a second share of the same key on one card (except, for
+ * a reshare, beside the one share it supersedes), then reads the object
+ * back through the same search a later ceremony will use and compares it
+ * byte for byte and against the share's commitment: a write is done only
+ * when it can be read.  Searches that find nothing confirm
  * that the card is still there (token.c), so a pulled card is never "no
  * share".
  */
@@ -409,36 +410,45 @@ check_share(struct kr_token_session *s, const uint8_t key_id[16], uint8_t x,
 	return r;
 }
 
-/* Reads the new share back as a later ceremony would, and checks it. */
+/*
+ * Reads the new share back as a later ceremony would, and checks it: the
+ * card shows exactly one share of the key written by this ceremony.
+ */
 static int
 read_back(struct kr_token_session *s, const uint8_t key_id[16], uint8_t x,
-    const uint8_t *share, size_t len, const uint8_t commitment[32])
+    const uint8_t *share, size_t len, const uint8_t commitment[32],
+    const char *ceremony)
 {
-	struct kr_token_share *sh = NULL;
-	size_t n = 0;
+	struct kr_token_share *sh = NULL, *mine = NULL;
+	size_t n = 0, i, k = 0;
 	int r = KR_ERR_INTERNAL;
 
 	if ((r = kr_token_read_shares(s, key_id, &sh, &n)) != 0)
 		goto out;
-	if (n != 1 || sh[0].x != x) {
+	for (i = 0; i < n; i++)
+		if (strcmp(sh[i].ceremony, ceremony) == 0) {
+			mine = &sh[i];
+			k++;
+		}
+	if (k != 1 || mine->x != x) {
 		r = kr_err_set(KR_ERR_TOKEN_READBACK, "%s: after writing share "
-		    "x=%u the card shows %zu share(s) of this key", s->name,
-		    x, n);
+		    "x=%u the card shows %zu share(s) of this key from this "
+		    "ceremony", s->name, x, k);
 		goto out;
 	}
-	if (sh[0].len != len || CRYPTO_memcmp(sh[0].value, share, len) != 0) {
+	if (mine->len != len || CRYPTO_memcmp(mine->value, share, len) != 0) {
 		r = kr_err_set(KR_ERR_TOKEN_READBACK, "%s: the %zu bytes read "
 		    "back differ from the %zu bytes written", s->name,
-		    sh[0].len, len);
+		    mine->len, len);
 		goto out;
 	}
-	if (!sh[0].is_private) {
+	if (!mine->is_private) {
 		r = kr_err_set(KR_ERR_TOKEN_UNSUPPORTED, "%s stored the share "
 		    "as a public object, readable without the PIN; use a "
 		    "card from docs/cards.md", s->name);
 		goto out;
 	}
-	if ((r = check_share(s, key_id, x, sh[0].value, sh[0].len,
+	if ((r = check_share(s, key_id, x, mine->value, mine->len,
 	    commitment)) != 0) {
 		r = kr_token_err_append(KR_ERR_TOKEN_READBACK, " (the share "
 		    "as read back from the card)");
@@ -463,11 +473,36 @@ undo_write(struct kr_token_session *s, CK_OBJECT_HANDLE o)
 	    "pkcs11-tool and use another card");
 }
 
+/*
+ * The card's shares of key_id other than the one beside may keep (NULL:
+ * none): the first one, or NULL.
+ */
+static const struct found *
+other_share(const struct found *f, size_t n, const char *beside)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (beside == NULL || strcmp(f[i].ceremony, beside) != 0)
+			return &f[i];
+	return NULL;
+}
+
 int
 kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
     uint8_t x, const uint8_t *share, size_t len,
     const uint8_t commitment[32], const char *ceremony)
 {
+	return kr_token_write_share_beside(s, key_id, x, share, len,
+	    commitment, ceremony, NULL);
+}
+
+int
+kr_token_write_share_beside(struct kr_token_session *s,
+    const uint8_t key_id[16], uint8_t x, const uint8_t *share, size_t len,
+    const uint8_t commitment[32], const char *ceremony, const char *beside)
+{
+	const struct found *other;
 	CK_OBJECT_CLASS cls = CKO_DATA;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 	char app[] = KR_TOKEN_APPLICATION, label[KR_TOKEN_SHARE_LABEL_MAX + 1];
@@ -504,11 +539,19 @@ kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
 	}
 	if ((r = find_shares(s, key_id, &f, &n)) != 0)
 		goto out;
-	if (n > 0) {
+	if ((other = other_share(f, n, beside)) != NULL) {
 		r = kr_err_set(KR_ERR_TOKEN_EXISTS, "%s already holds share "
-		    "x=%u of key %.32s; a card holds one share of a key. Use "
-		    "another card, or destroy the old share first", s->name,
-		    f[0].x, f[0].label + sizeof(KR_TOKEN_SHARE_PREFIX) - 1);
+		    "x=%u of key %.32s (written by ceremony %s); a card holds "
+		    "one share of a key%s. Use another card, or destroy the "
+		    "old share first", s->name, other->x, other->label +
+		    sizeof(KR_TOKEN_SHARE_PREFIX) - 1, other->ceremony[0] ?
+		    other->ceremony : "(not named)", beside != NULL ? ", and "
+		    "in a reshare the one share it replaces" : "");
+		goto out;
+	}
+	if (beside != NULL && strcmp(beside, ceremony) == 0) {
+		r = kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: a share is "
+		    "written beside another ceremony's", s->name);
 		goto out;
 	}
 	share_label(key_id, x, ceremony, label, sizeof(label));
@@ -519,7 +562,8 @@ kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
 		r = kr_token_session_ckr(s, rv, "writing the share");
 		goto out;
 	}
-	if ((r = read_back(s, key_id, x, share, len, commitment)) != 0) {
+	if ((r = read_back(s, key_id, x, share, len, commitment,
+	    ceremony)) != 0) {
 		if (r != KR_ERR_TOKEN_REMOVED)
 			r = undo_write(s, o);
 		goto out;
@@ -533,6 +577,25 @@ kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
 int
 kr_token_delete_share(struct kr_token_session *s, const uint8_t key_id[16])
 {
+	return kr_token_delete_share_of(s, key_id, NULL);
+}
+
+/* Keeps in f only the shares written by ceremony (all when NULL). */
+static size_t
+only_of(struct found *f, size_t n, const char *ceremony)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (ceremony == NULL || strcmp(f[i].ceremony, ceremony) == 0)
+			f[k++] = f[i];
+	return k;
+}
+
+int
+kr_token_delete_share_of(struct kr_token_session *s,
+    const uint8_t key_id[16], const char *ceremony)
+{
 	struct found *f = NULL;
 	char hex[2 * KR_SHARE_ID_BYTES + 1];
 	size_t n = 0, i;
@@ -544,9 +607,10 @@ kr_token_delete_share(struct kr_token_session *s, const uint8_t key_id[16])
 		goto out;
 	if ((r = find_shares(s, key_id, &f, &n)) != 0)
 		goto out;
-	if (n == 0) {
-		r = kr_err_set(KR_ERR_NOT_FOUND, "%s holds no share of key %s",
-		    s->name, hex);
+	if ((n = only_of(f, n, ceremony)) == 0) {
+		r = kr_err_set(KR_ERR_NOT_FOUND, "%s holds no share of key "
+		    "%s%s%s", s->name, hex, ceremony ? " written by ceremony " :
+		    "", ceremony ? ceremony : "");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -559,7 +623,7 @@ kr_token_delete_share(struct kr_token_session *s, const uint8_t key_id[16])
 	f = NULL;
 	if ((r = find_shares(s, key_id, &f, &n)) != 0)
 		goto out;
-	if (n != 0) {
+	if (only_of(f, n, ceremony) != 0) {
 		r = kr_err_set(KR_ERR_TOKEN_GENERAL, "%s still shows a share "
 		    "of key %s after deleting it; the card may be faulty",
 		    s->name, hex);

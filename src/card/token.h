@@ -18,6 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #define KR_TOKEN_DEFAULT_MODULE	"/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 #define KR_TOKEN_MODULE_ENV	"KEYRITE_PKCS11_MODULE"
 #define KR_TOKEN_APPLICATION	"keyrite"
@@ -179,6 +182,18 @@ int	kr_token_write_share(struct kr_token_session *s, const uint8_t key_id[16],
 	    const uint8_t commitment[32], const char *ceremony);
 
 /*
+ * As kr_token_write_share(), for a reshare: the card may already hold one
+ * share of key_id, written by ceremony beside (the share this one
+ * supersedes, which stays until the reshare commits); any other share of
+ * key_id is KR_ERR_TOKEN_EXISTS naming the ceremony that wrote it.  The
+ * read-back looks at this ceremony's share only.
+ */
+int	kr_token_write_share_beside(struct kr_token_session *s,
+	    const uint8_t key_id[16], uint8_t x, const uint8_t *share,
+	    size_t len, const uint8_t commitment[32], const char *ceremony,
+	    const char *beside);
+
+/*
  * Reads the keyrite share objects on the card: of key_id when non-NULL,
  * else all of them.  *sharesp malloc()ed, values in secret memory; free
  * with kr_token_shares_free().  No share is success with *np = 0, but
@@ -196,6 +211,15 @@ int	kr_token_read_shares(struct kr_token_session *s,
  */
 int	kr_token_delete_share(struct kr_token_session *s,
 	    const uint8_t key_id[16]);
+
+/*
+ * The same for the shares of key_id written by ceremony only ("" names
+ * labels written before ceremony ids; NULL: every share of key_id), so
+ * that deleting a reshare's pending share leaves the share it would have
+ * replaced, and retiring a superseded share leaves the new one.
+ */
+int	kr_token_delete_share_of(struct kr_token_session *s,
+	    const uint8_t key_id[16], const char *ceremony);
 
 /*
  * Finds the card's custodian key pair (label "keyrite-custodian", ECDSA
@@ -241,5 +265,82 @@ int	kr_token_init_token(struct kr_token_module *m, unsigned long slot,
  */
 int	kr_token_free_slots(struct kr_token_module *m, unsigned long **slotsp,
 	    size_t *np);
+
+/* --- restoring a key into an HSM (token-restore.c) ------------------------ */
+
+#define KR_TOKEN_TARGET_MODULE_ENV	"KEYRITE_TARGET_PKCS11_MODULE"
+#define KR_TOKEN_KEY_LABEL_MAX		64	/* a restored key's CKA_LABEL */
+#define KR_TOKEN_KEY_ID_MAX		64	/* bytes of its CKA_ID */
+
+/*
+ * The module path for the token a key is restored into: path if
+ * non-NULL, else $KEYRITE_TARGET_PKCS11_MODULE if set and non-empty, else
+ * NULL (the custodians' module, kr_token_module_path(NULL)).
+ */
+const char	*kr_token_target_module_path(const char *path);
+
+/* A restored private key object, as read back from the token. */
+struct kr_token_key_attrs {
+	unsigned long	cls;		/* CKO_PRIVATE_KEY */
+	unsigned long	key_type;	/* CKK_EC, CKK_RSA, CKK_EC_EDWARDS */
+	char		key_type_name[16];	/* "CKK_EC", ... */
+	int		token;
+	int		is_private;
+	int		sensitive;
+	int		extractable;
+	int		always_sensitive;	/* FALSE for an imported key */
+	int		never_extractable;	/* likewise */
+	int		sign;
+	int		value_hidden;	/* CKA_VALUE / CKA_PRIVATE_EXPONENT
+					   refused (CKR_ATTRIBUTE_SENSITIVE) */
+	uint8_t		id[KR_TOKEN_KEY_ID_MAX];
+	size_t		id_len;
+	char		label[KR_TOKEN_KEY_LABEL_MAX + 1];
+	int		certificate;	/* a certificate object with the id */
+};
+
+/*
+ * How many objects of any class with CKA_ID id the token shows now
+ * (private ones only when logged in).  A token that has gone is
+ * KR_ERR_TOKEN_REMOVED, never 0.
+ */
+int	kr_token_count_id(struct kr_token_session *s, const uint8_t *id,
+	    size_t idlen, size_t *np);
+
+/*
+ * Creates key (a private key of an algorithm key.h manages; kept in
+ * OpenSSL's secure heap) on the token as a private key object:
+ * CKA_TOKEN, CKA_PRIVATE, CKA_SENSITIVE TRUE, CKA_EXTRACTABLE FALSE,
+ * CKA_SIGN TRUE (and nothing else: no decrypt, derive, unwrap), CKA_ID
+ * id, CKA_LABEL label (printable ASCII, 1..KR_TOKEN_KEY_LABEL_MAX), and,
+ * when cert is given, a certificate object with the same id and label.
+ * The key's secret numbers go into the PKCS#11 template from kr_secmem
+ * memory only and are wiped once C_CreateObject returns.  Refuses with
+ * KR_ERR_TOKEN_EXISTS when any object with id is on the token.  Reads
+ * the object back into *attrs and checks it: one private key with the
+ * id, the attributes above, its secret value refused by the token; on a
+ * difference the objects created are destroyed and KR_ERR_TOKEN_READBACK
+ * is returned.  Must be logged in.
+ */
+int	kr_token_restore_key(struct kr_token_session *s, EVP_PKEY *key,
+	    const uint8_t *id, size_t idlen, const char *label, X509 *cert,
+	    struct kr_token_key_attrs *attrs);
+
+/*
+ * Has the token sign a fresh random challenge with the private key whose
+ * CKA_ID is id (ECDSA with the curve's digest, RSA PKCS#1 v1.5 with
+ * SHA-256, EdDSA) and verifies the signature with pub in OpenSSL.
+ * *mechp (may be NULL) names the mechanism.  Returns 0, KR_ERR_KEY_MISMATCH
+ * (it signed, but not with pub's private key), or a token error.
+ */
+int	kr_token_prove_key(struct kr_token_session *s, const uint8_t *id,
+	    size_t idlen, EVP_PKEY *pub, const char **mechp);
+
+/*
+ * Destroys every object with CKA_ID id (a restore that failed part-way);
+ * *np (may be NULL) says how many.  Must be logged in.
+ */
+int	kr_token_destroy_id(struct kr_token_session *s, const uint8_t *id,
+	    size_t idlen, size_t *np);
 
 #endif /* KR_TOKEN_H */

@@ -19,6 +19,7 @@
 #include "base/hex.h"
 #include "clean.h"
 #include "host/media.h"
+#include "lineage.h"
 #include "record/transcript.h"
 
 #define TRANSCRIPT_MAX	(64 * 1024 * 1024)
@@ -280,63 +281,126 @@ kr_clean_media(const char *const *dirs, size_t ndirs, const char *by,
 	return r;
 }
 
+/*
+ * Why a share of a committed ceremony no longer counts, from the sealed
+ * transcripts on the media: its key was destroyed, or a reshare retired
+ * it.  Returns NULL when it still counts.
+ */
+static const char *
+retired(const struct kr_lineage *lin, const struct kr_token_share *sh,
+    char *why, size_t whylen)
+{
+	const struct kr_lineage_event *ev;
+
+	if ((ev = kr_lineage_destroyed(lin, sh->key_id)) != NULL) {
+		snprintf(why, whylen, "its key was destroyed by ceremony %s "
+		    "(%s)", ev->ceremony, ev->when);
+		return why;
+	}
+	if (sh->ceremony[0] != '\0' && (ev = kr_lineage_retired(lin,
+	    sh->key_id, sh->ceremony)) != NULL) {
+		snprintf(why, whylen, "its package was superseded by reshare "
+		    "%s (%s), whose package is %.128s", ev->ceremony, ev->when,
+		    ev->new_name);
+		return why;
+	}
+	return NULL;
+}
+
+/* Deletes one share written by a failed ceremony; recorded there. */
+static void
+delete_failed(struct kr_token_session *s, const struct kr_token_info *info,
+    const struct kr_token_share *sh, const char *tpath, const char *key,
+    const char *by, struct kr_clean_report *rep, struct kr_clean_action *a)
+{
+	char x[8];
+
+	if (kr_token_delete_share_of(s, sh->key_id, sh->ceremony) != 0) {
+		snprintf(a->why, sizeof(a->why), "%s", kr_err_detail());
+		return;
+	}
+	a->done = "removed";
+	rep->left--;
+	snprintf(x, sizeof(x), "%u", sh->x);
+	{
+		struct kr_fact f[] = { { "card", info->label },
+		    { "serial", info->serial }, { "key", key },
+		    { "x", x }, { "by", by } };
+
+		if (record_in(tpath, "pending-share-deleted", f, 5) != 0)
+			snprintf(a->why, sizeof(a->why), "deleted, but not "
+			    "recorded in %.300s: %.150s", tpath,
+			    kr_err_detail());
+	}
+}
+
+/* One share on the card: kept, deleted, or left and reported. */
+static int
+clean_share(struct kr_token_session *s, const struct kr_token_info *info,
+    const struct kr_token_share *sh, const struct kr_lineage *lin,
+    const char *const *dirs, size_t ndirs, const char *by,
+    struct kr_clean_report *rep)
+{
+	struct kr_clean_action *a;
+	enum kr_clean_state st = KR_CLEAN_COMMITTED;
+	char tpath[4400] = "", key[33], name[KR_TOKEN_NAME_MAX], why[400];
+	const char *gone;
+
+	kr_token_name(info, name, sizeof(name));
+	kr_hex_encode(sh->key_id, sizeof(sh->key_id), key, sizeof(key));
+	if (sh->ceremony[0] != '\0')
+		st = kr_clean_state_of(dirs, ndirs, sh->ceremony, tpath,
+		    sizeof(tpath));
+	gone = st == KR_CLEAN_COMMITTED || sh->ceremony[0] == '\0' ?
+	    retired(lin, sh, why, sizeof(why)) : NULL;
+	if ((st == KR_CLEAN_COMMITTED || sh->ceremony[0] == '\0') &&
+	    gone == NULL)
+		return 0;
+	if ((a = add(rep, "", sh->ceremony, "", st, "left")) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "cleaning");
+	snprintf(a->what, sizeof(a->what), "%s: share %u of key %s", name,
+	    sh->x, key);
+	if (gone != NULL) {
+		/* Roll forward: the sealed transcript retired it already. */
+		snprintf(a->why, sizeof(a->why), "%s", gone);
+		if (kr_token_delete_share_of(s, sh->key_id, sh->ceremony) != 0) {
+			snprintf(a->why, sizeof(a->why), "%.300s; deleting "
+			    "it failed: %.150s", gone, kr_err_detail());
+			return 0;
+		}
+		a->done = "removed";
+		rep->left--;
+		return 0;
+	}
+	if (st != KR_CLEAN_FAILED) {
+		snprintf(a->why, sizeof(a->why), "the ceremony that wrote it "
+		    "is %s on the media given; the share was kept",
+		    kr_clean_state_name(st));
+		return 0;
+	}
+	delete_failed(s, info, sh, tpath, key, by, rep, a);
+	return 0;
+}
+
 int
 kr_clean_card(struct kr_token_session *s, const struct kr_token_info *info,
     const char *const *dirs, size_t ndirs, const char *by,
     struct kr_clean_report *rep)
 {
 	struct kr_token_share *sh = NULL;
-	struct kr_clean_action *a;
-	enum kr_clean_state st;
-	char tpath[4400], key[33], x[8], name[KR_TOKEN_NAME_MAX];
+	struct kr_lineage lin;
 	size_t n = 0, i;
 	int r;
 
-	kr_token_name(info, name, sizeof(name));
+	memset(&lin, 0, sizeof(lin));
 	if ((r = kr_token_read_shares(s, NULL, &sh, &n)) != 0)
 		return r;
-	for (i = 0; i < n && r == 0; i++) {
-		if (sh[i].ceremony[0] == '\0')
-			continue;
-		st = kr_clean_state_of(dirs, ndirs, sh[i].ceremony, tpath,
-		    sizeof(tpath));
-		if (st == KR_CLEAN_COMMITTED)
-			continue;
-		kr_hex_encode(sh[i].key_id, sizeof(sh[i].key_id), key,
-		    sizeof(key));
-		if ((a = add(rep, "", sh[i].ceremony, "", st, "left")) ==
-		    NULL) {
-			r = kr_err_set(KR_ERR_NOMEM, "cleaning");
-			break;
-		}
-		snprintf(a->what, sizeof(a->what), "%s: share %u of key %s",
-		    name, sh[i].x, key);
-		if (st != KR_CLEAN_FAILED) {
-			snprintf(a->why, sizeof(a->why), "the ceremony that "
-			    "wrote it is %s on the media given; the share was "
-			    "kept", kr_clean_state_name(st));
-			continue;
-		}
-		if ((r = kr_token_delete_share(s, sh[i].key_id)) != 0) {
-			snprintf(a->why, sizeof(a->why), "%s", kr_err_detail());
-			r = 0;
-			continue;
-		}
-		a->done = "removed";
-		rep->left--;
-		snprintf(x, sizeof(x), "%u", sh[i].x);
-		{
-			struct kr_fact f[] = { { "card", info->label },
-			    { "serial", info->serial }, { "key", key },
-			    { "x", x }, { "by", by } };
-
-			if (record_in(tpath, "pending-share-deleted", f,
-			    5) != 0)
-				snprintf(a->why, sizeof(a->why), "deleted, but "
-				    "not recorded in %.300s: %.150s", tpath,
-				    kr_err_detail());
-		}
-	}
+	if ((r = kr_lineage_scan(dirs, ndirs, &lin)) != 0)
+		goto out;
+	for (i = 0; i < n && r == 0; i++)
+		r = clean_share(s, info, &sh[i], &lin, dirs, ndirs, by, rep);
+ out:
+	kr_lineage_free(&lin);
 	kr_token_shares_free(sh, n);
 	return r;
 }

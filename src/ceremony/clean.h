@@ -73,8 +73,12 @@ int	kr_clean_media(const char *const *dirs, size_t ndirs, const char *by,
 /*
  * On an open, logged-in card: deletes every keyrite share whose writing
  * ceremony the media judge KR_CLEAN_FAILED, each deletion recorded in that
- * ceremony's transcript and added to rep.  Shares of committed, unknown or
- * damaged ceremonies are kept (those of unknown ones reported as left).
+ * ceremony's transcript and added to rep; and, rolling sealed ceremonies
+ * forward (lineage.h), every share a sealed reshare retired or whose key a
+ * sealed key-destroy destroyed, added to rep with why (their transcripts
+ * are sealed: the caller records these).  Other shares of committed
+ * ceremonies are kept silently; those of unknown or damaged ones are kept
+ * and reported as left.
  */
 int	kr_clean_card(struct kr_token_session *s,
 	    const struct kr_token_info *info, const char *const *dirs,

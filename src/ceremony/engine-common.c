@@ -20,6 +20,7 @@
 #include "base/secmem.h"
 #include "crypto/key.h"
 #include "crypto/selftest.h"
+#include "crypto/symkey.h"
 #include "crypto/x509.h"
 #include "engine-int.h"
 #include "host/airgap.h"
@@ -388,6 +389,74 @@ check_cards(struct kr_engine *e, char *problems, size_t plen)
 	return 0;
 }
 
+static int
+script_has(const struct kr_engine *e, const char *verb)
+{
+	size_t i;
+
+	for (i = 0; i < e->script->nsteps; i++)
+		if (strcmp(e->script->steps[i].verb, verb) == 0)
+			return 1;
+	return 0;
+}
+
+/* A reshare: a package is loaded and split again for a new roster. */
+static int
+is_reshare(const struct kr_engine *e)
+{
+	return e->escrow != NULL && script_has(e, "split");
+}
+
+/* Whether card serial is in the package's roster (an old card). */
+static int
+in_old_roster(const struct kr_escrow *p, const char *serial)
+{
+	size_t i;
+
+	for (i = 0; serial[0] != '\0' && i < p->n; i++)
+		if (strcmp(p->roster[i].serial, serial) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * A reshare's roll call: the old roster (the package's) and the new one
+ * side by side, as TAB-separated cells for the TUI and as text.
+ */
+static void
+reshare_table(const struct kr_engine *e, char *out, size_t outlen)
+{
+	const struct kr_escrow *p = e->escrow;
+	size_t i, used, rows = p->n > e->ncustodians ? p->n : e->ncustodians;
+
+	const char *m = "?";
+
+	for (i = 0; i < e->script->nsteps; i++)
+		if (strcmp(e->script->steps[i].verb, "split") == 0)
+			m = kr_script_arg(&e->script->steps[i], "threshold");
+	used = (size_t)snprintf(out, outlen, "Old roster: %u of %u (%s)\t"
+	    "New roster: %s of %zu\n", p->m, p->n, e->escrow_name, m,
+	    e->ncustodians);
+	for (i = 0; i < rows && used < outlen; i++) {
+		if (i < p->n)
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "%zu %s, %s", i + 1, p->roster[i].name,
+			    p->roster[i].card);
+		used += (size_t)snprintf(out + used, outlen - used, "\t");
+		/* Which card is new shows first: names may be cut. */
+		if (i < e->ncustodians)
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "%zu %s %s, %s", i + 1,
+			    e->custodians[i].serial[0] == '\0' ? "MISSING" :
+			    in_old_roster(p, e->custodians[i].serial) ? "old" :
+			    "NEW", e->custodians[i].card,
+			    e->custodians[i].name);
+		if (used < outlen)
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "\n");
+	}
+}
+
 /*
  * The roll call as entries (one line each, the order the review and its
  * corrections use): the administrator, each witness, why, what
@@ -446,15 +515,35 @@ roll_entries(const struct kr_engine *e, struct roll_entries *re)
 }
 
 static void
-roll_call_text(const struct roll_entries *re, const char *problems,
-    char *out, size_t outlen)
+roll_call_text(const struct kr_engine *e, const struct roll_entries *re,
+    const char *problems, char *out, size_t outlen)
 {
-	size_t i, used = 0;
+	size_t i, j, used = 0;
 
 	out[0] = '\0';
-	for (i = 0; i < re->n && used < outlen; i++)
+	for (i = 0; i < re->n && used < outlen; i++) {
+		/* A reshare: the old roster, then the new one. */
+		if (i == 3 + e->nwitnesses && is_reshare(e)) {
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "Old roster (%s, %u of %u), retired at the "
+			    "seal:\n", e->escrow_name, e->escrow->m,
+			    e->escrow->n);
+			for (j = 0; j < e->escrow->n && used < outlen; j++)
+				used += (size_t)snprintf(out + used,
+				    outlen - used, "  %zu: %s, card %s "
+				    "serial %s\n", j + 1,
+				    e->escrow->roster[j].name,
+				    e->escrow->roster[j].card,
+				    e->escrow->roster[j].serial);
+			if (used < outlen)
+				used += (size_t)snprintf(out + used,
+				    outlen - used, "New roster:\n");
+			if (used >= outlen)
+				break;
+		}
 		used += (size_t)snprintf(out + used, outlen - used, "%s\n",
 		    re->line[i]);
+	}
 	if (used < outlen)
 		snprintf(out + used, outlen - used, problems[0] ? "\nTo "
 		    "correct: %s.\nInsert the cards and answer yes to check "
@@ -514,7 +603,7 @@ correct_entry(struct kr_engine *e, size_t k)
 static int
 review_roll_call(struct kr_engine *e)
 {
-	char problems[1024], text[8192], refused[1100];
+	char problems[1024], text[8192], refused[1100], table[8192];
 	struct kr_engine_details ds;
 	struct roll_entries re;
 	struct kr_prompt p;
@@ -529,8 +618,11 @@ review_roll_call(struct kr_engine *e)
 		if ((r = check_cards(e, problems, sizeof(problems))) != 0)
 			return r;
 		roll_entries(e, &re);
-		roll_call_text(&re, problems, text, sizeof(text));
+		roll_call_text(e, &re, problems, text, sizeof(text));
+		if (is_reshare(e))
+			reshare_table(e, table, sizeof(table));
 		memset(&p, 0, sizeof(p));
+		p.table = is_reshare(e) ? table : NULL;
 		p.kind = KR_PROMPT_CONFIRM;
 		p.id = problems[0] ? "roll-call.check" : "roll-call.confirm";
 		p.role = "administrator";
@@ -657,7 +749,8 @@ ask_reason(struct kr_engine *e, const char *id, const char *title,
 {
 	int r;
 
-	need = need || !e->cfg.rehearsal;
+	/* Destroying a key is never held without saying why and who says so. */
+	need = need || !e->cfg.rehearsal || script_has(e, "destroy-shares");
 	r = kr_engine_ask_text(e, id, "administrator", title, text, need, out,
 	    outlen);
 	if (r == KR_ERR_ANSWER_MISSING && !need) {
@@ -665,8 +758,9 @@ ask_reason(struct kr_engine *e, const char *id, const char *title,
 		r = 0;
 	}
 	if (r == KR_ERR_ANSWER_MISSING)
-		return kr_err_set(r, "%s; a real ceremony does not start "
-		    "without a reason and an authorization", kr_err_detail());
+		return kr_err_set(r, "%s; %s does not start without a reason "
+		    "and an authorization", kr_err_detail(), e->cfg.rehearsal ?
+		    "a key-destroy, even in rehearsal," : "a real ceremony");
 	if (r == 0 && out[0] == '\0')
 		snprintf(out, outlen, "rehearsal");
 	return r;
@@ -705,18 +799,33 @@ verb_roll_call(struct kr_engine *e, const struct kr_script_step *st)
 
 /*
  * The text witnesses compare: the certificate's fingerprint, else the key
- * id (SHA-256 of the public key) of the escrowed or the generated key.
+ * id (SHA-256 of the public key) of the escrowed or the generated key;
+ * with of=key the key id even when there is a certificate.
  */
-int
-kr_engine_fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
+static int
+fingerprint_text(struct kr_engine *e, int of_key, char *out, size_t outlen)
 {
 	uint8_t fp[KR_X509_FP_BYTES];
 	int r;
 
-	if (e->cert != NULL) {
+	if (e->cert != NULL && !of_key) {
 		if ((r = kr_x509_fingerprint(e->cert, fp)) != 0)
 			return r;
 		kr_x509_fingerprint_text(fp, out, outlen);
+		return 0;
+	}
+	/* A symmetric key: its check value (docs/formats.md). */
+	if (e->escrow != NULL && e->escrow->symmetric) {
+		kr_x509_fingerprint_text(e->escrow->key_check, out, outlen);
+		return 0;
+	}
+	if (e->symkey != NULL) {
+		uint8_t check[KR_SYMKEY_CHECK_BYTES];
+
+		if ((r = kr_symkey_check(e->symkey, e->symkey_len,
+		    check)) != 0)
+			return r;
+		kr_x509_fingerprint_text(check, out, outlen);
 		return 0;
 	}
 	if (e->escrow != NULL) {
@@ -733,44 +842,55 @@ kr_engine_fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
 	    "certificate or key yet");
 }
 
+/*
+ * The fingerprint witnesses compare (the certificate's, else the key
+ * id); the screens and the recovery checks use it.
+ */
+int
+kr_engine_fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
+{
+	return fingerprint_text(e, 0, out, outlen);
+}
+
 /* What the fingerprint is of, for the people comparing it. */
 static const char *
-fingerprint_of(const struct kr_engine *e)
+fingerprint_of(const struct kr_engine *e, int of_key)
 {
-	if (e->cert != NULL)
+	if (e->cert != NULL && !of_key)
 		return "SHA-256 fingerprint of the certificate";
+	if ((e->escrow != NULL && e->escrow->symmetric) || e->symkey != NULL)
+		return "check value of the symmetric key";
 	return "key id: SHA-256 of the public key";
 }
 
 /*
- * Each witness types the fingerprint's last group.  A group typed wrong
- * is recorded (fingerprint-refused) and asked for again, with the reason;
- * three wrong groups abort the ceremony.
+ * Each witness types the last group of fp (labelled label on the
+ * screen).  A group typed wrong is recorded (fingerprint-refused) and
+ * asked for again, with the reason; three wrong groups abort the
+ * ceremony.  A group typed right is recorded as event.
  */
-static int
-witness_confirms(struct kr_engine *e, size_t j, const char *fp,
-    const char *last)
+int
+kr_engine_witness_confirm(struct kr_engine *e, size_t j, const char *what,
+    const char *title, const char *label, const char *text, const char *fp,
+    const char *event)
 {
 	struct kr_engine_details ds;
 	struct kr_prompt p;
 	struct kr_answer a;
-	char id[64], text[512], refused[256] = "", typed[16];
+	const char *last = strrchr(fp, ' ') ? strrchr(fp, ' ') + 1 : fp;
+	char id[64], refused[256] = "", typed[16];
 	int r, tries, ok;
 
-	snprintf(id, sizeof(id), "witness.%zu.fingerprint", j + 1);
-	snprintf(text, sizeof(text), "Witness %s: compare this SHA-256 "
-	    "fingerprint with the one read aloud and on the printout:\n\n"
-	    "%s\n\nType its last group to confirm.", e->witnesses[j], fp);
+	snprintf(id, sizeof(id), "witness.%zu.%s", j + 1, what);
 	for (tries = 0; tries < 3; tries++) {
 		memset(&p, 0, sizeof(p));
 		memset(&ds, 0, sizeof(ds));
-		kr_engine_detail(&ds, KR_DETAIL_GROUPS, fingerprint_of(e),
-		    "%s", fp);
+		kr_engine_detail(&ds, KR_DETAIL_GROUPS, label, "%s", fp);
 		p.kind = KR_PROMPT_CONFIRM;
 		p.id = id;
 		p.role = "witness";
 		p.actor = e->witnesses[j];
-		p.title = "Fingerprint";
+		p.title = title;
 		p.text = text;
 		p.expect = last;
 		p.refused = refused[0] ? refused : NULL;
@@ -785,10 +905,9 @@ witness_confirms(struct kr_engine *e, size_t j, const char *fp,
 		free(a.text);
 		if (ok) {
 			struct kr_fact f[] = { { "witness", e->witnesses[j] },
-			    { "fingerprint", fp } };
+			    { what, fp } };
 
-			return kr_engine_record(e, "fingerprint-confirmed",
-			    "witness", f, 2);
+			return kr_engine_record(e, event, "witness", f, 2);
 		}
 		{
 			struct kr_fact f[] = { { "witness", e->witnesses[j] },
@@ -803,29 +922,37 @@ witness_confirms(struct kr_engine *e, size_t j, const char *fp,
 		    typed[0] ? typed : "nothing typed", 2 - tries);
 		kr_engine_notice(e, "%s", refused);
 	}
-	e->abort_reason = "fingerprint-not-confirmed";
+	/* A static word for the record (docs/transcript-format.md). */
+	e->abort_reason = strcmp(what, "fingerprint") == 0 ?
+	    "fingerprint-not-confirmed" : "release-not-confirmed";
 	return kr_err_set(KR_ERR_ABORTED, "witness %s did not confirm the "
-	    "fingerprint", e->witnesses[j]);
+	    "%s", e->witnesses[j], what);
 }
 
 static int
 verb_show_fingerprint(struct kr_engine *e, const struct kr_script_step *st)
 {
-	char fp[KR_X509_FP_TEXT_BYTES];
-	const char *last;
+	const char *of = kr_script_arg(st, "of");
+	char fp[KR_X509_FP_TEXT_BYTES], text[512];
+	int of_key = of != NULL && strcmp(of, "key") == 0, r;
 	size_t j;
-	int r;
 
-	(void)st;
-	if ((r = kr_engine_fingerprint_text(e, fp, sizeof(fp))) != 0)
+	if ((r = fingerprint_text(e, of_key, fp, sizeof(fp))) != 0)
 		return r;
-	last = strrchr(fp, ' ') ? strrchr(fp, ' ') + 1 : fp;
 	if (e->nwitnesses == 0)
 		return kr_err_set(KR_ERR_ENGINE_STATE, "no witness to confirm "
 		    "the fingerprint: the roll call must come first");
-	for (j = 0; j < e->nwitnesses; j++)
-		if ((r = witness_confirms(e, j, fp, last)) != 0)
+	for (j = 0; j < e->nwitnesses; j++) {
+		snprintf(text, sizeof(text), "Witness %s: compare this SHA-256 "
+		    "%s with the one read aloud and on the printout:\n\n"
+		    "%s\n\nType its last group to confirm.", e->witnesses[j],
+		    of_key ? "key id (of the public key, as in the pubhash "
+		    "file's sha256-spki-der)" : "fingerprint", fp);
+		if ((r = kr_engine_witness_confirm(e, j, "fingerprint",
+		    "Fingerprint", fingerprint_of(e, of_key), text, fp,
+		    "fingerprint-confirmed")) != 0)
 			return r;
+	}
 	return 0;
 }
 
@@ -834,15 +961,16 @@ static void
 details_fingerprint(struct kr_engine *e, const struct kr_script_step *st,
     struct kr_engine_details *ds)
 {
+	const char *of = kr_script_arg(st, "of");
 	char fp[KR_X509_FP_TEXT_BYTES];
+	int of_key = of != NULL && strcmp(of, "key") == 0;
 
-	(void)st;
-	if (kr_engine_fingerprint_text(e, fp, sizeof(fp)) != 0) {
+	if (fingerprint_text(e, of_key, fp, sizeof(fp)) != 0) {
 		kr_err_clear();
 		return;
 	}
 	kr_engine_detail(ds, KR_DETAIL_GROUPS | KR_DETAIL_SUMMARY,
-	    fingerprint_of(e), "%s", fp);
+	    fingerprint_of(e, of_key), "%s", fp);
 }
 
 /* load-escrow: the package was read before the ceremony; show it. */
@@ -887,6 +1015,9 @@ verb_wipe(struct kr_engine *e, const struct kr_script_step *st)
 
 	(void)st;
 	kr_engine_wipe_kek(e);
+	kr_secmem_free(e->symkey, e->symkey_len);
+	e->symkey = NULL;
+	e->symkey_len = 0;
 	{
 		struct kr_fact f[] = { { "wiped", "kek shares" },
 		    { "kept", e->key ? "ceremony key, until the seal" :
@@ -912,6 +1043,12 @@ verb_seal(struct kr_engine *e, const struct kr_script_step *st)
 	int r;
 
 	(void)st;
+	/* A card-check has no ceremony key: the custodian's card seals. */
+	if (e->key == NULL && e->seal_card != NULL) {
+		if ((r = kr_engine_watch_end(e)) != 0)
+			return r;
+		return kr_engine_seal_with_card(e);
+	}
 	if (e->key == NULL)
 		return kr_err_set(KR_ERR_ENGINE_STATE, "seal-transcript: no "
 		    "ceremony key to sign with (was it wiped by the recovery "
@@ -941,8 +1078,29 @@ static const struct kr_engine_verb verbs[] = {
 	{ "load-escrow",	kr_engine_verb_load_escrow },
 	{ "recover",		kr_engine_verb_recover },
 	{ "prove-key",		kr_engine_verb_prove_key },
+	{ "review-csr",		kr_engine_verb_review_csr },
+	{ "sign-csr",		kr_engine_verb_sign_csr },
+	{ "review-crl",		kr_engine_verb_review_crl },
+	{ "issue-crl",		kr_engine_verb_issue_crl },
+	{ "review-target",	kr_engine_verb_review_target },
+	{ "restore-key",	kr_engine_verb_restore_key },
+	{ "write-public-key",	kr_engine_verb_write_public_key },
+	{ "write-pubhash",	kr_engine_verb_write_pubhash },
+	{ "write-csr",		kr_engine_verb_write_csr },
+	{ "review-release",	kr_engine_verb_review_release },
+	{ "sign-release",	kr_engine_verb_sign_release },
+	{ "review-cross",	kr_engine_verb_review_csr },
+	{ "cross-sign",		kr_engine_verb_sign_csr },
+	{ "review-ocsp",	kr_engine_verb_review_ocsp },
+	{ "sign-ocsp",		kr_engine_verb_sign_ocsp },
 	{ "wipe",		verb_wipe },
 	{ "seal-transcript",	verb_seal },
+	{ "import-key",		kr_engine_verb_import_key },
+	{ "destroy-shares",	kr_engine_verb_destroy_shares },
+	{ "attest-copies",	kr_engine_verb_attest_copies },
+	{ "check-card",		kr_engine_verb_check_card },
+	{ "cosign-transcript",	kr_engine_verb_cosign },
+	{ "print-transcript",	kr_engine_verb_print },
 };
 
 const struct kr_engine_verb *
@@ -953,5 +1111,30 @@ kr_engine_verb_find(const char *name)
 	for (i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(verbs[i].name, name) == 0)
 			return &verbs[i];
+	return NULL;
+}
+
+static const struct {
+	const char		*name;
+	kr_engine_preflight_fn	 fn;
+} preflights[] = {
+	{ "load-escrow",	kr_engine_preflight_escrow },
+	{ "sign-csr",		kr_engine_preflight_sign },
+	{ "issue-crl",		kr_engine_preflight_crl },
+	{ "restore-key",	kr_engine_preflight_restore },
+	{ "review-release",	kr_engine_preflight_release },
+	{ "import-key",		kr_engine_preflight_import },
+	{ "cross-sign",		kr_engine_preflight_cross },
+	{ "sign-ocsp",		kr_engine_preflight_ocsp },
+};
+
+kr_engine_preflight_fn
+kr_engine_preflight_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(preflights) / sizeof(preflights[0]); i++)
+		if (strcmp(preflights[i].name, name) == 0)
+			return preflights[i].fn;
 	return NULL;
 }

@@ -2,6 +2,13 @@
  * engine-create.c: the verbs that make a new escrowed key: generate it,
  * certify it, split its KEK, write the shares to the custodians' cards,
  * verify them, and write the escrow package.
+ *
+ * The same verbs escrow a key again: after an import (escrow-import), or
+ * after a recovery, for a new roster (custodian-reshare).  A reshare's
+ * split keeps the loaded package as the one it supersedes: the new
+ * package names it (supersedes), keeps its key class and cryptoperiod,
+ * and each new share goes beside the old one on an old custodian's card
+ * until the seal retires the old (engine-lifecycle.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +24,7 @@
 #include "crypto/quorum.h"
 #include "crypto/shamir.h"
 #include "crypto/share.h"
+#include "crypto/symkey.h"
 #include "crypto/x509.h"
 #include "host/media.h"
 #include "engine-int.h"
@@ -88,6 +96,8 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 	req.path_len = strcmp(arg(st, "path-length", "none"), "none") == 0 ?
 	    -1 : atoi(arg(st, "path-length", "-1"));
 	req.rehearsal = e->cfg.rehearsal;
+	if (strcmp(arg(st, "profile", "root-ca"), "code-signing") == 0)
+		req.profile = KR_X509_PROFILE_CODE_SIGNING;
 	if ((r = kr_x509_self_sign(e->key, &req, &e->cert)) != 0 ||
 	    (r = kr_x509_describe(e->cert, &info)) != 0)
 		return r;
@@ -98,10 +108,11 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 		    { "not-before", info.not_before },
 		    { "not-after", info.not_after },
 		    { "signature", info.sig_alg },
-		    { "sha256-fingerprint", fp } };
+		    { "sha256-fingerprint", fp },
+		    { "profile", arg(st, "profile", "root-ca") } };
 
 		if ((r = kr_engine_record(e, "certificate-issued", "engine", f,
-		    6)) != 0)
+		    7)) != 0)
 			return r;
 	}
 	memset(&ds, 0, sizeof(ds));
@@ -168,6 +179,9 @@ new_escrow(struct kr_engine *e, unsigned int m, unsigned int n)
 	size_t i;
 	int r;
 
+	const struct kr_escrow *old = e->old_escrow;
+	time_t start, end;
+
 	if (m < 2 || m > n || n > 255 || e->ncustodians != n)
 		return kr_err_set(KR_ERR_SHAMIR_PARAMS, "split %u of %u, but "
 		    "the roll call named %zu custodians", m, n,
@@ -175,14 +189,33 @@ new_escrow(struct kr_engine *e, unsigned int m, unsigned int n)
 	if ((e->escrow = kr_escrow_new((uint8_t)m, (uint8_t)n)) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "escrow package");
 	e->made_escrow = 1;
-	if ((r = kr_escrow_set_key(e->escrow, e->key)) != 0)
+	if (e->symkey != NULL)
+		r = kr_escrow_set_symmetric(e->escrow, kr_symkey_alg_find(old ?
+		    old->algorithm : e->import->algorithm), e->symkey,
+		    e->symkey_len, e->key);
+	else
+		r = kr_escrow_set_key(e->escrow, e->key);
+	if (r != 0)
 		return r;
 	snprintf(e->escrow->key_class, sizeof(e->escrow->key_class), "%s",
-	    e->script->key_class);
+	    e->key_class);
 	snprintf(e->escrow->policy_name, sizeof(e->escrow->policy_name), "%s",
 	    e->policy->name);
 	memcpy(e->escrow->policy_hash, kr_policy_sha256(e->policy), 32);
-	kr_escrow_now(e->escrow->created);
+	kr_escrow_time_format(kr_engine_now(e), e->escrow->created);
+	/* A key's cryptoperiod starts when it is made (docs/formats.md). */
+	kr_escrow_set_cryptoperiod(e->escrow, kr_engine_now(e),
+	    e->pclass->cryptoperiod_days);
+	if (old != NULL) {
+		/* A new split does not make the key younger. */
+		if ((r = kr_escrow_cryptoperiod(old,
+		    e->pclass->cryptoperiod_days, &start, &end)) != 0)
+			return r;
+		kr_escrow_time_format(start, e->escrow->cp_start);
+		kr_escrow_time_format(end, e->escrow->cp_end);
+		e->escrow->has_supersedes = 1;
+		memcpy(e->escrow->supersedes, e->old_escrow_sha256, 32);
+	}
 	for (i = 0; i < n; i++) {
 		snprintf(e->escrow->roster[i].name,
 		    sizeof(e->escrow->roster[i].name), "%s",
@@ -203,9 +236,17 @@ kr_engine_verb_split(struct kr_engine *e, const struct kr_script_step *st)
 	char setid[33], mm[8], nn[8];
 	int r;
 
-	if (e->key == NULL || e->escrow != NULL)
+	if (e->key == NULL || e->old_escrow != NULL ||
+	    (e->escrow != NULL && e->kek == NULL))
 		return kr_err_set(KR_ERR_ENGINE_STATE, "split: no key, or "
 		    "split twice");
+	if (e->escrow != NULL) {
+		/* A reshare: the recovered package is the one superseded. */
+		e->old_escrow = e->escrow;
+		e->escrow = NULL;
+		memcpy(e->old_escrow_sha256, e->escrow_sha256, 32);
+		kr_engine_wipe_kek(e);
+	}
 	if ((r = new_escrow(e, m, n)) != 0)
 		return r;
 	e->shareslen = (size_t)n * KR_SHARE_BYTES;
@@ -223,10 +264,11 @@ kr_engine_verb_split(struct kr_engine *e, const struct kr_script_step *st)
 	snprintf(nn, sizeof(nn), "%u", n);
 	{
 		struct kr_fact f[] = { { "threshold", mm }, { "shares", nn },
-		    { "share-set", setid } };
+		    { "share-set", setid }, { "replaces", e->old_escrow ?
+		    e->old_escrow->transcript_id : "" } };
 
 		if ((r = kr_engine_record(e, "kek-split", "engine", f,
-		    3)) != 0)
+		    e->old_escrow ? 4 : 3)) != 0)
 			return r;
 	}
 	memset(&ds, 0, sizeof(ds));
@@ -259,9 +301,11 @@ clean_card(struct kr_engine *e, struct kr_token_session *s,
 	for (i = 0; r == 0 && i < rep.n; i++) {
 		struct kr_fact f[] = { { "ceremony", rep.a[i].id },
 		    { "state", kr_clean_state_name(rep.a[i].state) },
-		    { "action", rep.a[i].done }, { "what", rep.a[i].what } };
+		    { "action", rep.a[i].done }, { "what", rep.a[i].what },
+		    { "why", rep.a[i].why } };
 
-		r = kr_engine_record(e, "leftovers-cleaned", "engine", f, 4);
+		r = kr_engine_record(e, "leftovers-cleaned", "engine", f,
+		    rep.a[i].why[0] ? 5 : 4);
 	}
 	kr_clean_report_free(&rep);
 	return r;
@@ -293,6 +337,24 @@ share_written(struct kr_engine *e, size_t i,
 	    "Share written", text, &ds);
 }
 
+/*
+ * In a reshare, the ceremony whose share an old custodian's card may keep
+ * beside the new one until the seal: the old package's.  A card that is
+ * not in the old roster must hold no share of the key at all.
+ */
+static const char *
+old_share(const struct kr_engine *e, const struct kr_token_info *info)
+{
+	size_t i;
+
+	if (e->old_escrow == NULL)
+		return NULL;
+	for (i = 0; i < e->old_escrow->n; i++)
+		if (strcmp(e->old_escrow->roster[i].serial, info->serial) == 0)
+			return e->old_escrow->transcript_id;
+	return NULL;
+}
+
 static int
 write_one_share(struct kr_engine *e, size_t i)
 {
@@ -305,11 +367,15 @@ write_one_share(struct kr_engine *e, size_t i)
 	if ((r = kr_engine_card(e, id, e->custodians[i].name,
 	    e->custodians[i].card, NULL, 0, &s, &info)) != 0)
 		return r;
-	if ((r = clean_card(e, s, &info)) == 0)
-		r = kr_token_write_share(s, e->escrow->key_id,
+	if ((r = clean_card(e, s, &info)) == 0 &&
+	    (r = kr_engine_bind_card(e, s, &info, e->custodians[i].name, 1,
+	    NULL, e->escrow->roster[i].key_id)) == 0) {
+		e->escrow->roster[i].has_key = 1;
+		r = kr_token_write_share_beside(s, e->escrow->key_id,
 		    (uint8_t)(i + 1), e->shares + i * KR_SHARE_BYTES,
 		    KR_SHARE_BYTES, e->escrow->roster[i].commitment,
-		    e->header.ceremony_id);
+		    e->header.ceremony_id, old_share(e, &info));
+	}
 	kr_token_close(s);
 	if (r != 0)
 		return r;
@@ -419,6 +485,9 @@ kr_engine_verb_write_escrow(struct kr_engine *e,
 	size_t len = 0, i;
 	int r;
 
+	uint8_t sha[32];
+	unsigned int mdlen;
+
 	if (e->escrow == NULL || e->kek == NULL || e->key == NULL)
 		return kr_err_set(KR_ERR_ENGINE_STATE, "write-escrow: nothing "
 		    "to seal");
@@ -430,12 +499,23 @@ kr_engine_verb_write_escrow(struct kr_engine *e,
 	snprintf(e->escrow->transcript_id, sizeof(e->escrow->transcript_id),
 	    "%s", e->header.ceremony_id);
 	kr_transcript_chain(e->tr, e->escrow->transcript_hash);
-	if ((r = kr_escrow_seal(e->escrow, e->key, e->kek)) != 0 ||
-	    (r = kr_escrow_encode(e->escrow, &text, &len)) != 0)
+	if (e->escrow->symmetric)
+		r = kr_escrow_seal_symmetric(e->escrow, e->symkey,
+		    e->symkey_len, e->key, e->kek);
+	else
+		r = kr_escrow_seal(e->escrow, e->key, e->kek);
+	if (r != 0 || (r = kr_escrow_encode(e->escrow, &text, &len)) != 0)
 		return r;
+	if (!EVP_Digest(text, len, sha, &mdlen, EVP_sha256(), NULL)) {
+		free(text);
+		return kr_err_libcrypto(KR_ERR_LIBCRYPTO, "hashing the package");
+	}
 	r = kr_engine_output_file(e, arg(st, "name", "root-ca.escrow"), text,
 	    len, "escrow-package");
 	free(text);
+	if (r == 0 && e->old_escrow != NULL)
+		r = kr_engine_record_supersedes(e, arg(st, "name",
+		    "root-ca.escrow"), sha);
 	if (r != 0)
 		return r;
 	return staged_result(e, arg(st, "name", "root-ca.escrow"),

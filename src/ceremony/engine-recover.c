@@ -189,9 +189,11 @@ kr_engine_preflight_escrow(struct kr_engine *e,
 	if (r != 0)
 		return r;
 	snprintf(e->escrow_name, sizeof(e->escrow_name), "%s", file);
-	if ((r = check_committed(e, path)) != 0)
+	if ((r = check_committed(e, path)) != 0 ||
+	    (r = kr_engine_preflight_lineage(e)) != 0)
 		return r;
-	if (cert != NULL && *cert != '\0')
+	/* "none": a key without a certificate (an imported one, say). */
+	if (cert != NULL && *cert != '\0' && strcmp(cert, "none") != 0)
 		return load_cert(e, cert);
 	return 0;
 }
@@ -224,6 +226,9 @@ kr_engine_verb_load_escrow(struct kr_engine *e,
 		    8)) != 0)
 			return r;
 	}
+	if ((r = kr_engine_record_drill(e)) != 0 ||
+	    (r = kr_engine_cryptoperiod_check(e, KR_ENGINE_USE_MAINTAIN)) != 0)
+		return r;
 	if (e->cert == NULL)
 		return 0;
 	{
@@ -325,6 +330,29 @@ share_fault(const struct kr_engine *e, const struct kr_token_share *sh,
 }
 
 /*
+ * Of the card's shares of this key, keeps at the front those written by
+ * the ceremony that made the package (or with no ceremony in their label,
+ * written before labels named one); returns how many.  A card may also
+ * hold a share of this key from another split: the one a reshare retired
+ * (until it is deleted), or one a failed reshare left pending.
+ */
+static size_t
+of_package(const struct kr_engine *e, struct kr_token_share *sh, size_t n)
+{
+	struct kr_token_share t;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (sh[i].ceremony[0] == '\0' ||
+		    strcmp(sh[i].ceremony, e->escrow->transcript_id) == 0) {
+			t = sh[k];
+			sh[k++] = sh[i];
+			sh[i] = t;
+		}
+	return k;
+}
+
+/*
  * A card was presented and logged in: reads its share of this key and
  * adds the good one to c.  Returns 0, or a card-level refusal (the card
  * holds no usable share of this key) with the detail naming the card, or
@@ -337,7 +365,7 @@ read_card(struct kr_engine *e, struct collected *c,
 	struct kr_token_share *sh = NULL, *all = NULL;
 	char name[KR_TOKEN_NAME_MAX], why[256], count[8];
 	const char *fault = NULL;
-	size_t nsh = 0, nall = 0, len;
+	size_t nsh = 0, nall = 0, len, mine;
 	int r;
 
 	kr_token_name(info, name, sizeof(name));
@@ -370,12 +398,25 @@ read_card(struct kr_engine *e, struct collected *c,
 		    " (it holds a share of key " : "", other, nall ? ")" : "");
 		goto out;
 	}
-	if (nsh > 1) {
-		r = kr_err_set(KR_ERR_SHARE_FORMAT, "%s holds %zu share "
-		    "objects of this key, where keyrite writes one: the card "
-		    "was altered; it is not used", name, nsh);
+	mine = of_package(e, sh, nsh);
+	if (mine == 0) {
+		r = kr_err_set(KR_ERR_SHARE_FOREIGN_SET, "%s holds a share of "
+		    "this key written by ceremony %s, not by %s, which made "
+		    "this package: it belongs to another split of the key (one "
+		    "a reshare replaced, or one that never committed); it is "
+		    "not used", name, sh[0].ceremony, e->escrow->transcript_id);
 		goto out;
 	}
+	if (mine > 1) {
+		r = kr_err_set(KR_ERR_SHARE_FORMAT, "%s holds %zu share "
+		    "objects of this key, where keyrite writes one: the card "
+		    "was altered; it is not used", name, mine);
+		goto out;
+	}
+	if (nsh > mine)
+		kr_engine_notice(e, "%s also holds a share of this key written "
+		    "by ceremony %s, of another split; it is not used", name,
+		    sh[mine].ceremony);
 	if ((fault = share_fault(e, &sh[0], why, sizeof(why))) != NULL) {
 		r = kr_err_set(KR_ERR_SHARE_FORMAT, "%s: %s", name, fault);
 		goto out;
@@ -384,6 +425,20 @@ read_card(struct kr_engine *e, struct collected *c,
 		r = kr_err_set(KR_ERR_TOO_LARGE, "more than %d cards",
 		    MAX_INPUTS);
 		goto out;
+	}
+	/*
+	 * The card's custodian key must be the one the package enrolled with
+	 * this share; it is bound in the chain, and the card co-signs at the
+	 * end.  (A package from before custodian keys has none to check.)
+	 */
+	if (sh[0].x >= 1 && sh[0].x <= e->escrow->n &&
+	    e->escrow->roster[sh[0].x - 1].has_key) {
+		uint8_t kid[32];
+
+		if ((r = kr_engine_bind_card(e, s, info,
+		    e->escrow->roster[sh[0].x - 1].name, 0,
+		    e->escrow->roster[sh[0].x - 1].key_id, kid)) != 0)
+			goto out;
 	}
 	len = sh[0].len < KR_SHARE_BYTES ? sh[0].len : KR_SHARE_BYTES;
 	memcpy(c->values + c->n * KR_SHARE_BYTES, sh[0].value, len);
@@ -614,14 +669,15 @@ kr_engine_verb_recover(struct kr_engine *e, const struct kr_script_step *st)
 	e->key_deadline = kr_engine_now(e) + 60 * (time_t)(e->pclass ?
 	    e->pclass->recovery_window_minutes : 30);
 	{
-		char mins[16];
+		char mins[16], id[65];
 		struct kr_fact f[] = { { "recovered", "kek" },
-		    { "window-minutes", mins } };
+		    { "window-minutes", mins }, { "key-id", id } };
 
 		snprintf(mins, sizeof(mins), "%u", e->pclass ?
 		    e->pclass->recovery_window_minutes : 30);
+		kr_hex_encode(e->escrow->key_id, 32, id, sizeof(id));
 		if ((r = kr_engine_record(e, "kek-recovered", "engine", f,
-		    2)) != 0)
+		    3)) != 0)
 			goto out;
 	}
 	r = recovered_result(e, c);
@@ -629,6 +685,33 @@ kr_engine_verb_recover(struct kr_engine *e, const struct kr_script_step *st)
 	kr_secmem_free(c->values, MAX_INPUTS * KR_SHARE_BYTES);
 	free(c);
 	return r;
+}
+
+/*
+ * What the recovered key is for: a new split (a reshare), its destruction,
+ * or the first later step that is not the wipe, the seal or after it
+ * (sign-csr, issue-crl, restore-key, sign-release); else nothing.
+ */
+static const char *
+key_use(const struct kr_engine *e)
+{
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < e->script->nsteps; i++) {
+		if (strcmp(e->script->steps[i].verb, "split") == 0)
+			return "reshare: a new split for a new roster";
+		if (strcmp(e->script->steps[i].verb, "destroy-shares") == 0)
+			return "destroy: proves the custodians hold it";
+	}
+	for (i = e->step; i < e->script->nsteps; i++) {
+		v = e->script->steps[i].verb;
+		if (strcmp(v, "wipe") != 0 && strcmp(v, "seal-transcript") != 0 &&
+		    strcmp(v, "cosign-transcript") != 0 &&
+		    strcmp(v, "print-transcript") != 0)
+			return v;
+	}
+	return "none: drill";
 }
 
 int
@@ -644,7 +727,13 @@ kr_engine_verb_prove_key(struct kr_engine *e, const struct kr_script_step *st)
 	if (e->escrow == NULL || e->kek == NULL)
 		return kr_err_set(KR_ERR_ENGINE_STATE, "prove-key: nothing "
 		    "recovered");
-	if ((r = kr_escrow_open(e->escrow, e->kek, &e->key)) != 0)
+	/* A symmetric key: its seal key, and the key itself for a reshare. */
+	if (e->escrow->symmetric)
+		r = kr_escrow_open_symmetric(e->escrow, e->kek, &e->key,
+		    &e->symkey, &e->symkey_len);
+	else
+		r = kr_escrow_open(e->escrow, e->kek, &e->key);
+	if (r != 0)
 		return r;
 	if (e->cert != NULL) {
 		if ((r = kr_x509_public_spki(e->cert, &spki, &spkilen)) != 0)
@@ -660,9 +749,11 @@ kr_engine_verb_prove_key(struct kr_engine *e, const struct kr_script_step *st)
 	kr_hex_encode(e->escrow->key_id, 32, id, sizeof(id));
 	{
 		struct kr_fact f[] = { { "key-id", id },
-		    { "proof", "public key equal; signature verified" },
+		    { "proof", e->escrow->symmetric ? "key check value equal; "
+		    "seal key's public key equal; signature verified" :
+		    "public key equal; signature verified" },
 		    { "certificate", e->cert ? "matches" : "not given" },
-		    { "use", "none: drill" } };
+		    { "use", key_use(e) } };
 
 		if ((r = kr_engine_record(e, "key-proven", "engine", f,
 		    4)) != 0)

@@ -36,6 +36,7 @@
 #include "crypto/x509.h"
 #include "engine-int.h"
 #include "host/media.h"
+#include "record/paper.h"
 #include "reviewed.h"
 
 /* --- frontend helpers ---------------------------------------------------- */
@@ -58,9 +59,9 @@ kr_engine_notice(struct kr_engine *e, const char *fmt, ...)
 		e->fe.event(e->fe.ctx, &ev);
 }
 
-void
-kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
-    uint64_t total)
+static void
+progress(struct kr_engine *e, const char *what, uint64_t done, uint64_t total,
+    int bytes)
 {
 	struct kr_event ev;
 
@@ -70,6 +71,7 @@ kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
 	ev.text = what;
 	ev.done = done;
 	ev.total = total;
+	ev.bytes = bytes;
 	if (e->fe.event != NULL)
 		e->fe.event(e->fe.ctx, &ev);
 }
@@ -182,6 +184,20 @@ kr_engine_result(struct kr_engine *e, const char *title,
 	    "administrator", NULL, title, st ? st->say : NULL, ds);
 }
 
+void
+kr_engine_progress(struct kr_engine *e, const char *what, uint64_t done,
+    uint64_t total)
+{
+	progress(e, what, done, total, 0);
+}
+
+void
+kr_engine_progress_bytes(struct kr_engine *e, const char *what,
+    uint64_t done, uint64_t total)
+{
+	progress(e, what, done, total, 1);
+}
+
 /*
  * Asks the frontend, with the air gap looked at before and after and, by
  * the frontend, while it waits (kr_prompt.watch).
@@ -287,6 +303,17 @@ kr_engine_record(struct kr_engine *e, const char *event, const char *actor,
 
 	if (e->tr == NULL)
 		return 0;
+	/*
+	 * After the seal (while cards co-sign, or a reshare retires old
+	 * shares) the chain is closed: what happens is shown, not recorded;
+	 * a missing co-signature gets its line in the signature block.
+	 */
+	if (kr_transcript_sealed(e->tr)) {
+		if (e->rolling_forward)
+			kr_engine_notice(e, "(after the seal, not recorded) %s",
+			    event);
+		return 0;
+	}
 	if ((r = kr_transcript_append(e->tr, event, actor, facts, n,
 	    NULL)) != 0)
 		return r;
@@ -299,26 +326,68 @@ kr_engine_record(struct kr_engine *e, const char *event, const char *actor,
 	return 0;
 }
 
+/* Lists name first: a copy staged before a failure is discarded too. */
+static int
+list_staged(struct kr_engine *e, const char *name)
+{
+	if (e->nstaged == ENGINE_MAX_OUTPUTS)
+		return kr_err_set(KR_ERR_INTERNAL, "more than %d outputs",
+		    ENGINE_MAX_OUTPUTS);
+	snprintf(e->staged[e->nstaged++], sizeof(e->staged[0]), "%s", name);
+	return 0;
+}
+
 int
 kr_engine_output_file(struct kr_engine *e, const char *name,
     const void *data, size_t len, const char *kind)
 {
 	uint8_t h[32];
-	char hex[65], copies[16];
 	int r;
 
-	if (e->nstaged == ENGINE_MAX_OUTPUTS)
-		return kr_err_set(KR_ERR_INTERNAL, "more than %d outputs",
-		    ENGINE_MAX_OUTPUTS);
-	/* Listed first: a copy staged before a failure is discarded too. */
-	snprintf(e->staged[e->nstaged++], sizeof(e->staged[0]), "%s", name);
-	if ((r = kr_media_stage(e->media, name, data, len, h)) != 0)
+	if ((r = list_staged(e, name)) != 0 ||
+	    (r = kr_media_stage(e->media, name, data, len, h)) != 0)
 		return r;
-	kr_hex_encode(h, sizeof(h), hex, sizeof(hex));
+	return kr_engine_output_staged(e, name, h, kind);
+}
+
+int
+kr_engine_output_stream_begin(struct kr_engine *e, const char *name,
+    struct kr_media_stream **sp)
+{
+	int r;
+
+	*sp = NULL;
+	if ((r = list_staged(e, name)) != 0)
+		return r;
+	return kr_media_stage_stream_begin(e->media, name, sp);
+}
+
+int
+kr_engine_output_stream_end(struct kr_engine *e, const char *name,
+    struct kr_media_stream *s, const char *kind, uint8_t sha256[32])
+{
+	uint8_t h[32];
+	int r;
+
+	if ((r = kr_media_stage_stream_end(s, h)) != 0)
+		return r;
+	if (sha256 != NULL)
+		memcpy(sha256, h, sizeof(h));
+	return kr_engine_output_staged(e, name, h, kind);
+}
+
+int
+kr_engine_output_staged(struct kr_engine *e, const char *name,
+    const uint8_t h[32], const char *kind)
+{
+	char hex[65], copies[16];
+
+	kr_hex_encode(h, 32, hex, sizeof(hex));
 	snprintf(copies, sizeof(copies), "%zu", kr_media_count(e->media));
-	kr_engine_notice(e, "%s staged on %s medi%s; it is published when the "
-	    "transcript is sealed", name, copies,
-	    kr_media_count(e->media) == 1 ? "um" : "a");
+	kr_engine_notice(e, "%s staged on %s medi%s; it is published %s", name,
+	    copies, kr_media_count(e->media) == 1 ? "um" : "a",
+	    kr_transcript_sealed(e->tr) ? "with the others at the end" :
+	    "when the transcript is sealed");
 	{
 		struct kr_fact f[] = { { "kind", kind }, { "name", name },
 		    { "sha256", hex }, { "copies", copies } };
@@ -354,7 +423,7 @@ publish(struct kr_engine *e)
 		return r;
 	for (i = 0; i < e->nstaged; i++)
 		for (j = 0; j < kr_media_count(e->media) &&
-		    e->noutputs < ENGINE_MAX_OUTPUTS; j++) {
+		    e->noutputs < ENGINE_MAX_PATHS; j++) {
 			kr_media_path(e->media, j, e->staged[i],
 			    e->outputs[e->noutputs], sizeof(e->outputs[0]));
 			memset(&ev, 0, sizeof(ev));
@@ -700,6 +769,9 @@ kr_engine_wipe_secrets(struct kr_engine *e)
 {
 	EVP_PKEY_free(e->key);
 	e->key = NULL;
+	kr_secmem_free(e->symkey, e->symkey_len);
+	e->symkey = NULL;
+	e->symkey_len = 0;
 	kr_engine_wipe_kek(e);
 	e->key_deadline = 0;
 }
@@ -772,6 +844,8 @@ apply_sets(struct kr_engine *e)
 	return kr_script_resolve(e->script);
 }
 
+static int	uses_verb(const struct kr_script *, const char *);
+
 static int
 check_policy(struct kr_engine *e)
 {
@@ -782,11 +856,21 @@ check_policy(struct kr_engine *e)
 
 	memset(&req, 0, sizeof(req));
 	kr_script_policy_request(e->script, &req);
-	if ((e->pclass = kr_policy_class(e->policy, e->script->key_class)) ==
-	    NULL)
+	if (e->key_class == NULL)
+		e->key_class = kr_engine_import_class(e->script) != NULL ?
+		    kr_engine_import_class(e->script) : e->script->key_class;
+	req.key_class = e->key_class;
+	if ((e->pclass = kr_policy_class(e->policy, e->key_class)) == NULL)
 		return kr_err_set(KR_ERR_POLICY_VIOLATION, "%s: key class '%s' "
 		    "is not in the policy %s", e->script->source,
-		    e->script->key_class, e->policy->source);
+		    e->key_class, e->policy->source);
+	/*
+	 * An import is checked once the key file is read (its algorithm), a
+	 * ceremony on a package once the package is (its key class).
+	 */
+	if (uses_verb(e->script, "import-key") ||
+	    (uses_verb(e->script, "load-escrow") && e->escrow == NULL))
+		return 0;
 	if ((r = kr_policy_check(e->policy, &req, &v, &n)) == 0)
 		return 0;
 	msg[0] = '\0';
@@ -798,6 +882,8 @@ check_policy(struct kr_engine *e)
 	    e->script->name, e->policy->name, n, n == 1 ? "" : "s", msg);
 }
 
+static int	uses_verb(const struct kr_script *, const char *);
+
 /* The most bytes a step's output may take, for the free-space check. */
 static uint64_t
 output_estimate(const char *verb)
@@ -806,6 +892,8 @@ output_estimate(const char *verb)
 		return 64u << 10;
 	if (strcmp(verb, "write-escrow") == 0)
 		return 256u << 10;
+	if (strcmp(verb, "check-card") == 0)
+		return 0;
 	return 1u << 20;
 }
 
@@ -850,6 +938,34 @@ check_outputs(struct kr_engine *e)
 		names[n++] = name;
 		need += output_estimate(st->verb);
 	}
+	for (i = 0; i < e->nplanned; i++) {
+		for (j = 0; j < n; j++)
+			if (strcmp(names[j], e->planned[i]) == 0)
+				return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s: "
+				    "two outputs would be called %s: give "
+				    "each a name of its own (--set)",
+				    e->script->source, e->planned[i]);
+		if (n == ENGINE_MAX_OUTPUTS - 1)
+			return kr_err_set(KR_ERR_SCRIPT_SYNTAX, "%s: more than "
+			    "%d outputs", e->script->source,
+			    ENGINE_MAX_OUTPUTS - 1);
+		names[n++] = e->planned[i];
+		need += e->planned_size[i];
+	}
+	/* The paper record: the PDF (about 60 KiB a page) and its log. */
+	if (uses_verb(e->script, "print-transcript"))
+		need += ENGINE_PAPER_RESERVE;
+	i = n;
+	if ((r = kr_engine_release_outputs(e, names, ENGINE_MAX_OUTPUTS - 1,
+	    &n, &need)) != 0)
+		return r;
+	for (; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (strcmp(names[j], names[i]) == 0)
+				return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s: two "
+				    "outputs would be called %s: give the "
+				    "release record another name (--set)",
+				    e->script->source, names[i]);
 	for (j = 0; j < n; j++)
 		if (strcmp(names[j], e->transcript_name) == 0)
 			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s: an output "
@@ -859,6 +975,26 @@ check_outputs(struct kr_engine *e)
 	if ((r = kr_media_check_absent(e->media, names, n)) != 0)
 		return r;
 	return kr_media_check_space(e->media, need);
+}
+
+/* The paper size of a print-transcript step, known before the seal. */
+static int
+check_paper(struct kr_engine *e)
+{
+	enum kr_paper_size size;
+	size_t i;
+
+	for (i = 0; i < e->script->nsteps; i++) {
+		const struct kr_script_step *st = &e->script->steps[i];
+		const char *paper = kr_script_arg(st, "paper");
+
+		if (strcmp(st->verb, "print-transcript") == 0 &&
+		    paper != NULL && kr_paper_size_parse(paper, &size) != 0)
+			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s:%zu: step %zu "
+			    "(print-transcript): paper '%s': give a4 or letter",
+			    e->script->source, st->line, i + 1, paper);
+	}
+	return 0;
 }
 
 /* Each self-sign subject, checked now exactly as the certificate will be. */
@@ -886,6 +1022,41 @@ check_subjects(struct kr_engine *e)
 	return 0;
 }
 
+/*
+ * Arguments that take one of a few words: self-sign profile= and
+ * show-fingerprint of=, refused now with the words they take.
+ */
+static int
+check_words(struct kr_engine *e)
+{
+	static const struct {
+		const char	*verb, *arg, *w1, *w2;
+	} words[] = {
+		{ "self-sign", "profile", "root-ca", "code-signing" },
+		{ "show-fingerprint", "of", "certificate", "key" },
+	};
+	const struct kr_script_step *st;
+	const char *v;
+	size_t i, k;
+
+	for (i = 0; i < e->script->nsteps; i++) {
+		st = &e->script->steps[i];
+		for (k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+			if (strcmp(st->verb, words[k].verb) != 0 ||
+			    (v = kr_script_arg(st, words[k].arg)) == NULL ||
+			    strcmp(v, words[k].w1) == 0 ||
+			    strcmp(v, words[k].w2) == 0)
+				continue;
+			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s:%zu: step %zu "
+			    "(%s): %s=%s: write %s=%s or %s=%s",
+			    e->script->source, st->line, i + 1, st->verb,
+			    words[k].arg, v, words[k].arg, words[k].w1,
+			    words[k].arg, words[k].w2);
+		}
+	}
+	return 0;
+}
+
 static int
 uses_verb(const struct kr_script *s, const char *verb)
 {
@@ -902,23 +1073,102 @@ static int
 open_module(struct kr_engine *e)
 {
 	if (!uses_verb(e->script, "write-shares") &&
-	    !uses_verb(e->script, "recover"))
+	    !uses_verb(e->script, "recover") &&
+	    !uses_verb(e->script, "check-card"))
 		return 0;
 	return kr_token_module_open(e->cfg.module, &e->mod);
 }
 
+/*
+ * What the script does with a loaded key, for the cryptoperiod check:
+ * signing new things is refused after the cryptoperiod, a CRL and the
+ * key's maintenance are not (docs/policy.md, "Rotation").  Verbs that
+ * sign belong in this table.
+ */
+static enum kr_engine_use
+script_use(const struct kr_script *s)
+{
+	static const struct {
+		const char		*verb;
+		enum kr_engine_use	 use;
+	} uses[] = {
+		{ "sign-csr", KR_ENGINE_USE_SIGN },
+		{ "sign-release", KR_ENGINE_USE_SIGN },
+		{ "cross-sign", KR_ENGINE_USE_SIGN },
+		{ "restore-key", KR_ENGINE_USE_SIGN },	/* to sign online */
+		{ "issue-crl", KR_ENGINE_USE_CRL },
+		{ "sign-ocsp", KR_ENGINE_USE_CRL },	/* revocation status */
+	};
+	enum kr_engine_use use = KR_ENGINE_USE_MAINTAIN;
+	size_t i;
+
+	for (i = 0; i < sizeof(uses) / sizeof(uses[0]); i++)
+		if (uses_verb(s, uses[i].verb) && uses[i].use < use)
+			use = uses[i].use;
+	return use;
+}
+
+/*
+ * A loaded package works on its own key class: the policy that governs
+ * it (quorum for a reshare, recovery window, cryptoperiod) is its class's.
+ */
+static int
+use_package_class(struct kr_engine *e)
+{
+	if (e->escrow == NULL)
+		return 0;
+	e->key_class = e->escrow->key_class;
+	return check_policy(e);
+}
+
+/* Every step's own preflight (engine-common.c), in script order. */
 static int
 check_inputs(struct kr_engine *e)
 {
+	kr_engine_preflight_fn check;
 	size_t i;
 	int r;
 
 	for (i = 0; i < e->script->nsteps; i++)
-		if (strcmp(e->script->steps[i].verb, "load-escrow") == 0 &&
-		    (r = kr_engine_preflight_escrow(e,
-		    &e->script->steps[i])) != 0)
+		if ((check = kr_engine_preflight_find(
+		    e->script->steps[i].verb)) != NULL &&
+		    (r = check(e, &e->script->steps[i])) != 0)
 			return r;
+	if ((r = use_package_class(e)) != 0)
+		return r;
+	return kr_engine_cryptoperiod_check(e, script_use(e->script));
+}
+
+int
+kr_engine_plan_output(struct kr_engine *e, const char *name, uint64_t size)
+{
+	if (e->nplanned == ENGINE_MAX_OUTPUTS ||
+	    strlen(name) >= sizeof(e->planned[0]))
+		return kr_err_set(KR_ERR_INTERNAL, "planning output %s", name);
+	snprintf(e->planned[e->nplanned], sizeof(e->planned[0]), "%s", name);
+	e->planned_size[e->nplanned++] = size;
 	return 0;
+}
+
+int
+kr_engine_read_input(struct kr_engine *e, const char *name, size_t max,
+    char **datap, size_t *lenp, uint8_t sha256[32], char *path,
+    size_t pathlen)
+{
+	int r;
+
+	*datap = NULL;
+	if ((r = kr_media_path(e->media, 0, name, path, pathlen)) != 0)
+		return r;
+	return kr_media_read(path, max, datap, lenp, sha256);
+}
+
+const char *
+kr_engine_last_group(const char *fp)
+{
+	const char *sp = strrchr(fp, ' ');
+
+	return sp != NULL ? sp + 1 : fp;
 }
 
 /*
@@ -978,7 +1228,8 @@ prepare(struct kr_engine *e)
 	if ((r = kr_policy_load(path, &e->policy)) != 0 ||
 	    (r = check_reviewed(e, path)) != 0 ||
 	    (r = check_policy(e)) != 0 ||
-	    (r = check_subjects(e)) != 0)
+	    (r = check_subjects(e)) != 0 || (r = check_paper(e)) != 0 ||
+	    (r = check_words(e)) != 0)
 		return r;
 	if ((r = kr_media_open(e->cfg.media_dirs, e->cfg.nmedia,
 	    &e->media)) != 0)
@@ -1001,11 +1252,18 @@ prepare(struct kr_engine *e)
 			return r;
 		e->header.has_previous = 1;
 	}
+	/*
+	 * Inputs are read before the outputs are checked (some outputs are
+	 * named by them: a serial, a CRL number, a release's images) but a
+	 * release is hashed last: the quick refusals come before minutes of
+	 * reading.
+	 */
 	if ((r = clean_media(e)) != 0 ||
-	    (r = check_outputs(e)) != 0 ||
-	    (r = open_module(e)) != 0)
+	    (r = open_module(e)) != 0 ||
+	    (r = check_inputs(e)) != 0 ||
+	    (r = check_outputs(e)) != 0)
 		return r;
-	return check_inputs(e);
+	return kr_engine_hash_release(e);
 }
 
 int
@@ -1318,13 +1576,20 @@ kr_engine_run(struct kr_engine *e)
 	}
 	kr_engine_wipe_secrets(e);
 	/* Committed: from here on, outputs are only ever published. */
-	return publish(e);
+	if ((r = publish(e)) != 0)
+		return r;
+	/* A reshare's roll-forward: the old shares, from the cards shown. */
+	kr_engine_retire_old_shares(e);
+	kr_err_clear();
+	return 0;
  fail:
 	pending_cards(e, pending, sizeof(pending));
 	kr_engine_wipe_secrets(e);
 	if (kr_transcript_sealed(e->tr)) {
-		int rp = publish(e);
+		int rp;
 
+		kr_engine_cosign_stopped(e);
+		rp = publish(e);
 		return rp != 0 ? rp : r;
 	}
 	record_failure(e, r, pending);
@@ -1367,8 +1632,17 @@ kr_engine_free(struct kr_engine *e)
 		return;
 	kr_engine_wipe_secrets(e);
 	kr_engine_watch_stop(e);
+	kr_engine_sign_free(e);
+	kr_engine_crl_free(e);
+	kr_engine_ocsp_free(e);
+	kr_engine_restore_free(e);
 	X509_free(e->cert);
 	kr_escrow_free(e->escrow);
+	kr_engine_fw_free(e->fw);
+	kr_engine_seal_card_close(e);
+	kr_escrow_free(e->old_escrow);
+	kr_lineage_free(&e->lineage);
+	free(e->import);
 	kr_transcript_close(e->tr);
 	kr_token_module_close(e->mod);
 	kr_media_close(e->media);

@@ -139,6 +139,13 @@ struct kr_prompt {
 	 * custodian's card.
 	 */
 	int			 may_skip;
+	/*
+	 * CONFIRM prompts that review a list (a reshare's roll call: the old
+	 * roster beside the new): the same content as text, as lines of
+	 * TAB-separated cells, the first line the headings, for a frontend
+	 * that lays it out in columns.  NULL otherwise.
+	 */
+	const char		*table;
 };
 
 /*
@@ -156,7 +163,7 @@ struct kr_answer {
 enum kr_event_kind {
 	KR_EVENT_STEP,		/* a step starts: step, nsteps, text */
 	KR_EVENT_RECORD,	/* a transcript record was written: text */
-	KR_EVENT_PROGRESS,	/* done of total: text */
+	KR_EVENT_PROGRESS,	/* done of total (bytes if .bytes): text */
 	KR_EVENT_NOTICE,	/* something people should see: text */
 	KR_EVENT_OUTPUT,	/* a file was written: text is its path */
 	KR_EVENT_RESULT,	/* a result: id, text (its title), details */
@@ -180,6 +187,8 @@ struct kr_event {
 	const char		*id;
 	const struct kr_detail	*details;
 	size_t			 ndetails;
+	int			 bytes;		/* PROGRESS: done and total
+						   count bytes */
 };
 
 struct kr_frontend {
@@ -205,7 +214,14 @@ struct kr_engine_config {
 	const char		*media_dirs[8];
 	size_t			 nmedia;
 	const char		*module;	/* PKCS#11 module, or NULL */
+	/*
+	 * The module of the token a key is restored into (restore-key), or
+	 * NULL: $KEYRITE_TARGET_PKCS11_MODULE, else the custodians' module.
+	 */
+	const char		*target_module;
 	const char		*previous;	/* previous transcript, or NULL */
+	const char		*printer;	/* CUPS printer for the paper
+						   record; NULL: the default */
 	int			 rehearsal;
 	const char *const	*sets;		/* "NAME=VALUE" overrides */
 	size_t			 nsets;

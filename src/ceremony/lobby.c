@@ -30,8 +30,10 @@
 #include "crypto/x509.h"
 #include "host/airgap.h"
 #include "host/media.h"
+#include "host/printer.h"
 #include "lobby.h"
 #include "policy.h"
+#include "record/paper.h"
 #include "record/transcript.h"
 #include "script.h"
 
@@ -819,4 +821,61 @@ kr_lobby_param_hint(const struct kr_script *s, const struct kr_policy *p,
 		    c->name);
 	else
 		snprintf(out, outlen, "%lld to %lld", lo, hi);
+}
+
+/* The paper size the print log beside path names (a4 if none). */
+static enum kr_paper_size
+logged_paper(const char *path)
+{
+	char log[4200], *text = NULL;
+	size_t len = 0, n = strlen(path);
+	enum kr_paper_size size = KR_PAPER_A4;
+
+	if (n < 4 || strcmp(path + n - 4, ".txt") != 0)
+		return size;
+	snprintf(log, sizeof(log), "%.*s.print.txt", (int)(n - 4), path);
+	if (kr_media_read(log, 64 * 1024, &text, &len, NULL) == 0 &&
+	    strstr(text, "\npaper: Letter\n") != NULL)
+		size = KR_PAPER_LETTER;
+	free(text);
+	return size;
+}
+
+int
+kr_lobby_reprint(const char *path, const char *printer, char *msg,
+    size_t msglen)
+{
+	struct kr_paper_opts o;
+	struct kr_paper_info info;
+	struct kr_print_job job;
+	char name[KR_PRINTER_NAME_MAX], title[96], *text = NULL;
+	uint8_t *pdf = NULL;
+	size_t len = 0, pdflen = 0;
+	int r;
+
+	msg[0] = '\0';
+	memset(&o, 0, sizeof(o));
+	o.size = logged_paper(path);
+	if ((r = kr_media_read(path, KR_TRANSCRIPT_FILE_MAX, &text, &len,
+	    NULL)) != 0 ||
+	    (r = kr_paper_render(text, len, path, &o, &pdf, &pdflen,
+	    &info)) != 0 ||
+	    (r = kr_printer_find(printer, name)) != 0)
+		goto out;
+	snprintf(title, sizeof(title), "keyrite transcript %s",
+	    info.ceremony_id);
+	if ((r = kr_printer_submit(name, title, pdf, pdflen, 1,
+	    kr_paper_size_name(o.size), &job)) != 0)
+		goto out;
+	if ((r = kr_printer_wait(&job, 10 * 60 * 1000)) != 0) {
+		snprintf(msg, msglen, "printer %s, job %d: %s", name, job.id,
+		    kr_printer_state_name(job.state));
+		goto out;
+	}
+	snprintf(msg, msglen, "printer %s, job %d: printed (%u pages)", name,
+	    job.id, info.pages);
+ out:
+	free(text);
+	free(pdf);
+	return r;
 }

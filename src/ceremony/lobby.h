@@ -119,6 +119,16 @@ size_t	kr_lobby_violation_params(const struct kr_script *s, const char *v,
  * only on success.  Returns 0, KR_ERR_IO, KR_ERR_TOO_LARGE or
  * KR_ERR_NOMEM naming the file.
  */
+/*
+ * Prints the sealed transcript at path again (its paper record, A4 or as
+ * its print log says) on printer (NULL: CUPS's default) and follows the
+ * job to its end.  msg receives what happened in plain words ("printer x,
+ * job 12: printed").  Returns 0 when printed, else an error whose detail
+ * says why (no printer, queue stopped, out of paper).
+ */
+int	kr_lobby_reprint(const char *path, const char *printer, char *msg,
+	    size_t msglen);
+
 int	kr_lobby_transcript(const char *path, char **textp, size_t *lenp,
 	    uint8_t sha256[32]);
 

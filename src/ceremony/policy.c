@@ -28,6 +28,7 @@
 #include "base/buf.h"
 #include "base/err.h"
 #include "crypto/key.h"
+#include "crypto/symkey.h"
 #include "host/media.h"
 #include "policy.h"
 #include "script.h"
@@ -48,7 +49,7 @@ static const struct {
 	    "device and non-exportable" },
 };
 
-enum key_type { K_UINT, K_ALGS, K_ESCROW };
+enum key_type { K_UINT, K_ALGS, K_ESCROW, K_IMPORT };
 
 struct policy_key {
 	const char	*name;
@@ -57,31 +58,48 @@ struct policy_key {
 	size_t		 off;		/* K_UINT: the field */
 	int		 quorum;	/* only if escrow is not never */
 	const char	*why_min;	/* why min is what it is */
+	int		 optional;	/* may be left out: 0 or its default */
 };
 
 #define F(field)	offsetof(struct kr_policy_class, field)
 
 static const struct policy_key keys[] = {
-	{ "algorithms", K_ALGS, 0, 0, 0, 0, NULL },
+	{ "algorithms", K_ALGS, 0, 0, 0, 0, NULL, 0 },
 	{ "max-validity-days", K_UINT, 0, 36525, F(max_validity_days), 0,
-	    NULL },
+	    NULL, 0 },
 	{ "min-threshold", K_UINT, 2, 255, F(min_threshold), 1,
-	    "a threshold of 1 would let a single person use the key" },
-	{ "min-shares", K_UINT, 2, 255, F(min_shares), 1, NULL },
+	    "a threshold of 1 would let a single person use the key", 0 },
+	{ "min-shares", K_UINT, 2, 255, F(min_shares), 1, NULL, 0 },
 	{ "min-spare-shares", K_UINT, 1, 254, F(min_spare_shares), 1,
-	    "without a spare share one lost or broken card loses the key" },
-	{ "escrow", K_ESCROW, 0, 0, 0, 0, NULL },
+	    "without a spare share one lost or broken card loses the key", 0 },
+	{ "escrow", K_ESCROW, 0, 0, 0, 0, NULL, 0 },
 	{ "cryptoperiod-days", K_UINT, 1, 36525, F(cryptoperiod_days), 0,
-	    NULL },
-	{ "pin-attempts", K_UINT, 1, 10, F(pin_attempts), 0, NULL },
+	    NULL, 0 },
+	{ "pin-attempts", K_UINT, 1, 10, F(pin_attempts), 0, NULL, 0 },
 	{ "recovery-window-minutes", K_UINT, 1, 1440,
-	    F(recovery_window_minutes), 1, NULL },
+	    F(recovery_window_minutes), 1, NULL, 0 },
+	/* Added with the key's lifecycle; older policy files lack them. */
+	{ "drill-interval-days", K_UINT, 1, 3653, F(drill_interval_days), 1,
+	    NULL, 1 },
+	{ "import", K_IMPORT, 0, 0, 0, 0, NULL, 1 },
+	/* Only classes whose keys issue CRLs have it. */
+	{ "max-crl-next-update-days", K_UINT, 1, 3653,
+	    F(max_crl_next_update_days), 0, NULL, 1 },
+	/* Only classes whose keys certify OCSP responders or sign responses. */
+	{ "max-ocsp-signer-days", K_UINT, 1, 3653, F(max_ocsp_signer_days),
+	    0, NULL, 1 },
+	{ "max-ocsp-next-update-days", K_UINT, 1, 3653,
+	    F(max_ocsp_next_update_days), 0, NULL, 1 },
+	/* New keys go here, at the end: KEY_* below index this table. */
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 #define KEY_ESCROW	5	/* keys[KEY_ESCROW] is "escrow" */
+#define KEY_DRILL	9	/* "drill-interval-days" */
+#define KEY_IMPORT	10	/* "import" */
 
 static const char *const escrow_words[] = { "required", "allowed",
 	"never" };
+static const char *const import_words[] = { "never", "allowed" };
 
 #define QUALIFIED_USAGE	"write: qualified-token = MANUFACTURER / MODEL, " \
 			"as keyrite cards lists them"
@@ -201,9 +219,15 @@ parse_algorithms(struct pparser *pp, const char *v, const char *eol,
 	char hint[512], w[KR_SCRIPT_MAX_NAME + 1];
 	size_t i, n;
 
+	const struct kr_symkey_alg *sym;
+	const char *name;
+
 	for (n = 0; n < KR_POLICY_MAX_ALGS &&
 	    (alg = kr_key_alg_at(n)) != NULL; n++)
 		names[n] = kr_key_alg_name(alg);
+	for (i = 0; n < KR_POLICY_MAX_ALGS &&
+	    (sym = kr_symkey_alg_at(i)) != NULL; i++)
+		names[n++] = kr_symkey_alg_name(sym);
 	while (v < eol) {
 		for (q = v; q < eol && *q != ' '; q++)
 			;
@@ -213,11 +237,15 @@ parse_algorithms(struct pparser *pp, const char *v, const char *eol,
 		}
 		snprintf(w, sizeof(w), "%.*s", (int)(q - v > 64 ? 64 : q - v),
 		    v);
-		if ((alg = kr_key_alg_find(w)) == NULL)
+		alg = kr_key_alg_find(w);
+		sym = kr_symkey_alg_find(w);
+		if (alg == NULL && sym == NULL)
 			return perr(pp, v, kr_script_suggest(hint,
 			    sizeof(hint), v, (size_t)(q - v), names, n,
 			    "algorithms"),
 			    "unknown algorithm '%s'", w);
+		name = alg != NULL ? kr_key_alg_name(alg) :
+		    kr_symkey_alg_name(sym);
 		for (i = 0; i < c->nalgorithms; i++)
 			if (strcmp(c->algorithms[i], w) == 0)
 				return perr(pp, v, NULL, "algorithm %s is "
@@ -225,7 +253,7 @@ parse_algorithms(struct pparser *pp, const char *v, const char *eol,
 		if (c->nalgorithms == KR_POLICY_MAX_ALGS)
 			return perr(pp, v, NULL, "more than %d algorithms",
 			    KR_POLICY_MAX_ALGS);
-		c->algorithms[c->nalgorithms++] = kr_key_alg_name(alg);
+		c->algorithms[c->nalgorithms++] = name;
 		v = q;
 	}
 	return 0;
@@ -246,6 +274,23 @@ parse_escrow(struct pparser *pp, const char *v, size_t len,
 	return perr(pp, v, kr_script_suggest(hint, sizeof(hint), v,
 	    len, escrow_words, 3, "escrow is one of"), "unknown escrow setting '%.*s'",
 	    (int)(len > 64 ? 64 : len), v);
+}
+
+static int
+parse_import(struct pparser *pp, const char *v, size_t len,
+    struct kr_policy_class *c)
+{
+	char hint[256];
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (word_is(v, len, import_words[i])) {
+			c->import = (enum kr_policy_import)i;
+			return 0;
+		}
+	return perr(pp, v, kr_script_suggest(hint, sizeof(hint), v, len,
+	    import_words, 2, "import is one of"), "unknown import setting "
+	    "'%.*s'", (int)(len > 64 ? 64 : len), v);
 }
 
 static int
@@ -400,6 +445,9 @@ parse_pair(struct pparser *pp, const char *p, const char *eol)
 	if (keys[i].type == K_ESCROW)
 		return parse_escrow(pp, v, (size_t)(eol - v),
 		    &pp->p->classes[pp->section]);
+	if (keys[i].type == K_IMPORT)
+		return parse_import(pp, v, (size_t)(eol - v),
+		    &pp->p->classes[pp->section]);
 	return parse_uint_value(pp, &keys[i], v, (size_t)(eol - v),
 	    &pp->p->classes[pp->section]);
 }
@@ -435,6 +483,8 @@ check_complete(struct pparser *pp)
 				    "meaning for %s, whose escrow is never",
 				    keys[k].name, c->name);
 			}
+			if (pp->key_line[i][k] == 0 && keys[k].optional)
+				continue;
 			if (pp->key_line[i][k] == 0 && !(keys[k].quorum &&
 			    never)) {
 				snprintf(hint, sizeof(hint), "add a line: %s = "
@@ -443,6 +493,15 @@ check_complete(struct pparser *pp)
 				    c->name, keys[k].name);
 			}
 		}
+		if (never && c->import == KR_POLICY_IMPORT_ALLOWED) {
+			pp->lineno = pp->key_line[i][KEY_IMPORT];
+			return perr(pp, NULL, "write: import = never", "%s "
+			    "keys are never escrowed, so none can be imported "
+			    "into escrow", c->name);
+		}
+		if (!never && pp->key_line[i][KEY_DRILL] == 0)
+			pp->p->classes[i].drill_interval_days =
+			    KR_POLICY_DRILL_INTERVAL_DEFAULT;
 	}
 	return 0;
 }
@@ -636,7 +695,7 @@ check_quorum(const struct kr_policy_class *c, unsigned m, unsigned n,
 
 static void
 check_class(const struct kr_policy_class *c, const char *why_never,
-    const struct kr_policy_request *req, struct vlist *l)
+    const struct kr_policy_request *req, int import, struct vlist *l)
 {
 	if (req->algorithm != NULL)
 		check_algorithm(c, req->algorithm, l);
@@ -658,11 +717,17 @@ check_class(const struct kr_policy_class *c, const char *why_never,
 		    "ends", c->name);
 	else if (req->escrow)
 		check_quorum(c, req->threshold, req->shares, l);
+	if (import && c->escrow != KR_POLICY_ESCROW_NEVER &&
+	    c->import != KR_POLICY_IMPORT_ALLOWED)
+		add(l, "%s keys may not be imported into escrow: the policy "
+		    "says import = never (or does not say: never is the "
+		    "default); only a key made on this appliance is escrowed "
+		    "for %s", c->name, c->name);
 }
 
-int
-kr_policy_check(const struct kr_policy *p,
-    const struct kr_policy_request *req, char ***violationsp, size_t *np)
+static int
+check(const struct kr_policy *p, const struct kr_policy_request *req,
+    int import, char ***violationsp, size_t *np)
 {
 	struct vlist l = { NULL, 0, 0 };
 	struct kr_buf b = { 0 };
@@ -678,7 +743,8 @@ kr_policy_check(const struct kr_policy *p,
 		add(&l, "key class %.64s is not in policy %s", req->key_class,
 		    p->name);
 	else
-		check_class(c, classes[c - p->classes].no_escrow_why, req, &l);
+		check_class(c, classes[c - p->classes].no_escrow_why, req,
+		    import, &l);
 	if (l.failed) {
 		kr_policy_violations_free(l.v, l.n);
 		return kr_err_set(KR_ERR_NOMEM, "checking the policy");
@@ -694,6 +760,20 @@ kr_policy_check(const struct kr_policy *p,
 	*violationsp = l.v;
 	*np = l.n;
 	return KR_ERR_POLICY_VIOLATION;
+}
+
+int
+kr_policy_check(const struct kr_policy *p,
+    const struct kr_policy_request *req, char ***violationsp, size_t *np)
+{
+	return check(p, req, 0, violationsp, np);
+}
+
+int
+kr_policy_check_import(const struct kr_policy *p,
+    const struct kr_policy_request *req, char ***violationsp, size_t *np)
+{
+	return check(p, req, 1, violationsp, np);
 }
 
 void

@@ -5,9 +5,10 @@
  * firmware-signing, secure-boot, data-at-rest, device-identity), which
  * algorithms and sizes are allowed, the longest certificate validity, the
  * quorum minimums (M, N, and spare shares so that N > M), whether the key
- * must, may or may never be escrowed, its cryptoperiod, the PIN attempts
- * keyrite allows per card, and how long a recovered key may stay in
- * memory.  The engine checks a ceremony against it before the first card
+ * must, may or may never be escrowed, whether an existing key may be
+ * imported into escrow, its cryptoperiod, how often its recovery must be
+ * drilled, the PIN attempts keyrite allows per card, and how long a
+ * recovered key may stay in memory.  The engine checks a ceremony against it before the first card
  * is touched and lists every violation at once.  docs/policy.md is the
  * format's reference.  Nothing here is secret.
  */
@@ -30,6 +31,14 @@ enum kr_policy_escrow {
 	KR_POLICY_ESCROW_NEVER,		/* device identity keys */
 };
 
+enum kr_policy_import {
+	KR_POLICY_IMPORT_NEVER,		/* the default */
+	KR_POLICY_IMPORT_ALLOWED,
+};
+
+/* When the policy file does not say (docs/policy.md). */
+#define KR_POLICY_DRILL_INTERVAL_DEFAULT	365
+
 struct kr_policy_class {
 	const char		*name;		/* static: "root-ca" */
 	const char		*algorithms[KR_POLICY_MAX_ALGS]; /* static */
@@ -40,8 +49,15 @@ struct kr_policy_class {
 	unsigned		 min_spare_shares;	/* N - M; 0 likewise */
 	enum kr_policy_escrow	 escrow;
 	unsigned		 cryptoperiod_days;
+	unsigned		 drill_interval_days;	/* 0: never escrow */
+	enum kr_policy_import	 import;
 	unsigned		 pin_attempts;		/* per card */
 	unsigned		 recovery_window_minutes;	/* 0 likewise */
+	unsigned		 max_crl_next_update_days;	/* 0: issues
+							   no CRLs */
+	/* 0: issues no OCSP responder certificates, no OCSP responses. */
+	unsigned		 max_ocsp_signer_days;
+	unsigned		 max_ocsp_next_update_days;
 	size_t			 line;			/* of "[name]" */
 };
 
@@ -119,6 +135,14 @@ const char	*kr_policy_class_name_at(size_t i);
  * detail, KR_ERR_INVALID_ARGUMENT (no key class) or KR_ERR_NOMEM.
  */
 int	kr_policy_check(const struct kr_policy *p,
+	    const struct kr_policy_request *req, char ***violationsp,
+	    size_t *np);
+
+/*
+ * As kr_policy_check(), for a key made elsewhere and imported into escrow
+ * (escrow-import): also a violation when the class's import is never.
+ */
+int	kr_policy_check_import(const struct kr_policy *p,
 	    const struct kr_policy_request *req, char ***violationsp,
 	    size_t *np);
 

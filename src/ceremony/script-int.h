@@ -17,10 +17,13 @@
 				"keyrite run instead"
 #define KR_SCRIPT_MAX_VERBS	64	/* bound for local name arrays */
 #define KR_SCRIPT_NROLES	3
+#define KR_SCRIPT_VERB_ARGS	12	/* arguments one verb takes, at most */
 
 /* --- the verb table (script.c) ------------------------------------------- */
 
-enum arg_type { ARG_STRING, ARG_INTEGER, ARG_ALGORITHM, ARG_FILENAME };
+/* The _OR_EMPTY types take "" for "not given" (an optional input file). */
+enum arg_type { ARG_STRING, ARG_INTEGER, ARG_ALGORITHM, ARG_FILENAME,
+	ARG_STRING_OR_EMPTY, ARG_FILENAME_OR_EMPTY };
 
 /* Which field of struct kr_policy_request an argument's value fills. */
 enum arg_feeds { FEEDS_NONE, FEEDS_ALGORITHM, FEEDS_VALIDITY,
@@ -40,12 +43,15 @@ struct kr_script_verb_arg {
 #define VERB_MAKES_KEY	0x2	/* makes or recovers a key */
 #define VERB_SECRET	0x4	/* uses the key, its KEK or its shares */
 #define VERB_KEY_KNOWN	0x8	/* fixes what show-fingerprint shows */
+#define VERB_AFTER_SEAL	0x10	/* comes after seal-transcript: adds to the
+				   signature block, records nothing */
 
 struct kr_script_verb {
 	const char			*name;
 	int				 roles;	/* enum kr_script_role bits */
 	int				 flags;
-	struct kr_script_verb_arg	 args[4];	/* NULL name ends */
+	struct kr_script_verb_arg	 args[KR_SCRIPT_VERB_ARGS + 1];
+					/* NULL name ends */
 };
 
 extern const struct kr_script_verb	kr_script_verbs[];

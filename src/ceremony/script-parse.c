@@ -309,6 +309,19 @@ parse_key_class(struct parser *ps, const struct token *t, size_t n)
 	if ((r = need_count(ps, t, n, 2, "write: key-class CLASS")) != 0 ||
 	    (r = need_word(ps, &t[1], "the key class")) != 0)
 		return r;
+	/* "key-class ${name}": a choice parameter, checked at the end. */
+	if (t[1].len > 3 && t[1].p[0] == '$' && t[1].p[1] == '{' &&
+	    t[1].p[t[1].len - 1] == '}') {
+		if (!is_name(t[1].p + 2, t[1].len - 3, MAX_PARAM_NAME, '_', 0))
+			return PERR(ps, t[1].p + 2, NULL, "invalid parameter "
+			    "name '%.*s'", (int)(t[1].len - 3), t[1].p + 2);
+		if ((ps->s->key_class_param = tokdup(t[1].p + 2,
+		    t[1].len - 3)) == NULL)
+			return kr_err_set(KR_ERR_NOMEM, "parsing %s",
+			    ps->w.source);
+		ps->class_line = ps->w.line;
+		return 0;
+	}
 	for (i = 0; (c = kr_policy_class_name_at(i)) != NULL &&
 	    nc < KR_POLICY_NCLASSES; i++) {
 		names[nc++] = c;
@@ -532,7 +545,8 @@ check_param_use(struct parser *ps, const struct token *t,
 			return PERR(ps, at, NULL, "choice '%s' of parameter %s "
 			    "is not an algorithm keyrite knows",
 			    pm->choices[i], pm->name);
-		if (a->type == ARG_FILENAME &&
+		if ((a->type == ARG_FILENAME ||
+		    a->type == ARG_FILENAME_OR_EMPTY) &&
 		    !kr_script_is_filename(pm->choices[i]))
 			return PERR(ps, at, NULL, "choice '%s' of parameter %s "
 			    "is not a plain file name", pm->choices[i],
@@ -545,7 +559,7 @@ static const char *
 arg_names_hint(char *buf, size_t size, const struct kr_script_verb *v,
     const struct token *t, size_t len)
 {
-	const char *names[4];
+	const char *names[KR_SCRIPT_VERB_ARGS];
 	char what[KR_SCRIPT_MAX_NAME + 8];
 	size_t n;
 
@@ -845,6 +859,42 @@ parse_line(struct parser *ps, const char *p, const char *eol)
 	return parse_statement(ps, toks, n);
 }
 
+/*
+ * "key-class ${name}": name is a choice parameter whose every choice is a
+ * key class of the policy, so that no --set can name another.
+ */
+static int
+check_class_param(const struct parser *ps)
+{
+	const struct kr_script_param *pm;
+	struct kr_script_where w = ps->w;
+	const char *c;
+	size_t i, k;
+
+	if (ps->s->key_class_param == NULL)
+		return 0;
+	w.line = ps->class_line;
+	w.column = 11;
+	w.base = NULL;
+	pm = kr_script_param_find(ps->s, ps->s->key_class_param,
+	    strlen(ps->s->key_class_param));
+	if (pm == NULL || pm->type != KR_SCRIPT_CHOICE)
+		return kr_script_werr(&w, NULL, "declare it: param NAME choice "
+		    "CLASS... default CLASS", "key-class ${%s} needs a choice "
+		    "parameter %s", ps->s->key_class_param,
+		    ps->s->key_class_param);
+	for (i = 0; i < pm->nchoices; i++) {
+		for (k = 0; (c = kr_policy_class_name_at(k)) != NULL; k++)
+			if (strcmp(c, pm->choices[i]) == 0)
+				break;
+		if (c == NULL)
+			return kr_script_werr(&w, NULL, NULL, "choice '%s' of "
+			    "parameter %s is not a key class", pm->choices[i],
+			    pm->name);
+	}
+	return 0;
+}
+
 /* --- the auditable-steps rule ------------------------------------------- */
 
 /* An error at step st's verb. */
@@ -871,21 +921,42 @@ step_flags(const struct kr_script_step *st)
 	return kr_script_verb_find(st->verb, strlen(st->verb))->flags;
 }
 
-/* Every script ends with seal-transcript, and seals only there. */
+/*
+ * Every script seals its transcript once, as its last step but for steps
+ * that only add to the signature block after the seal (co-signatures).
+ */
 static int
 check_seal(const struct parser *ps)
 {
 	const struct kr_script *s = ps->s;
 	const struct kr_script_step *last = &s->steps[s->nsteps - 1];
-	size_t i;
+	size_t i, seal = 0;
 
-	for (i = 0; i + 1 < s->nsteps; i++)
-		if (strcmp(s->steps[i].verb, "seal-transcript") == 0)
-			return step_err(ps, &s->steps[i], "move it to the end: "
-			    "nothing can be recorded once the transcript is "
-			    "sealed", "seal-transcript must be the last step "
-			    "(it is step %zu of %zu)", i + 1, s->nsteps);
-	if (strcmp(last->verb, "seal-transcript") != 0)
+	for (i = 0; i < s->nsteps; i++) {
+		const struct kr_script_step *st = &s->steps[i];
+
+		if (seal == 0 && (step_flags(st) & VERB_AFTER_SEAL))
+			return step_err(ps, st, "move it after seal-transcript: "
+			    "it adds to the signature block of a sealed "
+			    "transcript", "%s comes before the transcript is "
+			    "sealed", st->verb);
+		if (strcmp(st->verb, "seal-transcript") == 0) {
+			if (seal != 0)
+				return step_err(ps, st, "remove it: a transcript "
+				    "is sealed once", "a second seal-transcript "
+				    "(the first is step %zu)", seal);
+			seal = i + 1;
+			continue;
+		}
+		if (seal != 0 && !(step_flags(st) & VERB_AFTER_SEAL))
+			return step_err(ps, &s->steps[seal - 1], "move it to "
+			    "the end: nothing can be recorded once the "
+			    "transcript is sealed", "seal-transcript must be "
+			    "the last step but for cosign-transcript and "
+			    "print-transcript (it is step %zu of %zu, before "
+			    "%s)", seal, s->nsteps, st->verb);
+	}
+	if (seal == 0)
 		return step_err(ps, last, "add a step seal-transcript at the "
 		    "end: it signs the transcript, and a ceremony counts as "
 		    "complete only then", "the last step is %s: every "
@@ -905,7 +976,7 @@ check_auditable(const struct parser *ps)
 	const struct kr_script *s = ps->s;
 	const struct kr_script_step *known = NULL, *secret = NULL;
 	const struct kr_script_step *maker = NULL, *st;
-	size_t i, fp = 0, wipe = 0, escrow = 0;
+	size_t i, fp = 0, wipe = 0, escrow = 0, review = 0, proven = 0;
 	char hint[256];
 
 	for (i = 0; i < s->nsteps; i++) {
@@ -920,6 +991,16 @@ check_auditable(const struct parser *ps)
 			    "it: the escrow package says which shares open "
 			    "which key", "recover needs a load-escrow step "
 			    "before it");
+		if (strcmp(st->verb, "sign-release") == 0 &&
+		    (review == 0 || proven == 0))
+			return step_err(ps, st, "add review-release (before "
+			    "recover) and prove-key before it", "sign-release "
+			    "signs only a release the witnesses reviewed, with "
+			    "a key proven to be the package's");
+		if (strcmp(st->verb, "review-release") == 0)
+			review = i + 1;
+		else if (strcmp(st->verb, "prove-key") == 0)
+			proven = i + 1;
 		if (strcmp(st->verb, "show-fingerprint") == 0)
 			fp = i + 1;
 		else if (strcmp(st->verb, "wipe") == 0)
@@ -957,6 +1038,154 @@ check_auditable(const struct parser *ps)
 	return 0;
 }
 
+/*
+ * Cards that take part in a ceremony co-sign what they took part in, and
+ * the paper record is printed once the co-signatures are on it.
+ */
+static int
+check_cosign(const struct parser *ps)
+{
+	const struct kr_script *s = ps->s;
+	size_t i, seal = 0, cards = 0, cosign = 0, print = 0;
+
+	for (i = 0; i < s->nsteps; i++) {
+		const char *v = s->steps[i].verb;
+
+		if (strcmp(v, "seal-transcript") == 0)
+			seal = i + 1;
+		else if (strcmp(v, "cosign-transcript") == 0)
+			cosign = i + 1;
+		else if (strcmp(v, "print-transcript") == 0)
+			print = i + 1;
+		if (cards == 0 && (strcmp(v, "write-shares") == 0 ||
+		    strcmp(v, "recover") == 0))
+			cards = i + 1;
+	}
+	if (cards != 0 && seal != 0 && cosign == 0)
+		return step_err(ps, &s->steps[seal - 1], "add a step "
+		    "cosign-transcript after it", "no cosign-transcript step "
+		    "after seal-transcript: custodians' cards take part in "
+		    "this ceremony (%s), and each co-signs the sealed "
+		    "transcript", s->steps[cards - 1].verb);
+	if (print != 0 && cosign > print)
+		return step_err(ps, &s->steps[print - 1], "move it after "
+		    "cosign-transcript", "print-transcript comes before "
+		    "cosign-transcript: the paper record would lack the "
+		    "co-signatures");
+	return 0;
+}
+
+/*
+ * The steps that use a recovered key come in a fixed order: the people
+ * review what will be done before any card is used, the key is recovered
+ * and proven, then it is used.  Each row: verb needs a step other before
+ * it (after it when after is set), and why.
+ */
+static const struct order_rule {
+	const char	*verb, *other;
+	int		 after;
+	const char	*why;
+} order_rules[] = {
+	{ "sign-csr", "review-csr", 0, "the witnesses check the request "
+	    "before it is signed" },
+	{ "issue-crl", "review-crl", 0, "the revocations are reviewed before "
+	    "the CRL is signed" },
+	{ "restore-key", "review-target", 0, "the target token is reviewed "
+	    "before the key is written to it" },
+	{ "sign-csr", "prove-key", 0, "it signs with the key recovered and "
+	    "proven there" },
+	{ "issue-crl", "prove-key", 0, "it signs with the key recovered and "
+	    "proven there" },
+	{ "restore-key", "prove-key", 0, "it writes the key recovered and "
+	    "proven there" },
+	{ "review-csr", "load-escrow", 0, "the request is checked against "
+	    "the root's certificate it loads" },
+	{ "review-crl", "load-escrow", 0, "the CRL is checked against the "
+	    "root's certificate it loads" },
+	{ "review-target", "load-escrow", 0, "the key to restore is the one "
+	    "its package holds" },
+	{ "review-csr", "sign-csr", 1, "nothing else signs what it reviews" },
+	{ "review-crl", "issue-crl", 1, "nothing else issues what it "
+	    "reviews" },
+	{ "review-target", "restore-key", 1, "nothing else writes what it "
+	    "reviews" },
+	{ "review-csr", "recover", -1, "the witnesses check the request "
+	    "before any card is used" },
+	{ "review-crl", "recover", -1, "the revocations are reviewed before "
+	    "any card is used" },
+	{ "review-target", "recover", -1, "the target is reviewed before any "
+	    "card is used" },
+	{ "cross-sign", "review-cross", 0, "the witnesses check the CA's key "
+	    "before it is cross-certified" },
+	{ "sign-ocsp", "review-ocsp", 0, "the statuses are reviewed before "
+	    "the responses are signed" },
+	{ "cross-sign", "prove-key", 0, "it signs with the key recovered and "
+	    "proven there" },
+	{ "sign-ocsp", "prove-key", 0, "it signs with the key recovered and "
+	    "proven there" },
+	{ "review-cross", "load-escrow", 0, "the CA is checked against the "
+	    "root's certificate it loads" },
+	{ "review-ocsp", "load-escrow", 0, "the certificates are checked "
+	    "against the root's certificate it loads" },
+	{ "review-cross", "cross-sign", 1, "nothing else signs what it "
+	    "reviews" },
+	{ "review-ocsp", "sign-ocsp", 1, "nothing else signs what it "
+	    "reviews" },
+	{ "review-cross", "recover", -1, "the witnesses check the CA's key "
+	    "before any card is used" },
+	{ "review-ocsp", "recover", -1, "the statuses are reviewed before any "
+	    "card is used" },
+};
+
+/* Whether verb occurs among steps [from, to). */
+static int
+occurs(const struct kr_script *s, const char *verb, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to && i < s->nsteps; i++)
+		if (strcmp(s->steps[i].verb, verb) == 0)
+			return 1;
+	return 0;
+}
+
+/* after -1: other must not come before verb (verb comes first). */
+static int
+check_order(const struct parser *ps)
+{
+	const struct kr_script *s = ps->s;
+	const struct order_rule *o;
+	char hint[256];
+	size_t i, k;
+
+	for (i = 0; i < s->nsteps; i++)
+		for (k = 0; k < sizeof(order_rules) / sizeof(order_rules[0]);
+		    k++) {
+			o = &order_rules[k];
+			if (strcmp(s->steps[i].verb, o->verb) != 0)
+				continue;
+			if (o->after == 0 && !occurs(s, o->other, 0, i)) {
+				snprintf(hint, sizeof(hint), "add a step %s "
+				    "before line %zu", o->other,
+				    s->steps[i].line);
+				return step_err(ps, &s->steps[i], hint, "%s "
+				    "needs a %s step before it: %s", o->verb,
+				    o->other, o->why);
+			}
+			if (o->after == 1 && !occurs(s, o->other, i + 1,
+			    s->nsteps))
+				return step_err(ps, &s->steps[i], "add the "
+				    "step it reviews for, or remove it",
+				    "%s has no %s step after it: %s",
+				    o->verb, o->other, o->why);
+			if (o->after == -1 && occurs(s, o->other, 0, i))
+				return step_err(ps, &s->steps[i], "move it "
+				    "before the recover step", "%s comes after "
+				    "%s: %s", o->verb, o->other, o->why);
+		}
+	return 0;
+}
+
 static int
 parse_lines(struct parser *ps)
 {
@@ -990,9 +1219,12 @@ parse_lines(struct parser *ps)
 	if (ps->s->nsteps == 0)
 		return kr_script_werr(&w, NULL, "add: step VERB ...",
 		    "ceremony %s has no steps", ps->s->name);
-	if ((r = check_seal(ps)) != 0)
+	if ((r = check_class_param(ps)) != 0 || (r = check_seal(ps)) != 0 ||
+	    (r = check_auditable(ps)) != 0)
 		return r;
-	return check_auditable(ps);
+	if ((r = check_cosign(ps)) != 0)
+		return r;
+	return check_order(ps);
 }
 
 int

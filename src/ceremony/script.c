@@ -57,8 +57,10 @@ const struct kr_script_verb kr_script_verbs[] = {
 	    .flags = VERB_SECRET | VERB_KEY_KNOWN, .args = {
 	    { "subject", ARG_STRING, 1, NULL, 0, 0, FEEDS_NONE },
 	    { "validity-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_VALIDITY },
-	    { "path-length", ARG_INTEGER, 0, NULL, 0, 16, FEEDS_NONE } } },
-	{ .name = "show-fingerprint", .roles = ADM | CUS | WIT },
+	    { "path-length", ARG_INTEGER, 0, NULL, 0, 16, FEEDS_NONE },
+	    { "profile", ARG_STRING, 0, "root-ca", 0, 0, FEEDS_NONE } } },
+	{ .name = "show-fingerprint", .roles = ADM | CUS | WIT, .args = {
+	    { "of", ARG_STRING, 0, NULL, 0, 0, FEEDS_NONE } } },
 	{ .name = "split", .roles = ADM, .flags = VERB_ESCROWS | VERB_SECRET,
 	    .args = {
 	    { "threshold", ARG_INTEGER, 1, NULL, 1, 255, FEEDS_THRESHOLD },
@@ -71,6 +73,12 @@ const struct kr_script_verb kr_script_verbs[] = {
 	    { "name", ARG_FILENAME, 0, "root-ca.escrow", 0, 0, FEEDS_NONE } } },
 	{ .name = "write-certificate", .roles = ADM, .args = {
 	    { "name", ARG_FILENAME, 0, "root-ca.pem", 0, 0, FEEDS_NONE } } },
+	{ .name = "write-public-key", .roles = ADM, .args = {
+	    { "name", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "write-pubhash", .roles = ADM, .args = {
+	    { "name", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "write-csr", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "name", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE } } },
 	{ .name = "load-escrow", .roles = ADM, .flags = VERB_KEY_KNOWN,
 	    .args = {
 	    { "file", ARG_FILENAME, 0, "root-ca.escrow", 0, 0, FEEDS_NONE },
@@ -78,8 +86,68 @@ const struct kr_script_verb kr_script_verbs[] = {
 	{ .name = "recover", .roles = CUS,
 	    .flags = VERB_MAKES_KEY | VERB_SECRET },
 	{ .name = "prove-key", .roles = ADM | WIT, .flags = VERB_SECRET },
+	/* Using a recovered CA key (engine-sign.c, engine-crl.c). */
+	{ .name = "review-csr", .roles = ADM | WIT },
+	{ .name = "sign-csr", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "csr", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE },
+	    { "profile", ARG_STRING, 0, "intermediate-ca", 0, 0, FEEDS_NONE },
+	    { "validity-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_NONE },
+	    { "path-length", ARG_INTEGER, 0, "0", 0, 16, FEEDS_NONE },
+	    { "digital-signature", ARG_STRING, 0, "no", 0, 0, FEEDS_NONE },
+	    { "policies", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "eku", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "crl-uri", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "ca-issuers-uri", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "permitted", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "excluded", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE } } },
+	{ .name = "review-crl", .roles = ADM | WIT },
+	{ .name = "issue-crl", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "previous", ARG_FILENAME_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "revocations", ARG_FILENAME_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "next-update-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_NONE },
+	    { "prefix", ARG_FILENAME, 0, "root-ca-crl", 0, 0, FEEDS_NONE } } },
+	/* Cross-certificates, OCSP responses (engine-sign.c, engine-ocsp.c). */
+	{ .name = "review-cross", .roles = ADM | WIT },
+	{ .name = "cross-sign", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "subject-cert", ARG_FILENAME_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "csr", ARG_FILENAME_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "validity-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_NONE },
+	    { "path-length", ARG_INTEGER, 0, "1", 0, 16, FEEDS_NONE },
+	    { "crl-uri", ARG_STRING_OR_EMPTY, 0, "", 0, 0, FEEDS_NONE },
+	    { "ca-issuers-uri", ARG_STRING_OR_EMPTY, 0, "", 0, 0,
+	    FEEDS_NONE } } },
+	{ .name = "review-ocsp", .roles = ADM | WIT },
+	{ .name = "sign-ocsp", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "status-list", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE },
+	    { "next-update-days", ARG_INTEGER, 1, NULL, 1, 36525, FEEDS_NONE },
+	    { "prefix", ARG_FILENAME, 0, "ocsp", 0, 0, FEEDS_NONE } } },
+	/* Restoring a recovered key into an HSM (engine-restore.c). */
+	{ .name = "review-target", .roles = ADM | WIT },
+	{ .name = "restore-key", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "token", ARG_STRING, 1, NULL, 0, 0, FEEDS_NONE },
+	    { "label", ARG_STRING, 1, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "review-release", .roles = ADM | WIT, .args = {
+	    { "file", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "sign-release", .roles = ADM, .flags = VERB_SECRET, .args = {
+	    { "record", ARG_FILENAME, 0, "release-signed.txt", 0, 0,
+	    FEEDS_NONE } } },
+	/* The key's life (docs/scripts.md): */
+	{ .name = "import-key", .roles = ADM,
+	    .flags = VERB_MAKES_KEY | VERB_SECRET | VERB_KEY_KNOWN, .args = {
+	    { "file", ARG_FILENAME, 1, NULL, 0, 0, FEEDS_NONE },
+	    { "format", ARG_STRING, 0, "pkcs8", 0, 0, FEEDS_NONE },
+	    { "class", ARG_STRING, 0, NULL, 0, 0, FEEDS_NONE } } },
+	{ .name = "destroy-shares", .roles = CUS },
+	{ .name = "attest-copies", .roles = ADM | WIT },
+	{ .name = "check-card", .roles = CUS, .flags = VERB_SECRET },
 	{ .name = "wipe", .roles = ADM | WIT },
 	{ .name = "seal-transcript", .roles = ADM },
+	{ .name = "cosign-transcript", .roles = ADM | CUS,
+	    .flags = VERB_AFTER_SEAL },
+	{ .name = "print-transcript", .roles = ADM | WIT,
+	    .flags = VERB_AFTER_SEAL, .args = {
+	    { "paper", ARG_STRING, 0, "a4", 0, 0, FEEDS_NONE },
+	    { "copies", ARG_INTEGER, 0, "1", 1, 9, FEEDS_NONE } } },
 };
 const size_t kr_script_nverbs = sizeof(kr_script_verbs) /
     sizeof(kr_script_verbs[0]);
@@ -592,6 +660,9 @@ check_value(const struct kr_script_verb *vb, const struct kr_script_verb_arg *a,
 	if (kr_script_is_module(v))
 		return kr_script_werr(w, NULL, NULL, "'%.64s' looks like a "
 		    "PKCS#11 module: " KR_SCRIPT_NO_SECRETS, v);
+	if (*v == '\0' && (a->type == ARG_STRING_OR_EMPTY ||
+	    a->type == ARG_FILENAME_OR_EMPTY))
+		return 0;
 	if (*v == '\0')
 		return kr_script_werr(w, NULL, NULL, "%s %s= is empty%s",
 		    vb->name, a->name, from);
@@ -619,6 +690,7 @@ check_value(const struct kr_script_verb *vb, const struct kr_script_verb_arg *a,
 		return kr_script_werr(w, NULL, hint, "%s %s=: unknown "
 		    "algorithm '%.64s'%s", vb->name, a->name, v, from);
 	case ARG_FILENAME:
+	case ARG_FILENAME_OR_EMPTY:
 		if (kr_script_is_filename(v))
 			return 0;
 		return kr_script_werr(w, NULL, "a file name is letters, "
@@ -659,6 +731,26 @@ resolve_step(const struct kr_script *s, const struct kr_script_step *st,
 	    KR_SCRIPT_MAX_SAY, sayp);
 }
 
+/* "key-class ${name}": the class is the parameter's value. */
+static int
+resolve_class(struct kr_script *s)
+{
+	const struct kr_script_param *pm;
+	char *c;
+
+	if (s->key_class_param == NULL)
+		return 0;
+	if ((pm = kr_script_param_find(s, s->key_class_param,
+	    strlen(s->key_class_param))) == NULL)
+		return kr_err_set(KR_ERR_SCRIPT_SYNTAX, "%s: no parameter %s "
+		    "for key-class", s->source, s->key_class_param);
+	if ((c = strdup(pm->value)) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "resolving %s", s->source);
+	free(s->key_class);
+	s->key_class = c;
+	return 0;
+}
+
 int
 kr_script_resolve(struct kr_script *s)
 {
@@ -677,6 +769,8 @@ kr_script_resolve(struct kr_script *s)
 		if ((r = resolve_step(s, &s->steps[i], vals + k,
 		    &says[i])) != 0)
 			goto out;
+	if ((r = resolve_class(s)) != 0)
+		goto out;
 	for (i = k = 0; i < s->nsteps; i++) {
 		for (j = 0; j < s->steps[i].nargs; j++, k++) {
 			free(s->steps[i].args[j].value);
@@ -885,5 +979,6 @@ kr_script_free(struct kr_script *s)
 	free(s->name);
 	free(s->description);
 	free(s->key_class);
+	free(s->key_class_param);
 	free(s);
 }

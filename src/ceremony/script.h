@@ -81,7 +81,9 @@ struct kr_script {
 	char			*source;	/* file name used in messages */
 	char			*name;		/* "root-ca-create" */
 	char			*description;
-	char			*key_class;	/* "root-ca" */
+	char			*key_class;	/* "root-ca", as resolved */
+	char			*key_class_param; /* "key-class ${NAME}": NAME;
+						     else NULL */
 	struct kr_script_param	*params;
 	size_t			 nparams;
 	struct kr_script_step	*steps;

@@ -1,11 +1,15 @@
 /*
  * cmd-cards.c: keyrite cards [--module PATH] [--pins FILE] [--ask-pin]
+ *     [--media DIR...]
  *
  * Lists the cards (PKCS#11 tokens) present as a table.  With a card's PIN,
  * from a PIN file (`pin.<label> = PIN` or `pin.<serial> = PIN`, answers.h)
  * or typed at the terminal without echo, it also lists the keyrite shares
  * the card holds, by short key id and index, checks each one's checksum,
- * and says whether the card holds a custodian key.
+ * and says whether the card holds a custodian key.  With the media that
+ * hold the ceremonies' transcripts, it also says what each share is worth
+ * now (src/ceremony/lineage.h): current, pending (its ceremony did not
+ * complete), superseded by a reshare, or a leftover of a destroyed key.
  *
  * Exit codes: 0, KR_EXIT_FAILURE when a card could not be read (wrong PIN,
  * card pulled, module missing), KR_EXIT_INTEGRITY when a share fails its
@@ -28,10 +32,14 @@
 #include "base/err.h"
 #include "base/hex.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "card/token.h"
 #include "ceremony/answers.h"
 #include "ceremony/lobby.h"
+#include "ceremony/clean.h"
+#include "ceremony/lineage.h"
 #include "cmd.h"
+#include "host/media.h"
 #include "crypto/share.h"
 
 #define PIN_BUF		(KR_TOKEN_PIN_MAX + 2)	/* PIN, one more, NUL */
@@ -40,7 +48,66 @@ struct opts {
 	const char		*module;
 	struct kr_answers	*pins;
 	int			 ask;
+	const char		*media[KR_MEDIA_MAX_DIRS];
+	size_t			 nmedia;
+	struct kr_lineage	 lineage;
 };
+
+/*
+ * What the media say a share is worth: its ceremony's state, and whether
+ * a sealed reshare retired it or a sealed key-destroy ended its key.
+ */
+static void
+share_state(const struct opts *o, const struct kr_token_share *sh,
+    char *out, size_t outlen)
+{
+	const struct kr_lineage_event *ev;
+	enum kr_clean_state st;
+
+	out[0] = '\0';
+	if (o->nmedia == 0)
+		return;
+	if ((ev = kr_lineage_destroyed(&o->lineage, sh->key_id)) != NULL) {
+		snprintf(out, outlen, "LEFTOVER OF A DESTROYED KEY: destroyed "
+		    "by ceremony %s on %s; keyrite clean --pins deletes it",
+		    ev->ceremony, ev->when);
+		return;
+	}
+	if (sh->ceremony[0] == '\0') {
+		snprintf(out, outlen, "written before shares named their "
+		    "ceremony");
+		return;
+	}
+	if ((ev = kr_lineage_retired(&o->lineage, sh->key_id,
+	    sh->ceremony)) != NULL) {
+		snprintf(out, outlen, "SUPERSEDED: its package was replaced by "
+		    "reshare %s on %s (now %.100s); keyrite refuses the old "
+		    "package wherever that reshare's transcript is; keyrite "
+		    "clean --pins deletes this share", ev->ceremony, ev->when,
+		    ev->new_name);
+		return;
+	}
+	st = kr_clean_state_of(o->media, o->nmedia, sh->ceremony, NULL, 0);
+	switch (st) {
+	case KR_CLEAN_COMMITTED:
+		snprintf(out, outlen, "current: written by ceremony %s, "
+		    "committed", sh->ceremony);
+		break;
+	case KR_CLEAN_FAILED:
+		snprintf(out, outlen, "PENDING, NEVER COMMITTED: ceremony %s "
+		    "did not complete; it opens nothing; keyrite clean --pins "
+		    "deletes it", sh->ceremony);
+		break;
+	case KR_CLEAN_DAMAGED:
+		snprintf(out, outlen, "ceremony %s: its transcript does not "
+		    "verify (keyrite verify says why)", sh->ceremony);
+		break;
+	case KR_CLEAN_UNKNOWN:
+		snprintf(out, outlen, "ceremony %s: its transcript is not on "
+		    "the media given", sh->ceremony);
+		break;
+	}
+}
 
 /* The worst outcome so far; KR_EXIT_INTEGRITY outranks KR_EXIT_FAILURE. */
 static void
@@ -312,11 +379,12 @@ kr_cmd_card_login(const struct kr_answers *pins, int ask,
 
 /* Prints the card's shares; returns a KR_EXIT_* code. */
 static int
-show_shares(struct kr_token_session *s, const char *name)
+show_shares(const struct opts *o, struct kr_token_session *s,
+    const char *name)
 {
 	struct kr_token_share *sh = NULL;
 	struct kr_share *d = NULL;
-	char hex[2 * KR_SHARE_ID_BYTES + 1];
+	char hex[2 * KR_SHARE_ID_BYTES + 1], state[512], pstate[4 * 512];
 	size_t n = 0, i;
 	int r, rc = KR_EXIT_OK;
 
@@ -350,6 +418,10 @@ show_shares(struct kr_token_session *s, const char *name)
 			worst(&rc, KR_EXIT_FAILURE);
 		} else
 			printf("ok (%u of %u)\n", d->m, d->n);
+		share_state(o, &sh[i], state, sizeof(state));
+		if (state[0] != '\0')
+			printf("    %s\n", kr_printable(state, pstate,
+			    sizeof(pstate)));
 	}
  out:
 	kr_secmem_free(d, sizeof(*d));
@@ -402,7 +474,7 @@ show_card(const struct opts *o, struct kr_token_module *m,
 		goto out;
 	}
 	printf("\n%s:\n", name);
-	worst(&rc, show_shares(s, name));
+	worst(&rc, show_shares(o, s, name));
 	worst(&rc, show_custodian(s));
  out:
 	kr_token_close(s);
@@ -436,8 +508,16 @@ parse_args(int argc, char **argv, struct opts *o)
 			pins = argv[++i];
 		else if (strcmp(argv[i], "--ask-pin") == 0)
 			o->ask = 1;
+		else if (strcmp(argv[i], "--media") == 0 && i + 1 < argc &&
+		    o->nmedia < KR_MEDIA_MAX_DIRS)
+			o->media[o->nmedia++] = argv[++i];
 		else
 			return kr_cmd_usage(&kr_cmd_cards_entry);
+	}
+	if (o->nmedia > 0 && (r = kr_lineage_scan(o->media, o->nmedia,
+	    &o->lineage)) != 0) {
+		kr_cmd_perror("cards", r);
+		return KR_EXIT_FAILURE;
 	}
 	if (pins != NULL && (r = kr_answers_load(pins, &o->pins)) != 0) {
 		kr_cmd_perror("cards", r);
@@ -449,12 +529,13 @@ parse_args(int argc, char **argv, struct opts *o)
 static int
 cmd_cards(int argc, char **argv)
 {
-	struct opts o = { NULL, NULL, 0 };
+	struct opts o;
 	struct kr_token_module *m = NULL;
 	struct kr_token_info *list = NULL;
 	size_t n = 0, i;
 	int r, rc;
 
+	memset(&o, 0, sizeof(o));
 	if ((rc = parse_args(argc, argv, &o)) != KR_EXIT_OK)
 		goto out;
 	if ((r = kr_token_module_open(o.module, &m)) != 0 ||
@@ -477,14 +558,15 @@ cmd_cards(int argc, char **argv)
 	free(list);
 	kr_token_module_close(m);
 	kr_answers_free(o.pins);
+	kr_lineage_free(&o.lineage);
 	return rc;
 }
 
 const struct kr_cmd_entry kr_cmd_cards_entry = {
 	.name = "cards",
-	.args = "[--module PATH] [--pins FILE] [--ask-pin]",
+	.args = "[--module PATH] [--pins FILE] [--ask-pin] [--media DIR...]",
 	.summary = "list the cards present; with a PIN, the keyrite shares "
-	    "each holds",
+	    "each holds (with --media, what each is worth now)",
 	.flags = KR_CMD_SECRETS,
 	.exec = cmd_cards,
 	.help =
@@ -509,6 +591,11 @@ const struct kr_cmd_entry kr_cmd_cards_entry = {
 	"  --ask-pin      ask each card's PIN at the terminal, without echo\n"
 	"                 (Enter alone skips the card); keyrite tries at most\n"
 	"                 3 PINs per card\n"
+	"  --media DIR    media holding the ceremonies' transcripts (repeat);\n"
+	"                 then each share also says what it is worth now:\n"
+	"                 current, pending (its ceremony did not complete),\n"
+	"                 superseded by a reshare, or left from a destroyed\n"
+	"                 key\n"
 	"\n"
 	"Exit status: 0 listed and every share checked; 1 a card could not be\n"
 	"read (wrong PIN, card removed, module missing); 5 a share failed its\n"

@@ -23,6 +23,8 @@ struct batch {
 	struct kr_answers	*answers;
 	int			 rehearsal;
 	int			 confirm_all;
+	char			 progress[160];	/* bytes: what, and the last */
+	unsigned int		 decile;	/* tenth printed */
 };
 
 static int
@@ -34,18 +36,25 @@ missing(const struct batch *b, const struct kr_prompt *p)
 	    p->id);
 }
 
-/* recover.card.<k> may come from the list recover.cards = a, b, c. */
+/*
+ * <step>.card.<k> (recover, retire, destroy) may come from the list
+ * <step>.cards = a, b, c.
+ */
 static int
 card_from_list(const struct batch *b, const char *id, char *out,
     size_t outlen)
 {
-	const char *list = kr_answers_get(b->answers, "recover.cards");
+	const char *dot = strstr(id, ".card."), *list;
+	char key[64];
 	unsigned long k;
 	size_t len;
 
-	if (list == NULL || strncmp(id, "recover.card.", 13) != 0)
+	if (dot == NULL || (size_t)(dot - id) + 7 > sizeof(key))
 		return -1;
-	k = strtoul(id + 13, NULL, 10);
+	snprintf(key, sizeof(key), "%.*s.cards", (int)(dot - id), id);
+	if ((list = kr_answers_get(b->answers, key)) == NULL)
+		return -1;
+	k = strtoul(dot + 6, NULL, 10);
 	while (k > 1 && list != NULL) {
 		list = strchr(list, ',');
 		if (list != NULL)
@@ -125,6 +134,15 @@ batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 		if (v == NULL && card_from_list(b, p->id, card,
 		    sizeof(card)) == 0)
 			v = card;
+		/* A prompt for one named card (co-signing): that card, or
+		 * "skip" when its custodian cannot. */
+		if (v != NULL && strcmp(v, "skip") == 0)
+			return kr_err_set(KR_ERR_ANSWER_MISSING, "%s: skipped "
+			    "(%s line %u)", p->id, kr_answers_path(b->answers),
+			    kr_answers_line(b->answers, p->id));
+		if (v == NULL && p->card != NULL &&
+		    strncmp(p->id, "cosign.", 7) == 0)
+			v = p->card;
 		if (v == NULL)
 			return missing(b, p);
 		printf("  card: %s presented for %s\n", kr_printable(v, buf,
@@ -149,13 +167,37 @@ batch_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 	return kr_err_set(KR_ERR_INTERNAL, "prompt kind %d", (int)p->kind);
 }
 
+/* Work counted in bytes (an image hashed): a line every tenth. */
+static void
+batch_progress(struct batch *b, const struct kr_event *ev)
+{
+	char text[4 * 160 + 1];
+	unsigned int d = ev->total ? (unsigned int)(ev->done * 10 /
+	    ev->total) : 10;
+	double mib = 1024.0 * 1024.0;
+
+	if (!ev->bytes || ev->text == NULL)
+		return;
+	if (strcmp(b->progress, ev->text) == 0 && d == b->decile)
+		return;
+	snprintf(b->progress, sizeof(b->progress), "%s", ev->text);
+	b->decile = d;
+	kr_printable(ev->text, text, sizeof(text));
+	if (ev->total >= 1024 * 1024)
+		printf("  progress: %s: %u%% (%.1f of %.1f MiB)\n", text,
+		    d * 10, (double)ev->done / mib, (double)ev->total / mib);
+	else
+		printf("  progress: %s: %u%% (%llu of %llu bytes)\n", text,
+		    d * 10, (unsigned long long)ev->done,
+		    (unsigned long long)ev->total);
+}
+
 static void
 batch_event(void *ctx, const struct kr_event *ev)
 {
 	char text[4 * 1024 + 1];
 	size_t i;
 
-	(void)ctx;
 	switch (ev->kind) {
 	case KR_EVENT_STEP:
 		printf("step %zu/%zu [%s] %s\n", ev->step, ev->nsteps,
@@ -175,6 +217,8 @@ batch_event(void *ctx, const struct kr_event *ev)
 			    ev->details[i].value);
 		break;
 	case KR_EVENT_PROGRESS:
+		batch_progress(ctx, ev);
+		break;
 	case KR_EVENT_RECORD:
 	case KR_EVENT_OUTPUT:
 		break;
@@ -214,10 +258,14 @@ parse_args(int argc, char **argv, struct run_args *ra)
 			ra->answers = v;
 		else if (strcmp(o, "--module") == 0)
 			ra->cfg.module = v;
+		else if (strcmp(o, "--target-module") == 0)
+			ra->cfg.target_module = v;
 		else if (strcmp(o, "--policy") == 0)
 			ra->cfg.policy_path = v;
 		else if (strcmp(o, "--previous") == 0)
 			ra->cfg.previous = v;
+		else if (strcmp(o, "--printer") == 0)
+			ra->cfg.printer = v;
 		else if (strcmp(o, "--set") == 0 && ra->cfg.nsets < MAX_SETS)
 			ra->sets[ra->cfg.nsets++] = v;
 		else
@@ -294,8 +342,9 @@ cmd_run(int argc, char **argv)
 const struct kr_cmd_entry kr_cmd_run_entry = {
 	.name = "run",
 	.args = "SCRIPT --media DIR [--media DIR...] --answers FILE "
-	    "[--module PATH] [--rehearsal] [--set NAME=VALUE...] "
-	    "[--previous TRANSCRIPT] [--policy FILE]",
+	    "[--module PATH] [--target-module PATH] [--rehearsal] "
+	    "[--set NAME=VALUE...] [--previous TRANSCRIPT] [--policy FILE] "
+	    "[--printer NAME]",
 	.summary = "run a ceremony script with answers from a file (batch "
 	    "frontend)",
 	.flags = KR_CMD_SECRETS,
@@ -318,6 +367,8 @@ const struct kr_cmd_entry kr_cmd_run_entry = {
 	"                        roll-call.confirm, witness.N.fingerprint;\n"
 	"                        docs/examples/*.answers are ready ones\n"
 	"  --module PATH         the PKCS#11 module for the cards\n"
+	"  --target-module PATH  the PKCS#11 module of the HSM a key is\n"
+	"                        restored to (key-restore-hsm)\n"
 	"  --rehearsal           a rehearsal: any script, virtual cards, and\n"
 	"                        'confirm = yes' allowed; recorded as such\n"
 	"  --set NAME=VALUE      a script parameter (keyrite checks its type,\n"
@@ -325,6 +376,8 @@ const struct kr_cmd_entry kr_cmd_run_entry = {
 	"  --previous TRANSCRIPT the ceremony this one follows; its SHA-256 goes\n"
 	"                        into this transcript's header\n"
 	"  --policy FILE         the policy (default: policy.conf beside SCRIPT)\n"
+	"  --printer NAME        the CUPS printer for print-transcript\n"
+	"                        (default: CUPS's default printer, if any)\n"
 	"\n"
 	"Exit status: 0 completed, transcript sealed, outputs published; 1\n"
 	"failed or aborted (the transcript says why, unsealed); 4 the air gap\n"

@@ -36,10 +36,14 @@ parse_args(int argc, char **argv, struct kr_ui_config *cfg,
 			cfg->media[cfg->nmedia++] = v;
 		else if (strcmp(o, "--module") == 0)
 			cfg->module = v;
+		else if (strcmp(o, "--target-module") == 0)
+			cfg->target_module = v;
 		else if (strcmp(o, "--policy") == 0)
 			cfg->policy = v;
 		else if (strcmp(o, "--scripts") == 0)
 			*scriptsp = v;
+		else if (strcmp(o, "--printer") == 0)
+			cfg->printer = v;
 		else
 			return -1;
 	}
@@ -72,7 +76,8 @@ cmd_tui(int argc, char **argv)
 const struct kr_cmd_entry kr_cmd_tui_entry = {
 	.name = "tui",
 	.args = "[--rehearsal] [--media DIR...] [--module PATH] "
-	    "[--policy FILE] [--scripts DIR]",
+	    "[--target-module PATH] "
+	    "[--policy FILE] [--scripts DIR] [--printer NAME]",
 	.summary = "run ceremonies interactively (the default on a terminal)",
 	.flags = KR_CMD_SECRETS,
 	.exec = cmd_tui,
@@ -87,9 +92,13 @@ const struct kr_cmd_entry kr_cmd_tui_entry = {
 	"  --rehearsal     virtual cards and any script; nothing made is real\n"
 	"  --media DIR     where outputs and transcripts go (repeat for copies)\n"
 	"  --module PATH   the PKCS#11 module for the cards\n"
+	"  --target-module PATH\n"
+	"                  the PKCS#11 module of the HSM a key is restored to\n"
 	"  --policy FILE   the policy (default: beside the scripts)\n"
 	"  --scripts DIR   the ceremony scripts (default: installed beside\n"
 	"                  keyrite, $KEYRITE_SCRIPTS, or ./ceremony-scripts)\n"
+	"  --printer NAME  the CUPS printer for print-transcript (default:\n"
+	"                  CUPS's default printer, if any)\n"
 	"\n"
 	"Exit status: 0 left from Home; 1 stopped by a signal or a lost\n"
 	"terminal (a ceremony in progress was aborted and recorded first), or no\n"

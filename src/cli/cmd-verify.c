@@ -1,6 +1,10 @@
 /*
  * cmd-verify.c: keyrite verify TRANSCRIPT [--cert PEM] [--allow-unsealed]
+ *               keyrite verify --scan FILE... [--out FILE] [--cert PEM]
  *
+ * With --scan the transcript comes from the QR codes of its paper record
+ * (record/scan.h): scanned pages or the PDF itself; --out writes the
+ * reassembled bytes, identical to the original file.
  * Checks a ceremony transcript (transcript.h): the header, every record's
  * chain value, the seal signature, every co-signature, and with --cert
  * that the ceremony key is the certificate's.  Prints a summary an auditor
@@ -19,6 +23,7 @@
 #include "crypto/key.h"
 #include "crypto/x509.h"
 #include "host/media.h"
+#include "record/scan.h"
 #include "record/transcript.h"
 
 /* Prints 32 bytes as two lines of 8 groups of 4 hex digits. */
@@ -67,14 +72,17 @@ print_summary(const char *path, const struct kr_transcript_summary *s,
 		if (s->cert_checked)
 			printf("  %-14sthe signer's key is %s's\n",
 			    "certificate", cert);
-		printf("  %-14s%u\n", "cosignatures", s->ncosigners);
-		for (i = 0; i < s->ncosigners; i++) {
-			kr_hex_encode(s->cosigners[i].key_id, 32, hex,
-			    sizeof(hex));
-			printf("    %2u  card %s (serial %s), %s\n"
-			    "        key id %s\n", i + 1,
-			    s->cosigners[i].label, s->cosigners[i].serial,
-			    s->cosigners[i].algorithm, hex);
+		printf("  %-14s%u of the %u the chain expects\n",
+		    "cosignatures", s->ncosigners, s->nexpected);
+		for (i = 0; i < s->nexpected; i++) {
+			const struct kr_transcript_expected *x =
+			    &s->expected[i];
+
+			kr_hex_encode(x->key_id, 32, hex, sizeof(hex));
+			printf("    %2u  card %s (serial %s): %s%s%s\n"
+			    "        key id %s\n", i + 1, x->label, x->serial,
+			    x->present ? "present, valid" : "MISSING",
+			    x->missing[0] ? ": " : "", x->missing, hex);
 		}
 	}
 	print_grouped(s->sealed ? "final chain" : "last chain", s->chain);
@@ -102,28 +110,109 @@ cert_spki(const char *path, uint8_t **spkip, size_t *lenp)
 	return r;
 }
 
+/* Writes the reassembled transcript to out, never overwriting. */
+static int
+write_out(const char *out, const char *text, size_t len)
+{
+	struct kr_media *m = NULL;
+	char dir[4096];
+	const char *slash = strrchr(out, '/'), *name, *dirs[1];
+	int r;
+
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), "."), name = out;
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == out ? 1 :
+		    (int)(slash - out), out), name = slash + 1;
+	if (!kr_media_name_ok(name))
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "--out %s: the file "
+		    "name must be [A-Za-z0-9._-], not starting with '.'", out);
+	dirs[0] = dir;
+	if ((r = kr_media_open(dirs, 1, &m)) == 0)
+		r = kr_media_write(m, name, text, len, NULL);
+	kr_media_close(m);
+	return r;
+}
+
+/*
+ * Reads every file's QR codes and reassembles the transcript into
+ * *textp; prints what each file held.  Returns 0 or an error (printed).
+ */
+static int
+scan_files(char **files, int nfiles, char **textp, size_t *lenp)
+{
+	const struct kr_scan_file *f;
+	struct kr_scan *s = NULL;
+	unsigned int have, count, added;
+	size_t n, i;
+	int k, r, ran;
+
+	if ((r = kr_scan_new(&s)) != 0)
+		goto out;
+	for (k = 0; k < nfiles; k++)
+		if ((r = kr_scan_add_file(s, files[k])) != 0)
+			goto out;
+	r = kr_scan_finish(s, textp, lenp, NULL);
+	n = kr_scan_files(s, &f);
+	for (i = 0; i < n; i++)
+		printf("scan %s: %u page%s, %u chunk code%s read%s\n",
+		    f[i].path, f[i].pages, f[i].pages == 1 ? "" : "s", f[i].codes,
+		    f[i].codes == 1 ? "" : "s", f[i].rejected > 0 ?
+		    ", some failing their check" : "");
+	kr_scan_counts(s, &have, &count);
+	added = kr_scan_second_pass(s, &ran);
+	printf("scan: %u of %u chunks", have, count);
+	if (ran)
+		printf(" (%u found by the second pass, cell by cell)", added);
+	printf("\n");
+ out:
+	if (r != 0)
+		kr_cmd_perror("verify --scan", r);
+	kr_scan_free(s);
+	return r;
+}
+
 static int
 cmd_verify(int argc, char **argv)
 {
 	struct kr_transcript_summary *s = NULL;
-	const char *path = NULL, *cert = NULL;
+	const char *path = NULL, *cert = NULL, *out = NULL;
+	char **files = NULL, *text = NULL;
 	uint8_t *spki = NULL;
-	size_t spkilen = 0;
-	int i, allow = 0, r, rc = KR_EXIT_FAILURE;
+	size_t spkilen = 0, len = 0;
+	int i, allow = 0, scan = 0, nfiles = 0, r, rc = KR_EXIT_FAILURE;
 	static char buf[4 * 1024 + 1];
 
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--scan") == 0)
+			scan = 1;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
 			cert = argv[++i];
 		else if (strcmp(argv[i], "--allow-unsealed") == 0)
 			allow = 1;
+		else if (strcmp(argv[i], "--scan") == 0)
+			scan = 1;
+		else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			out = argv[++i];
 		else if (argv[i][0] != '-' && path == NULL)
 			path = argv[i];
+		else if (argv[i][0] != '-' && scan)
+			;	/* another scanned file, gathered below */
 		else
 			return kr_cmd_usage(&kr_cmd_verify_entry);
 	}
-	if (path == NULL)
+	if (path == NULL || (out != NULL && !scan))
 		return kr_cmd_usage(&kr_cmd_verify_entry);
+	if (scan && (files = calloc((size_t)argc, sizeof(*files))) == NULL)
+		return KR_EXIT_FAILURE;
+	for (i = 1; scan && i < argc; i++) {
+		if (strcmp(argv[i], "--cert") == 0 ||
+		    strcmp(argv[i], "--out") == 0)
+			i++;
+		else if (argv[i][0] != '-')
+			files[nfiles++] = argv[i];
+	}
 	if (cert != NULL && (r = cert_spki(cert, &spki, &spkilen)) != 0) {
 		kr_cmd_perror("verify: reading the certificate", r);
 		goto out;
@@ -132,13 +221,36 @@ cmd_verify(int argc, char **argv)
 		kr_cmd_perror("verify", KR_ERR_NOMEM);
 		goto out;
 	}
-	r = kr_transcript_verify_file(path, spki, spkilen, s);
+	if (scan) {
+		if (scan_files(files, nfiles, &text, &len) != 0)
+			goto out;
+		if (out != NULL) {
+			if ((r = write_out(out, text, len)) != 0) {
+				kr_cmd_perror("verify --scan --out", r);
+				goto out;
+			}
+			printf("out: %s\n", out);
+		}
+		path = "from the scanned QR codes";
+		r = kr_transcript_verify(text, len, path, spki, spkilen, s);
+	} else
+		r = kr_transcript_verify_file(path, spki, spkilen, s);
 	switch (r) {
 	case 0:
 		print_summary(path, s, cert);
-		printf("result: good: the hash chain is intact and the seal "
-		    "signature verifies%s\n", s->cert_checked ?
-		    " with the certificate's key" : "");
+		if (!s->complete) {
+			printf("result: INCOMPLETE: the hash chain is intact and "
+			    "the seal signature verifies%s, but %u of the %u "
+			    "co-signatures the chain expects are missing\n",
+			    s->cert_checked ? " with the certificate's key" :
+			    "", s->nexpected - s->ncosigners, s->nexpected);
+			rc = KR_EXIT_INCOMPLETE;
+			break;
+		}
+		printf("result: good: the hash chain is intact, the seal "
+		    "signature verifies%s, and every co-signature the chain "
+		    "expects is present and valid (%u)\n", s->cert_checked ?
+		    " with the certificate's key" : "", s->ncosigners);
 		rc = KR_EXIT_OK;
 		break;
 	case KR_ERR_TRANSCRIPT_UNSEALED:
@@ -171,12 +283,15 @@ cmd_verify(int argc, char **argv)
  out:
 	free(s);
 	free(spki);
+	free(files);
+	free(text);
 	return rc;
 }
 
 const struct kr_cmd_entry kr_cmd_verify_entry = {
 	.name = "verify",
-	.args = "TRANSCRIPT [--cert PEM] [--allow-unsealed]",
+	.args = "TRANSCRIPT | --scan FILE... [--out FILE]  [--cert PEM] "
+	    "[--allow-unsealed]",
 	.summary = "check a ceremony transcript's hash chain and signatures",
 	.exec = cmd_verify,
 	.help =
@@ -194,7 +309,14 @@ const struct kr_cmd_entry kr_cmd_verify_entry = {
 	"                    which ends before the seal (an interrupted\n"
 	"                    ceremony), with a warning: to read what it did,\n"
 	"                    never to accept it as finished\n"
+	"  --scan FILE...    read the transcript from the QR codes of its\n"
+	"                    paper record: scanned pages (PNG, JPEG, PNM) or\n"
+	"                    PDF files, in any order\n"
+	"  --out FILE        with --scan, also write the reassembled\n"
+	"                    transcript (byte-identical to the original)\n"
 	"\n"
-	"Exit status: 0 good; 5 altered, damaged or unsealed; 1 a file cannot\n"
-	"be read; 2 bad command line.\n",
+	"Exit status: 0 good; 5 altered, damaged or unsealed; 9 sealed and\n"
+	"intact, but an expected co-signature is missing; 1 a file cannot be\n"
+	"read, or QR chunks are missing or disagree (the message names them);\n"
+	"2 bad command line.\n",
 };

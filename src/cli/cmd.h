@@ -22,6 +22,11 @@
 #define KR_EXIT_HARDEN		6	/* could not harden the process */
 #define KR_EXIT_REFUSED		7	/* refused before any work: policy,
 					   existing outputs */
+#define KR_EXIT_PRINT		8	/* the PDF is written, but printing
+					   failed (see message) */
+#define KR_EXIT_INCOMPLETE	9	/* verify: sealed and intact, but an
+					   expected co-signature is missing */
+#define KR_EXIT_FINDINGS	10	/* audit: a finding of severity high */
 
 /* Flags for struct kr_cmd_entry. */
 #define KR_CMD_SECRETS		0x1	/* harden the process before running */
@@ -49,6 +54,8 @@ extern const struct kr_cmd_entry kr_cmd_airgap_check_entry;
 extern const struct kr_cmd_entry kr_cmd_escrow_entry;
 extern const struct kr_cmd_entry kr_cmd_run_entry;
 extern const struct kr_cmd_entry kr_cmd_verify_entry;
+extern const struct kr_cmd_entry kr_cmd_audit_entry;
+extern const struct kr_cmd_entry kr_cmd_print_entry;
 extern const struct kr_cmd_entry kr_cmd_rehearsal_cards_entry;
 extern const struct kr_cmd_entry kr_cmd_version_entry;
 extern const struct kr_cmd_entry kr_cmd_cards_entry;

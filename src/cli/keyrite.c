@@ -22,6 +22,8 @@ static const struct kr_cmd_entry *const cmd_table[] = {
 	&kr_cmd_run_entry,
 	&kr_cmd_escrow_entry,
 	&kr_cmd_verify_entry,
+	&kr_cmd_audit_entry,
+	&kr_cmd_print_entry,
 	&kr_cmd_cards_entry,
 	&kr_cmd_clean_entry,
 	&kr_cmd_rehearsal_cards_entry,

@@ -6,6 +6,11 @@
  * the same bytes.  So the associated data that the GCM tag covers is exactly
  * the metadata text a person reads on paper, and there is no second,
  * "equivalent" form of a package that could be passed off as the first.
+ *
+ * Version 2 adds fields (key-check, cryptoperiod-start/-end, supersedes);
+ * a version 1 package is read and re-encoded as version 1, so its
+ * associated data is unchanged.  Symmetric keys are sealed with their
+ * seal key in one plaintext (docs/formats.md, "Symmetric keys").
  */
 #include <sys/stat.h>
 
@@ -28,8 +33,11 @@
 #include "escrow.h"
 #include "host/media.h"
 #include "key.h"
+#include "symkey.h"
 
 #define MAGIC_LINE	"keyrite-escrow"
+#define SYM_MAGIC	"KRSY"		/* symmetric plaintext, version 1 */
+#define SYM_HEAD	7		/* magic, version, 2-byte length */
 #define WRAP		64
 #define MAX_FILE	(1024 * 1024)
 
@@ -48,6 +56,7 @@ kr_escrow_new(uint8_t m, uint8_t n)
 	}
 	e->m = m;
 	e->n = n;
+	e->version = KR_ESCROW_VERSION;
 	return e;
 }
 
@@ -87,14 +96,77 @@ kr_escrow_set_key(struct kr_escrow *e, const EVP_PKEY *key)
 	return 0;
 }
 
+static int	time_ok(const char *);
+
 void
-kr_escrow_now(char out[21])
+kr_escrow_time_format(time_t t, char out[21])
 {
-	time_t t = time(NULL);
 	struct tm tm;
 
 	gmtime_r(&t, &tm);
 	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+kr_escrow_now(char out[21])
+{
+	kr_escrow_time_format(time(NULL), out);
+}
+
+int
+kr_escrow_time_parse(const char *s, time_t *tp)
+{
+	struct tm tm;
+	char again[21];
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if (!time_ok(s))
+		return KR_ERR_FORMAT;
+	tm.tm_year = atoi(s) - 1900;
+	tm.tm_mon = atoi(s + 5) - 1;
+	tm.tm_mday = atoi(s + 8);
+	tm.tm_hour = atoi(s + 11);
+	tm.tm_min = atoi(s + 14);
+	tm.tm_sec = atoi(s + 17);
+	if ((t = timegm(&tm)) == (time_t)-1)
+		return KR_ERR_FORMAT;
+	/* One spelling: 2026-02-30 does not pass as March 2. */
+	kr_escrow_time_format(t, again);
+	if (strcmp(again, s) != 0)
+		return KR_ERR_FORMAT;
+	*tp = t;
+	return 0;
+}
+
+void
+kr_escrow_set_cryptoperiod(struct kr_escrow *e, time_t start,
+    unsigned int days)
+{
+	kr_escrow_time_format(start, e->cp_start);
+	kr_escrow_time_format(start + (time_t)days * 86400, e->cp_end);
+}
+
+int
+kr_escrow_cryptoperiod(const struct kr_escrow *e, unsigned int days,
+    time_t *startp, time_t *endp)
+{
+	time_t start, end;
+
+	if (e->version >= 2) {
+		if (kr_escrow_time_parse(e->cp_start, &start) != 0 ||
+		    kr_escrow_time_parse(e->cp_end, &end) != 0)
+			return kr_err_set(KR_ERR_ESCROW_FORMAT, "%s: its "
+			    "cryptoperiod is not two UTC times", e->source);
+	} else {
+		if (kr_escrow_time_parse(e->created, &start) != 0)
+			return kr_err_set(KR_ERR_ESCROW_FORMAT, "%s: created "
+			    "is not a UTC time", e->source);
+		end = start + (time_t)days * 86400;
+	}
+	*startp = start;
+	*endp = end;
+	return 0;
 }
 
 /* --- field checks -------------------------------------------------------- */
@@ -199,17 +271,34 @@ check_fields(const struct kr_escrow *e)
 {
 	unsigned int i;
 
+	time_t start, end;
+
+	if (e->version < KR_ESCROW_VERSION_MIN || e->version > KR_ESCROW_VERSION)
+		return kr_err_set(KR_ERR_ESCROW_VERSION, "format version %d",
+		    e->version);
 	if (!word_ok(e->key_class, KR_ESCROW_WORD_MAX))
 		return kr_err_set(KR_ERR_ESCROW_FORMAT, "key-class '%s' is "
 		    "not a word of a-z, 0-9, '.', '_', '-'", e->key_class);
-	if (kr_key_alg_find(e->algorithm) == NULL)
+	if (e->symmetric != (kr_symkey_alg_find(e->algorithm) != NULL) ||
+	    (kr_key_alg_find(e->algorithm) == NULL && !e->symmetric) ||
+	    (e->symmetric && e->version < 2))
 		return kr_err_set(KR_ERR_ESCROW_FORMAT, "algorithm '%s' is "
-		    "not one keyrite manages", e->algorithm);
+		    "not one keyrite manages%s", e->algorithm, e->version < 2 ?
+		    " in a version 1 package" : "");
 	if (e->spki == NULL || e->spki_len == 0)
 		return kr_err_set(KR_ERR_ESCROW_FORMAT, "no public key");
 	if (!time_ok(e->created))
 		return kr_err_set(KR_ERR_ESCROW_FORMAT, "created '%s' is not "
 		    "a UTC time YYYY-MM-DDTHH:MM:SSZ", e->created);
+	if (e->version >= 2 && (kr_escrow_time_parse(e->cp_start,
+	    &start) != 0 || kr_escrow_time_parse(e->cp_end, &end) != 0 ||
+	    end <= start))
+		return kr_err_set(KR_ERR_ESCROW_FORMAT, "cryptoperiod '%s' to "
+		    "'%s' is not two UTC times YYYY-MM-DDTHH:MM:SSZ, the "
+		    "first before the second", e->cp_start, e->cp_end);
+	if (e->version < 2 && e->has_supersedes)
+		return kr_err_set(KR_ERR_ESCROW_FORMAT, "a version 1 package "
+		    "cannot supersede another");
 	if (e->m < 2 || e->m > e->n)
 		return kr_err_set(KR_ERR_ESCROW_FORMAT, "threshold %u of %u "
 		    "shares is not 2 <= M <= N", e->m, e->n);
@@ -271,15 +360,24 @@ encode_metadata(const struct kr_escrow *e, struct kr_buf *b)
 
 	if ((r = check_fields(e)) != 0)
 		return r;
-	kr_buf_printf(b, "%s: %d\n", MAGIC_LINE, KR_ESCROW_VERSION);
+	kr_buf_printf(b, "%s: %d\n", MAGIC_LINE, e->version);
 	kr_buf_puts(b, "key-id: ");
 	kr_buf_hex(b, e->key_id, sizeof(e->key_id));
 	kr_buf_printf(b, "\nkey-class: %s\nalgorithm: %s\n", e->key_class,
 	    e->algorithm);
+	if (e->symmetric) {
+		kr_buf_puts(b, "key-check: ");
+		kr_buf_hex(b, e->key_check, sizeof(e->key_check));
+		kr_buf_puts(b, "\n");
+	}
 	if ((r = put_base64(b, "public-key", e->spki, e->spki_len)) != 0)
 		return r;
-	kr_buf_printf(b, "created: %s\nthreshold: %u\nshares: %u\n"
-	    "share-set: ", e->created, e->m, e->n);
+	kr_buf_printf(b, "created: %s\n", e->created);
+	if (e->version >= 2)
+		kr_buf_printf(b, "cryptoperiod-start: %s\ncryptoperiod-end: "
+		    "%s\n", e->cp_start, e->cp_end);
+	kr_buf_printf(b, "threshold: %u\nshares: %u\nshare-set: ", e->m,
+	    e->n);
 	kr_buf_hex(b, e->set_id, sizeof(e->set_id));
 	kr_buf_puts(b, "\n");
 	for (i = 0; i < e->n; i++) {
@@ -292,9 +390,19 @@ encode_metadata(const struct kr_escrow *e, struct kr_buf *b)
 		kr_buf_printf(b, "custodian.%u.commitment: ", i + 1);
 		kr_buf_hex(b, c->commitment, sizeof(c->commitment));
 		kr_buf_puts(b, "\n");
+		if (c->has_key) {
+			kr_buf_printf(b, "custodian.%u.key: ", i + 1);
+			kr_buf_hex(b, c->key_id, sizeof(c->key_id));
+			kr_buf_puts(b, "\n");
+		}
 	}
 	kr_buf_printf(b, "policy: %s\npolicy-hash: ", e->policy_name);
 	kr_buf_hex(b, e->policy_hash, sizeof(e->policy_hash));
+	if (e->version >= 2 && e->has_supersedes) {
+		kr_buf_puts(b, "\nsupersedes: ");
+		kr_buf_hex(b, e->supersedes, sizeof(e->supersedes));
+	} else if (e->version >= 2)
+		kr_buf_puts(b, "\nsupersedes: none");
 	if (e->has_transcript) {
 		kr_buf_printf(b, "\ntranscript: %s\ntranscript-hash: ",
 		    e->transcript_id);
@@ -404,6 +512,16 @@ field(struct parser *ps, const char *key, int may_continue)
 	    ps->source, ps->line, key);
 }
 
+/* Whether the next line is the field key (for optional fields). */
+static int
+next_is(const struct parser *ps, const char *key)
+{
+	size_t klen = strlen(key);
+
+	return (size_t)(ps->end - ps->p) > klen + 2 &&
+	    memcmp(ps->p, key, klen) == 0 && memcmp(ps->p + klen, ": ", 2) == 0;
+}
+
 static int
 bad(struct parser *ps, const char *key, const char *why)
 {
@@ -496,6 +614,14 @@ parse_roster(struct parser *ps, struct kr_escrow *e)
 		if ((r = field_hex(ps, key, c->commitment,
 		    sizeof(c->commitment))) != 0)
 			return r;
+		/* Optional: the card's custodian key, when one was enrolled. */
+		snprintf(key, sizeof(key), "custodian.%u.key", i + 1);
+		if (next_is(ps, key)) {
+			if ((r = field_hex(ps, key, c->key_id,
+			    sizeof(c->key_id))) != 0)
+				return r;
+			c->has_key = 1;
+		}
 	}
 	return 0;
 }
@@ -508,8 +634,18 @@ parse_tail(struct parser *ps, struct kr_escrow *e)
 	if ((r = field_str(ps, "policy", e->policy_name,
 	    sizeof(e->policy_name))) != 0 ||
 	    (r = field_hex(ps, "policy-hash", e->policy_hash,
-	    sizeof(e->policy_hash))) != 0 ||
-	    (r = field_str(ps, "transcript", e->transcript_id,
+	    sizeof(e->policy_hash))) != 0)
+		return r;
+	if (e->version >= 2) {
+		if ((r = field(ps, "supersedes", 0)) != 0)
+			return r;
+		e->has_supersedes = strcmp(ps->value, "none") != 0;
+		if (e->has_supersedes && kr_hex_decode(ps->value,
+		    e->supersedes, sizeof(e->supersedes)) != 0)
+			return bad(ps, "supersedes", "expected 64 hex digits "
+			    "(the SHA-256 of the package superseded) or none");
+	}
+	if ((r = field_str(ps, "transcript", e->transcript_id,
 	    sizeof(e->transcript_id))) != 0)
 		return r;
 	e->has_transcript = strcmp(e->transcript_id, "none") != 0;
@@ -562,7 +698,7 @@ check_canonical(const struct kr_escrow *e, const char *text, size_t len)
 }
 
 static int
-parse_head(struct parser *ps, uint8_t *m, uint8_t *n)
+parse_head(struct parser *ps, int *versionp)
 {
 	int r;
 
@@ -573,64 +709,82 @@ parse_head(struct parser *ps, uint8_t *m, uint8_t *n)
 		    ps->source, MAGIC_LINE, KR_ESCROW_VERSION);
 	if ((r = field(ps, MAGIC_LINE, 0)) != 0)
 		return r;
-	if (strcmp(ps->value, "1") != 0)
+	if (strcmp(ps->value, "1") == 0)
+		*versionp = 1;
+	else if (strcmp(ps->value, "2") == 0)
+		*versionp = 2;
+	else
 		return kr_err_set(KR_ERR_ESCROW_VERSION, "%s line 1: format "
-		    "version '%s'; this keyrite reads version %d", ps->source,
-		    ps->value, KR_ESCROW_VERSION);
-	/* Peek ahead for M and N to size the roster; re-read below. */
-	{
-		struct parser look = *ps;
-		uint8_t id[KR_KEY_ID_BYTES], *pk = NULL;
-		char w[KR_ESCROW_WORD_MAX + 1], t[64];
-		size_t pklen;
+		    "version '%s'; this keyrite reads versions %d to %d",
+		    ps->source, ps->value, KR_ESCROW_VERSION_MIN,
+		    KR_ESCROW_VERSION);
+	return 0;
+}
 
-		if ((r = field_hex(&look, "key-id", id, sizeof(id))) != 0 ||
-		    (r = field_str(&look, "key-class", w, sizeof(w))) != 0 ||
-		    (r = field_str(&look, "algorithm", w, sizeof(w))) != 0 ||
-		    (r = field_base64(&look, "public-key", &pk, &pklen)) != 0)
-			return r;
-		free(pk);
-		if ((r = field_str(&look, "created", t, sizeof(t))) != 0 ||
-		    (r = field_uint8(&look, "threshold", 2, m)) != 0 ||
-		    (r = field_uint8(&look, "shares", 2, n)) != 0)
-			return r;
-		if (*m > *n)
-			return kr_err_set(KR_ERR_ESCROW_FORMAT, "%s line %u: "
-			    "shares: %u is fewer than the threshold %u",
-			    ps->source, look.line, *n, *m);
-	}
+/*
+ * The public key: the key's own, or for a symmetric package its seal
+ * key's (of KR_SYMKEY_SEAL_ALG); its SHA-256 is the key id either way.
+ */
+static int
+parse_public_key(struct parser *ps, struct kr_escrow *e)
+{
+	uint8_t id[KR_KEY_ID_BYTES];
+	const char *want = e->symmetric ? KR_SYMKEY_SEAL_ALG : e->algorithm;
+	EVP_PKEY *pub = NULL;
+	int r;
+
+	if ((r = field_base64(ps, "public-key", &e->spki, &e->spki_len)))
+		return r;
+	if ((r = kr_key_from_spki(e->spki, e->spki_len, &pub)) != 0)
+		return bad(ps, "public-key", "not a public key keyrite reads");
+	r = kr_key_id(pub, id);
+	if (r == 0 && (kr_key_alg_of(pub) == NULL || strcmp(want,
+	    kr_key_alg_name(kr_key_alg_of(pub))) != 0))
+		r = bad(ps, "public-key", e->symmetric ? "a symmetric "
+		    "package's seal key is " KR_SYMKEY_SEAL_ALG : "does not "
+		    "match the algorithm line");
+	EVP_PKEY_free(pub);
+	if (r != 0)
+		return r;
+	if (memcmp(id, e->key_id, sizeof(id)) != 0)
+		return bad(ps, "public-key", "its SHA-256 is not the key-id");
 	return 0;
 }
 
 static int
 parse_body(struct parser *ps, struct kr_escrow *e)
 {
-	uint8_t id[KR_KEY_ID_BYTES], m, n;
-	EVP_PKEY *pub = NULL;
 	int r;
 
 	if ((r = field_hex(ps, "key-id", e->key_id, sizeof(e->key_id))) ||
 	    (r = field_str(ps, "key-class", e->key_class,
 	    sizeof(e->key_class))) ||
 	    (r = field_str(ps, "algorithm", e->algorithm,
-	    sizeof(e->algorithm))) ||
-	    (r = field_base64(ps, "public-key", &e->spki, &e->spki_len)))
+	    sizeof(e->algorithm))))
 		return r;
-	if ((r = kr_key_from_spki(e->spki, e->spki_len, &pub)) != 0)
-		return bad(ps, "public-key", "not a public key keyrite reads");
-	r = kr_key_id(pub, id);
-	if (r == 0 && (kr_key_alg_of(pub) == NULL || strcmp(e->algorithm,
-	    kr_key_alg_name(kr_key_alg_of(pub))) != 0))
-		r = bad(ps, "public-key", "does not match the algorithm line");
-	EVP_PKEY_free(pub);
-	if (r != 0)
+	e->symmetric = e->version >= 2 &&
+	    kr_symkey_alg_find(e->algorithm) != NULL;
+	if (e->symmetric && (r = field_hex(ps, "key-check", e->key_check,
+	    sizeof(e->key_check))) != 0)
 		return r;
-	if (memcmp(id, e->key_id, sizeof(id)) != 0)
-		return bad(ps, "public-key", "its SHA-256 is not the key-id");
-	if ((r = field_str(ps, "created", e->created, sizeof(e->created))) ||
-	    (r = field_uint8(ps, "threshold", 2, &m)) ||
-	    (r = field_uint8(ps, "shares", 2, &n)) ||
-	    (r = field_hex(ps, "share-set", e->set_id, sizeof(e->set_id))))
+	if ((r = parse_public_key(ps, e)) != 0 ||
+	    (r = field_str(ps, "created", e->created, sizeof(e->created))))
+		return r;
+	if (e->version >= 2 && ((r = field_str(ps, "cryptoperiod-start",
+	    e->cp_start, sizeof(e->cp_start))) ||
+	    (r = field_str(ps, "cryptoperiod-end", e->cp_end,
+	    sizeof(e->cp_end)))))
+		return r;
+	if ((r = field_uint8(ps, "threshold", 2, &e->m)) ||
+	    (r = field_uint8(ps, "shares", 2, &e->n)))
+		return r;
+	if (e->m > e->n)
+		return kr_err_set(KR_ERR_ESCROW_FORMAT, "%s line %u: "
+		    "shares: %u is fewer than the threshold %u",
+		    ps->source, ps->line, e->n, e->m);
+	if ((e->roster = calloc(e->n, sizeof(*e->roster))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "%s", ps->source);
+	if ((r = field_hex(ps, "share-set", e->set_id, sizeof(e->set_id))))
 		return r;
 	if ((r = parse_roster(ps, e)) != 0)
 		return r;
@@ -643,8 +797,7 @@ kr_escrow_parse(const char *text, size_t len, const char *source,
 {
 	struct parser ps;
 	struct kr_escrow *e = NULL;
-	uint8_t m = 0, n = 0;
-	int r;
+	int r, version = 0;
 
 	*ep = NULL;
 	memset(&ps, 0, sizeof(ps));
@@ -652,10 +805,11 @@ kr_escrow_parse(const char *text, size_t len, const char *source,
 	ps.end = text + len;
 	ps.source = source;
 	ps.next_line = 1;
-	if ((r = parse_head(&ps, &m, &n)) != 0)
+	if ((r = parse_head(&ps, &version)) != 0)
 		return r;
-	if ((e = kr_escrow_new(m, n)) == NULL)
+	if ((e = calloc(1, sizeof(*e))) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "%s", source);
+	e->version = version;
 	snprintf(e->source, sizeof(e->source), "%s", source);
 	if ((r = parse_body(&ps, e)) != 0)
 		goto out;
@@ -736,24 +890,19 @@ gcm(int enc, const uint8_t *kek, const uint8_t nonce[KR_ESCROW_NONCE_BYTES],
 	return r;
 }
 
-int
-kr_escrow_seal(struct kr_escrow *e, const EVP_PKEY *key, const uint8_t *kek)
+/* Encrypts plain under kek with the metadata as associated data. */
+static int
+seal_plain(struct kr_escrow *e, const uint8_t *plain, size_t len,
+    const uint8_t *kek)
 {
-	uint8_t *der = NULL, *sealed = NULL, id[KR_KEY_ID_BYTES];
+	uint8_t *sealed = NULL;
 	char *aad = NULL;
-	size_t derlen = 0, aadlen = 0;
+	size_t aadlen = 0;
 	int r;
 
-	if ((r = kr_key_id(key, id)) != 0)
-		return r;
-	if (memcmp(id, e->key_id, sizeof(id)) != 0)
-		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "sealing a key "
-		    "whose id differs from the package's key-id");
 	if ((r = kr_escrow_metadata(e, &aad, &aadlen)) != 0)
 		goto out;
-	if ((r = kr_key_to_pkcs8(key, &der, &derlen)) != 0)
-		goto out;
-	if ((sealed = malloc(derlen + KR_ESCROW_TAG_BYTES)) == NULL) {
+	if ((sealed = malloc(len + KR_ESCROW_TAG_BYTES)) == NULL) {
 		r = kr_err_set(KR_ERR_NOMEM, "sealing");
 		goto out;
 	}
@@ -761,45 +910,130 @@ kr_escrow_seal(struct kr_escrow *e, const EVP_PKEY *key, const uint8_t *kek)
 		r = kr_err_libcrypto(KR_ERR_LIBCRYPTO, "random nonce");
 		goto out;
 	}
-	if ((r = gcm(1, kek, e->nonce, aad, aadlen, der, derlen, sealed,
-	    sealed + derlen)) != 0)
+	if ((r = gcm(1, kek, e->nonce, aad, aadlen, plain, len, sealed,
+	    sealed + len)) != 0)
 		goto out;
 	free(e->sealed);
 	e->sealed = sealed;
-	e->sealed_len = derlen + KR_ESCROW_TAG_BYTES;
+	e->sealed_len = len + KR_ESCROW_TAG_BYTES;
 	sealed = NULL;
 	r = 0;
  out:
-	kr_secmem_free(der, derlen);
 	free(sealed);
 	free(aad);
 	return r;
 }
 
 int
-kr_escrow_open(const struct kr_escrow *e, const uint8_t *kek,
-    EVP_PKEY **keyp)
+kr_escrow_seal(struct kr_escrow *e, const EVP_PKEY *key, const uint8_t *kek)
 {
-	uint8_t *der = NULL;
-	size_t derlen = 0, aadlen = 0;
-	char *aad = NULL;
-	EVP_PKEY *key = NULL;
-	uint8_t tag[KR_ESCROW_TAG_BYTES];
+	uint8_t *der = NULL, id[KR_KEY_ID_BYTES];
+	size_t derlen = 0;
 	int r;
 
-	*keyp = NULL;
-	if (e->sealed == NULL || e->sealed_len <= KR_ESCROW_TAG_BYTES)
-		return kr_err_set(KR_ERR_ESCROW_FORMAT, "%s: no sealed key",
-		    e->source);
-	derlen = e->sealed_len - KR_ESCROW_TAG_BYTES;
-	memcpy(tag, e->sealed + derlen, sizeof(tag));
-	if ((r = kr_escrow_metadata(e, &aad, &aadlen)) != 0)
+	if (e->symmetric)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "a symmetric "
+		    "package is sealed with kr_escrow_seal_symmetric()");
+	if ((r = kr_key_id(key, id)) != 0)
+		return r;
+	if (memcmp(id, e->key_id, sizeof(id)) != 0)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "sealing a key "
+		    "whose id differs from the package's key-id");
+	if ((r = kr_key_to_pkcs8(key, &der, &derlen)) != 0)
 		goto out;
-	if ((der = kr_secmem_alloc(derlen)) == NULL) {
+	r = seal_plain(e, der, derlen, kek);
+ out:
+	kr_secmem_free(der, derlen);
+	return r;
+}
+
+int
+kr_escrow_set_symmetric(struct kr_escrow *e, const struct kr_symkey_alg *alg,
+    const uint8_t *raw, size_t len, const EVP_PKEY *seal_key)
+{
+	const struct kr_key_alg *salg = kr_key_alg_of(seal_key);
+	int r;
+
+	if (len < kr_symkey_alg_min(alg) || len > kr_symkey_alg_max(alg))
+		return kr_err_set(KR_ERR_KEY_ALGORITHM, "a %s key is %zu to "
+		    "%zu bytes, not %zu", kr_symkey_alg_name(alg),
+		    kr_symkey_alg_min(alg), kr_symkey_alg_max(alg), len);
+	if (salg == NULL || strcmp(kr_key_alg_name(salg),
+	    KR_SYMKEY_SEAL_ALG) != 0)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "a symmetric "
+		    "package's seal key is %s", KR_SYMKEY_SEAL_ALG);
+	if ((r = kr_escrow_set_key(e, seal_key)) != 0 ||
+	    (r = kr_symkey_check(raw, len, e->key_check)) != 0)
+		return r;
+	snprintf(e->algorithm, sizeof(e->algorithm), "%s",
+	    kr_symkey_alg_name(alg));
+	e->symmetric = 1;
+	return 0;
+}
+
+int
+kr_escrow_seal_symmetric(struct kr_escrow *e, const uint8_t *raw, size_t len,
+    const EVP_PKEY *seal_key, const uint8_t *kek)
+{
+	uint8_t *der = NULL, *plain = NULL, id[KR_KEY_ID_BYTES];
+	uint8_t check[KR_SYMKEY_CHECK_BYTES];
+	size_t derlen = 0, plainlen = 0;
+	int r;
+
+	if (!e->symmetric || len == 0 || len > KR_SYMKEY_MAX_BYTES)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "sealing a "
+		    "symmetric key: the package is not set for one");
+	if ((r = kr_key_id(seal_key, id)) != 0 ||
+	    (r = kr_symkey_check(raw, len, check)) != 0)
+		return r;
+	if (memcmp(id, e->key_id, sizeof(id)) != 0 ||
+	    CRYPTO_memcmp(check, e->key_check, sizeof(check)) != 0)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "sealing a "
+		    "symmetric key or seal key other than the package's");
+	if ((r = kr_key_to_pkcs8(seal_key, &der, &derlen)) != 0)
+		goto out;
+	plainlen = SYM_HEAD + len + derlen;
+	if ((plain = kr_secmem_alloc(plainlen)) == NULL) {
 		r = KR_ERR_SECMEM_MLOCK;
 		goto out;
 	}
-	if ((r = gcm(0, kek, e->nonce, aad, aadlen, e->sealed, derlen, der,
+	memcpy(plain, SYM_MAGIC, 4);
+	plain[4] = 1;
+	plain[5] = (uint8_t)(len >> 8);
+	plain[6] = (uint8_t)len;
+	memcpy(plain + SYM_HEAD, raw, len);
+	memcpy(plain + SYM_HEAD + len, der, derlen);
+	r = seal_plain(e, plain, plainlen, kek);
+ out:
+	kr_secmem_free(plain, plainlen);
+	kr_secmem_free(der, derlen);
+	return r;
+}
+
+/* Decrypts e under kek into *plainp (kr_secmem, *lenp bytes). */
+static int
+open_plain(const struct kr_escrow *e, const uint8_t *kek, uint8_t **plainp,
+    size_t *lenp)
+{
+	uint8_t *plain = NULL, tag[KR_ESCROW_TAG_BYTES];
+	size_t len = 0, aadlen = 0;
+	char *aad = NULL;
+	int r;
+
+	*plainp = NULL;
+	*lenp = 0;
+	if (e->sealed == NULL || e->sealed_len <= KR_ESCROW_TAG_BYTES)
+		return kr_err_set(KR_ERR_ESCROW_FORMAT, "%s: no sealed key",
+		    e->source);
+	len = e->sealed_len - KR_ESCROW_TAG_BYTES;
+	memcpy(tag, e->sealed + len, sizeof(tag));
+	if ((r = kr_escrow_metadata(e, &aad, &aadlen)) != 0)
+		goto out;
+	if ((plain = kr_secmem_alloc(len)) == NULL) {
+		r = KR_ERR_SECMEM_MLOCK;
+		goto out;
+	}
+	if ((r = gcm(0, kek, e->nonce, aad, aadlen, e->sealed, len, plain,
 	    tag)) != 0) {
 		if (r == KR_ERR_ESCROW_INTEGRITY)
 			kr_err_set(r, "%s: the package was altered, or the "
@@ -808,20 +1042,111 @@ kr_escrow_open(const struct kr_escrow *e, const uint8_t *kek,
 			    e->source[0] ? e->source : "escrow package");
 		goto out;
 	}
-	if ((r = kr_key_from_pkcs8(der, derlen, &key)) != 0)
-		goto out;
+	*plainp = plain;
+	*lenp = len;
+	plain = NULL;
+	r = 0;
+ out:
+	kr_secmem_free(plain, len);
+	free(aad);
+	return r;
+}
+
+/* Decodes a private key and proves it is the one e names. */
+static int
+open_key(const struct kr_escrow *e, const uint8_t *der, size_t len,
+    EVP_PKEY **keyp)
+{
+	EVP_PKEY *key = NULL;
+	int r;
+
+	*keyp = NULL;
+	if ((r = kr_key_from_pkcs8(der, len, &key)) != 0)
+		return r;
 	if ((r = kr_key_prove_match(key, e->spki, e->spki_len)) != 0) {
 		r = kr_err_set(KR_ERR_ESCROW_KEY_MISMATCH, "%s: %s",
 		    e->source[0] ? e->source : "escrow package",
 		    kr_err_detail());
+		EVP_PKEY_free(key);
+		return r;
+	}
+	*keyp = key;
+	return 0;
+}
+
+int
+kr_escrow_open(const struct kr_escrow *e, const uint8_t *kek,
+    EVP_PKEY **keyp)
+{
+	uint8_t *der = NULL;
+	size_t derlen = 0;
+	int r;
+
+	*keyp = NULL;
+	if (e->symmetric)
+		return kr_escrow_open_symmetric(e, kek, keyp, NULL, NULL);
+	if ((r = open_plain(e, kek, &der, &derlen)) != 0)
+		return r;
+	r = open_key(e, der, derlen, keyp);
+	kr_secmem_free(der, derlen);
+	return r;
+}
+
+int
+kr_escrow_open_symmetric(const struct kr_escrow *e, const uint8_t *kek,
+    EVP_PKEY **keyp, uint8_t **rawp, size_t *lenp)
+{
+	uint8_t *plain = NULL, *raw = NULL, check[KR_SYMKEY_CHECK_BYTES];
+	size_t plainlen = 0, len = 0;
+	EVP_PKEY *key = NULL;
+	int r;
+
+	*keyp = NULL;
+	if (rawp != NULL) {
+		*rawp = NULL;
+		*lenp = 0;
+	}
+	if (!e->symmetric)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s holds no "
+		    "symmetric key", e->source);
+	if ((r = open_plain(e, kek, &plain, &plainlen)) != 0)
+		return r;
+	if (plainlen > SYM_HEAD)
+		len = (size_t)plain[5] << 8 | plain[6];
+	if (plainlen <= SYM_HEAD || memcmp(plain, SYM_MAGIC, 4) != 0 ||
+	    plain[4] != 1 || len == 0 || len > KR_SYMKEY_MAX_BYTES ||
+	    len >= plainlen - SYM_HEAD) {
+		r = kr_err_set(KR_ERR_ESCROW_FORMAT, "%s: the sealed symmetric "
+		    "key is not in keyrite's layout", e->source);
 		goto out;
+	}
+	if ((r = kr_symkey_check(plain + SYM_HEAD, len, check)) != 0)
+		goto out;
+	if (CRYPTO_memcmp(check, e->key_check, sizeof(check)) != 0) {
+		r = kr_err_set(KR_ERR_ESCROW_KEY_MISMATCH, "%s: the key "
+		    "inside is not the one whose key-check the package names",
+		    e->source);
+		goto out;
+	}
+	if ((r = open_key(e, plain + SYM_HEAD + len,
+	    plainlen - SYM_HEAD - len, &key)) != 0)
+		goto out;
+	if (rawp != NULL) {
+		if ((raw = kr_secmem_alloc(len)) == NULL) {
+			r = KR_ERR_SECMEM_MLOCK;
+			goto out;
+		}
+		memcpy(raw, plain + SYM_HEAD, len);
+		*rawp = raw;
+		*lenp = len;
+		raw = NULL;
 	}
 	*keyp = key;
 	key = NULL;
 	r = 0;
  out:
 	EVP_PKEY_free(key);
-	kr_secmem_free(der, derlen);
-	free(aad);
+	explicit_bzero(check, sizeof(check));
+	kr_secmem_free(plain, plainlen);
 	return r;
 }

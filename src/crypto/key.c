@@ -160,6 +160,8 @@ static const struct kr_key_alg algs[] = {
 	    "secp384r1", 0, &ec_funcs },
 	{ "ecdsa-p521", "EC", NID_X9_62_id_ecPublicKey, "SHA512",
 	    "secp521r1", 0, &ec_funcs },
+	{ "rsa-2048", "RSA", NID_rsaEncryption, "SHA256", NULL, 2048,
+	    &rsa_funcs },
 	{ "rsa-3072", "RSA", NID_rsaEncryption, "SHA256", NULL, 3072,
 	    &rsa_funcs },
 	{ "rsa-4096", "RSA", NID_rsaEncryption, "SHA256", NULL, 4096,
@@ -256,7 +258,8 @@ kr_key_generate(const struct kr_key_alg *alg, EVP_PKEY **keyp)
 	if (alg == NULL)
 		return kr_err_set(KR_ERR_KEY_ALGORITHM, "generating a key: "
 		    "unknown algorithm; use one of ecdsa-p256, ecdsa-p384, "
-		    "ecdsa-p521, rsa-3072, rsa-4096, ed25519, ed448");
+		    "ecdsa-p521, rsa-2048, rsa-3072, rsa-4096, ed25519, "
+		    "ed448");
 	snprintf(what, sizeof(what), "generating an %s key", alg->name);
 	if ((ctx = EVP_PKEY_CTX_new_from_name(NULL, alg->keytype,
 	    NULL)) == NULL ||

@@ -2,10 +2,11 @@
  * key.h: the key algorithms keyrite manages, as a small operations table.
  *
  * Algorithms are named as in ceremony scripts and escrow packages:
- * "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-3072", "rsa-4096",
- * "ed25519", "ed448".  Private keys are OpenSSL EVP_PKEYs whose numbers
- * live in OpenSSL's secure heap once kr_harden_process() has run; their
- * PKCS#8 encoding only ever exists in kr_secmem memory.
+ * "ecdsa-p256", "ecdsa-p384", "ecdsa-p521", "rsa-2048" (secure-boot keys
+ * only, by policy), "rsa-3072", "rsa-4096", "ed25519", "ed448".  Private
+ * keys are OpenSSL EVP_PKEYs whose numbers live in OpenSSL's secure heap
+ * once kr_harden_process() has run; their PKCS#8 encoding only ever
+ * exists in kr_secmem memory.
  */
 #ifndef KR_KEY_H
 #define KR_KEY_H

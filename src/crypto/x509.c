@@ -1,10 +1,11 @@
 /*
- * x509.c: root CA certificates, to the profile in docs/certificates.md.
+ * x509.c: root CA and code-signing certificates, to the profiles in
+ * docs/certificates.md.
  *
- * Three small tables carry the profile: the subject attribute types keyrite
+ * Small tables carry the profiles: the subject attribute types keyrite
  * writes (with their encodings and RFC 5280 upper bounds), the signature
  * algorithm for each managed key algorithm, and the extensions of a root
- * with their criticality.  The rest is written once: a strict parser for
+ * and of a code-signing key with their criticality.  The rest is written once: a strict parser for
  * subject text, the certificate's fields, signing through an EVP_MD_CTX
  * configured by the table, and a self-check of the signed result before
  * anyone sees it.
@@ -40,8 +41,9 @@
 #include "base/hex.h"
 #include "key.h"
 #include "x509.h"
+#include "x509-int.h"
 
-#define SKI_BYTES	SHA_DIGEST_LENGTH	/* RFC 5280 4.2.1.2 method 1 */
+#define SKI_BYTES	KR_X509_SKI_BYTES	/* RFC 5280 4.2.1.2 method 1 */
 #define SERIAL_TRIES	8	/* draws before a zero first byte is an error */
 #define SHOW_MAX	40	/* bytes of a bad attribute type quoted back */
 
@@ -300,8 +302,8 @@ mark_rehearsal(struct attr *cn)
 	return 0;
 }
 
-int
-kr_x509_subject_parse(const char *text, int rehearsal, X509_NAME **namep)
+static int
+parse_name(const char *text, int rehearsal, int need_cn, X509_NAME **namep)
 {
 	struct attr attrs[NATTR_TYPES], *cn = NULL, a;
 	X509_NAME *name = NULL;
@@ -344,13 +346,13 @@ kr_x509_subject_parse(const char *text, int rehearsal, X509_NAME **namep)
 	for (i = 0; i < nattrs; i++)
 		if (attrs[i].type->nid == NID_commonName)
 			cn = &attrs[i];
-	if (cn == NULL) {
+	if (cn == NULL && need_cn) {
 		r = kr_err_set(KR_ERR_X509_SUBJECT, "subject has no CN: a root "
 		    "certificate needs a common name, e.g. CN=Example Root "
 		    "CA,O=Example Corp,C=DE");
 		goto out;
 	}
-	if (rehearsal && (r = mark_rehearsal(cn)) != 0)
+	if (rehearsal && cn != NULL && (r = mark_rehearsal(cn)) != 0)
 		goto out;
 	/* RFC 4514 text lists the last RDN first. */
 	if ((name = X509_NAME_new()) == NULL) {
@@ -374,6 +376,18 @@ kr_x509_subject_parse(const char *text, int rehearsal, X509_NAME **namep)
 	return r;
 }
 
+int
+kr_x509_subject_parse(const char *text, int rehearsal, X509_NAME **namep)
+{
+	return parse_name(text, rehearsal, 1, namep);
+}
+
+int
+kr_x509_dn_parse(const char *text, X509_NAME **namep)
+{
+	return parse_name(text, 0, 0, namep);
+}
+
 /* --- signature algorithms ------------------------------------------------ */
 
 /* PKCS#1 v1.5: what every verifier of a root accepts (see certificates.md). */
@@ -383,15 +397,11 @@ rsa_pkcs1(EVP_PKEY_CTX *ctx)
 	return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) > 0;
 }
 
-static const struct sig_profile {
-	const char	*alg;		/* key.h name */
-	const char	*digest;	/* NULL: pure EdDSA */
-	int		 sig_nid;	/* the certificate's signature OID */
-	int		(*params)(EVP_PKEY_CTX *);	/* NULL: defaults */
-} sig_profiles[] = {
+static const struct kr_x509_sig sig_profiles[] = {
 	{ "ecdsa-p256", "SHA256", NID_ecdsa_with_SHA256, NULL },
 	{ "ecdsa-p384", "SHA384", NID_ecdsa_with_SHA384, NULL },
 	{ "ecdsa-p521", "SHA512", NID_ecdsa_with_SHA512, NULL },
+	{ "rsa-2048", "SHA256", NID_sha256WithRSAEncryption, rsa_pkcs1 },
 	{ "rsa-3072", "SHA256", NID_sha256WithRSAEncryption, rsa_pkcs1 },
 	{ "rsa-4096", "SHA384", NID_sha384WithRSAEncryption, rsa_pkcs1 },
 	{ "ed25519", NULL, NID_ED25519, NULL },
@@ -399,22 +409,42 @@ static const struct sig_profile {
 };
 #define NSIG_PROFILES	(sizeof(sig_profiles) / sizeof(sig_profiles[0]))
 
-static int
-sig_profile_of(const EVP_PKEY *key, const struct sig_profile **profp)
+int
+kr_x509_sig_of(const EVP_PKEY *key, const struct kr_x509_sig **sigp)
 {
 	const struct kr_key_alg *alg;
 	size_t i;
 
 	if ((alg = kr_key_alg_of(key)) == NULL)
-		return kr_err_set(KR_ERR_KEY_ALGORITHM, "root certificate: "
-		    "the key is not of an algorithm keyrite manages");
+		return kr_err_set(KR_ERR_KEY_ALGORITHM, "certificate: the "
+		    "signing key is not of an algorithm keyrite manages");
 	for (i = 0; i < NSIG_PROFILES; i++)
 		if (strcmp(sig_profiles[i].alg, kr_key_alg_name(alg)) == 0) {
-			*profp = &sig_profiles[i];
+			*sigp = &sig_profiles[i];
 			return 0;
 		}
-	return kr_err_set(KR_ERR_KEY_ALGORITHM, "root certificate: no "
+	return kr_err_set(KR_ERR_KEY_ALGORITHM, "certificate: no "
 	    "signature algorithm is defined for %s keys", kr_key_alg_name(alg));
+}
+
+int
+kr_x509_sign_init(EVP_PKEY *key, const struct kr_x509_sig *sig,
+    EVP_MD_CTX **mctxp)
+{
+	EVP_MD_CTX *mctx = NULL;
+	EVP_PKEY_CTX *pctx = NULL;
+
+	*mctxp = NULL;
+	if ((mctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit_ex(mctx, &pctx, sig->digest, NULL, NULL, key,
+	    NULL) != 1 ||
+	    (sig->params != NULL && sig->params(pctx) != 1)) {
+		EVP_MD_CTX_free(mctx);
+		return kr_err_libcrypto(KR_ERR_X509_SIGN, "setting up the "
+		    "signature (is the key a private key?)");
+	}
+	*mctxp = mctx;
+	return 0;
 }
 
 /* --- extensions ---------------------------------------------------------- */
@@ -448,6 +478,47 @@ make_basic_constraints(const struct ext_ctx *c)
 		return NULL;
 	}
 	return bc;
+}
+
+/* An end entity: basicConstraints with cA FALSE (an empty SEQUENCE). */
+static void *
+make_not_ca(const struct ext_ctx *c)
+{
+	(void)c;
+	return BASIC_CONSTRAINTS_new();
+}
+
+/* keyUsage digitalSignature: a code-signing key signs nothing else. */
+static void *
+make_sign_usage(const struct ext_ctx *c)
+{
+	ASN1_BIT_STRING *ku;
+
+	(void)c;
+	if ((ku = ASN1_BIT_STRING_new()) == NULL)
+		return NULL;
+	if (ASN1_BIT_STRING_set_bit(ku, 0, 1) != 1) {
+		ASN1_BIT_STRING_free(ku);
+		return NULL;
+	}
+	return ku;
+}
+
+static void *
+make_code_signing(const struct ext_ctx *c)
+{
+	EXTENDED_KEY_USAGE *eku;
+	ASN1_OBJECT *o;
+
+	(void)c;
+	if ((eku = sk_ASN1_OBJECT_new_null()) == NULL)
+		return NULL;
+	if ((o = OBJ_nid2obj(NID_code_sign)) == NULL ||
+	    sk_ASN1_OBJECT_push(eku, o) <= 0) {
+		sk_ASN1_OBJECT_free(eku);
+		return NULL;
+	}
+	return eku;
 }
 
 static void *
@@ -525,6 +596,12 @@ free_aki(void *v)
 	AUTHORITY_KEYID_free(v);
 }
 
+static void
+free_eku(void *v)
+{
+	sk_ASN1_OBJECT_pop_free(v, ASN1_OBJECT_free);
+}
+
 /* A root's extensions, in the order written (BR 7.1.2.1.2). */
 static const struct root_ext root_exts[] = {
 	{ "basicConstraints", NID_basic_constraints, 1,
@@ -537,20 +614,34 @@ static const struct root_ext root_exts[] = {
 };
 #define NROOT_EXTS	(sizeof(root_exts) / sizeof(root_exts[0]))
 
-/* RFC 5280 4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING's bits. */
-static int
-compute_ski(X509 *x, uint8_t ski[SKI_BYTES])
-{
-	const unsigned char *pk = NULL;
-	unsigned int n = 0;
-	int pklen = 0;
+/* A code-signing key's, in the same manner (docs/certificates.md). */
+static const struct root_ext code_exts[] = {
+	{ "basicConstraints", NID_basic_constraints, 1, make_not_ca,
+	    free_basic_constraints },
+	{ "keyUsage", NID_key_usage, 1, make_sign_usage, free_bit_string },
+	{ "extendedKeyUsage", NID_ext_key_usage, 0, make_code_signing,
+	    free_eku },
+	{ "subjectKeyIdentifier", NID_subject_key_identifier, 0, make_ski,
+	    free_octet_string },
+	{ "authorityKeyIdentifier", NID_authority_key_identifier, 0,
+	    make_aki, free_aki },
+};
+#define NCODE_EXTS	(sizeof(code_exts) / sizeof(code_exts[0]))
 
-	if (X509_PUBKEY_get0_param(NULL, &pk, &pklen, NULL,
-	    X509_get_X509_PUBKEY(x)) != 1 || pk == NULL || pklen <= 0 ||
-	    EVP_Digest(pk, (size_t)pklen, ski, &n, EVP_sha1(), NULL) != 1 ||
-	    n != SKI_BYTES)
-		return kr_err_libcrypto(KR_ERR_X509_SIGN, "root certificate: "
-		    "computing the subject key identifier");
+/* RFC 5280 4.2.1.2 (1): SHA-1 of the subjectPublicKey BIT STRING's bits. */
+int
+kr_x509_key_identifier(const X509_PUBKEY *pk, uint8_t ski[KR_X509_SKI_BYTES])
+{
+	const unsigned char *bits = NULL;
+	unsigned int n = 0;
+	int len = 0;
+
+	if (pk == NULL || X509_PUBKEY_get0_param(NULL, &bits, &len, NULL,
+	    pk) != 1 || bits == NULL || len <= 0 ||
+	    EVP_Digest(bits, (size_t)len, ski, &n, EVP_sha1(), NULL) != 1 ||
+	    n != KR_X509_SKI_BYTES)
+		return kr_err_libcrypto(KR_ERR_X509_SIGN, "computing a key "
+		    "identifier");
 	return 0;
 }
 
@@ -558,21 +649,27 @@ static int
 add_extensions(X509 *x, const struct kr_x509_request *req)
 {
 	struct ext_ctx c = { .req = req };
+	const struct root_ext *exts = root_exts;
+	size_t i, n = NROOT_EXTS;
 	char what[96];
 	void *v;
-	size_t i;
 	int r;
 
-	if ((r = compute_ski(x, c.ski)) != 0)
+	if (req->profile == KR_X509_PROFILE_CODE_SIGNING) {
+		exts = code_exts;
+		n = NCODE_EXTS;
+	}
+	if ((r = kr_x509_key_identifier(X509_get_X509_PUBKEY(x),
+	    c.ski)) != 0)
 		return r;
-	for (i = 0; i < NROOT_EXTS; i++) {
-		snprintf(what, sizeof(what), "root certificate: adding %s",
-		    root_exts[i].name);
-		if ((v = root_exts[i].make(&c)) == NULL)
+	for (i = 0; i < n; i++) {
+		snprintf(what, sizeof(what), "certificate: adding %s",
+		    exts[i].name);
+		if ((v = exts[i].make(&c)) == NULL)
 			return kr_err_libcrypto(KR_ERR_X509_SIGN, what);
-		r = X509_add1_ext_i2d(x, root_exts[i].nid, v,
-		    root_exts[i].critical, X509V3_ADD_DEFAULT);
-		root_exts[i].free(v);
+		r = X509_add1_ext_i2d(x, exts[i].nid, v, exts[i].critical,
+		    X509V3_ADD_DEFAULT);
+		exts[i].free(v);
 		if (r != 1)
 			return kr_err_libcrypto(KR_ERR_X509_SIGN, what);
 	}
@@ -593,6 +690,12 @@ check_request(const struct kr_x509_request *req)
 		return kr_err_set(KR_ERR_X509_REQUEST, "root certificate: "
 		    "path length %d is negative; use -1 for no limit",
 		    req->path_len);
+	if (req->profile != KR_X509_PROFILE_ROOT_CA &&
+	    (req->profile != KR_X509_PROFILE_CODE_SIGNING ||
+	    req->path_len != -1))
+		return kr_err_set(KR_ERR_X509_REQUEST, "certificate profile %d "
+		    "(a code-signing certificate has no path length)",
+		    (int)req->profile);
 	return 0;
 }
 
@@ -601,44 +704,52 @@ check_request(const struct kr_x509_request *req)
  * first byte non-zero so it is exactly 16 (DER has no leading zero byte):
  * 127 bits from the CSPRNG, well over BR 7.1's 64.
  */
+int
+kr_x509_random_serial(uint8_t b[KR_X509_SERIAL_BYTES])
+{
+	int i;
+
+	for (i = 0; i < SERIAL_TRIES; i++) {
+		if (RAND_bytes(b, KR_X509_SERIAL_BYTES) != 1)
+			return kr_err_libcrypto(KR_ERR_X509_SERIAL, "drawing a "
+			    "serial number");
+		b[0] &= 0x7f;
+		if (b[0] != 0)
+			return 0;
+	}
+	return kr_err_set(KR_ERR_X509_SERIAL, "the random generator gave %d "
+	    "zero bytes where it should not; stop and run keyrite selftest",
+	    SERIAL_TRIES);
+}
+
+int
+kr_x509_serial_integer(const uint8_t *b, size_t len, ASN1_INTEGER **serialp)
+{
+	ASN1_INTEGER *ai = NULL;
+	BIGNUM *bn = NULL;
+
+	*serialp = NULL;
+	if ((bn = BN_bin2bn(b, (int)len, NULL)) == NULL ||
+	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
+		BN_free(bn);
+		return kr_err_libcrypto(KR_ERR_X509_SERIAL, "encoding a "
+		    "serial number");
+	}
+	BN_free(bn);
+	*serialp = ai;
+	return 0;
+}
+
 static int
 random_serial(ASN1_INTEGER **serialp)
 {
 	uint8_t b[KR_X509_SERIAL_BYTES];
-	ASN1_INTEGER *ai = NULL;
-	BIGNUM *bn = NULL;
-	int i, r = KR_ERR_INTERNAL;
+	int r;
 
 	*serialp = NULL;
-	for (i = 0; i < SERIAL_TRIES; i++) {
-		if (RAND_bytes(b, sizeof(b)) != 1) {
-			r = kr_err_libcrypto(KR_ERR_X509_SERIAL, "root "
-			    "certificate: drawing a serial number");
-			goto out;
-		}
-		b[0] &= 0x7f;
-		if (b[0] != 0)
-			break;
-	}
-	if (b[0] == 0) {
-		r = kr_err_set(KR_ERR_X509_SERIAL, "root certificate: the "
-		    "random generator gave %d zero bytes where it should not; "
-		    "stop and run keyrite selftest", SERIAL_TRIES);
-		goto out;
-	}
-	if ((bn = BN_bin2bn(b, sizeof(b), NULL)) == NULL ||
-	    (ai = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
-		r = kr_err_libcrypto(KR_ERR_X509_SERIAL, "root certificate: "
-		    "encoding the serial number");
-		goto out;
-	}
-	*serialp = ai;
-	ai = NULL;
-	r = 0;
- out:
-	ASN1_INTEGER_free(ai);
-	BN_free(bn);
-	return r;
+	if ((r = kr_x509_random_serial(b)) != 0)
+		return kr_err_set(r, "root certificate: %s", kr_err_detail());
+	return kr_x509_serial_integer(b, sizeof(b), serialp);
 }
 
 /* Version, serial, names, validity and public key. */
@@ -675,28 +786,29 @@ set_fields(X509 *x, EVP_PKEY *key, const X509_NAME *name,
 	return r;
 }
 
+int
+kr_x509_sign_ctx(EVP_PKEY *key, EVP_MD_CTX **mctxp)
+{
+	const struct kr_x509_sig *prof = NULL;
+	int r;
+
+	*mctxp = NULL;
+	if ((r = kr_x509_sig_of(key, &prof)) != 0)
+		return r;
+	return kr_x509_sign_init(key, prof, mctxp);
+}
+
 static int
-sign(X509 *x, EVP_PKEY *key, const struct sig_profile *prof)
+sign(X509 *x, EVP_PKEY *key, const struct kr_x509_sig *prof)
 {
 	EVP_MD_CTX *mctx = NULL;
-	EVP_PKEY_CTX *pctx = NULL;
-	int r = KR_ERR_INTERNAL;
+	int r;
 
-	if ((mctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit_ex(mctx, &pctx, prof->digest, NULL, NULL, key,
-	    NULL) != 1 ||
-	    (prof->params != NULL && prof->params(pctx) != 1)) {
-		r = kr_err_libcrypto(KR_ERR_X509_SIGN, "root certificate: "
-		    "setting up the signature (is the key a private key?)");
-		goto out;
-	}
-	if (X509_sign_ctx(x, mctx) <= 0) {
+	if ((r = kr_x509_sign_init(key, prof, &mctx)) != 0)
+		return r;
+	if (X509_sign_ctx(x, mctx) <= 0)
 		r = kr_err_libcrypto(KR_ERR_X509_SIGN, "root certificate: "
 		    "signing (is the key a private key?)");
-		goto out;
-	}
-	r = 0;
- out:
 	EVP_MD_CTX_free(mctx);
 	return r;
 }
@@ -711,9 +823,27 @@ selfcheck_fail(const char *what)
  * Checks the signed certificate as a relying party would see it: decoded
  * from its DER.  *outp is the decoded certificate, set only on success.
  */
+/*
+ * The profile's marks: a root is a self-signed CA; a code signer is
+ * self-issued (OpenSSL calls only a certificate that may sign
+ * certificates self-signed) and signs code only.
+ */
 static int
-self_check(X509 *x, EVP_PKEY *key, const struct sig_profile *prof,
-    X509 **outp)
+profile_ok(X509 *y, enum kr_x509_self_profile profile)
+{
+	uint32_t flags = X509_get_extension_flags(y);
+
+	if (profile == KR_X509_PROFILE_ROOT_CA)
+		return X509_check_ca(y) == 1 && (flags & EXFLAG_SS) != 0 &&
+		    X509_check_issued(y, y) == X509_V_OK;
+	return X509_check_ca(y) == 0 && (flags & EXFLAG_SI) != 0 &&
+	    X509_get_key_usage(y) == KU_DIGITAL_SIGNATURE &&
+	    X509_get_extended_key_usage(y) == XKU_CODE_SIGN;
+}
+
+static int
+self_check(X509 *x, EVP_PKEY *key, const struct kr_x509_sig *prof,
+    enum kr_x509_self_profile profile, X509 **outp)
 {
 	unsigned char *der = NULL, *der2 = NULL;
 	const unsigned char *p;
@@ -751,12 +881,10 @@ self_check(X509 *x, EVP_PKEY *key, const struct sig_profile *prof,
 		    "verify");
 		goto out;
 	}
-	if (X509_check_ca(y) != 1 ||
-	    (X509_get_extension_flags(y) & EXFLAG_INVALID) != 0 ||
-	    (X509_get_extension_flags(y) & EXFLAG_SS) == 0 ||
-	    X509_check_issued(y, y) != X509_V_OK) {
-		r = selfcheck_fail("root certificate: OpenSSL does not find "
-		    "it a valid self-issued CA certificate");
+	if ((X509_get_extension_flags(y) & EXFLAG_INVALID) != 0 ||
+	    !profile_ok(y, profile)) {
+		r = selfcheck_fail("certificate: OpenSSL does not find it a "
+		    "valid self-issued certificate of its profile");
 		goto out;
 	}
 	*outp = y;
@@ -773,7 +901,7 @@ int
 kr_x509_self_sign(EVP_PKEY *key, const struct kr_x509_request *req,
     X509 **certp)
 {
-	const struct sig_profile *prof = NULL;
+	const struct kr_x509_sig *prof = NULL;
 	X509_NAME *name = NULL;
 	X509 *x = NULL, *checked = NULL;
 	int r = KR_ERR_INTERNAL;
@@ -783,7 +911,7 @@ kr_x509_self_sign(EVP_PKEY *key, const struct kr_x509_request *req,
 		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "root certificate: "
 		    "no key or no request");
 	if ((r = check_request(req)) != 0 ||
-	    (r = sig_profile_of(key, &prof)) != 0 ||
+	    (r = kr_x509_sig_of(key, &prof)) != 0 ||
 	    (r = kr_x509_subject_parse(req->subject, req->rehearsal,
 	    &name)) != 0)
 		goto out;
@@ -794,7 +922,7 @@ kr_x509_self_sign(EVP_PKEY *key, const struct kr_x509_request *req,
 	if ((r = set_fields(x, key, name, req)) != 0 ||
 	    (r = add_extensions(x, req)) != 0 ||
 	    (r = sign(x, key, prof)) != 0 ||
-	    (r = self_check(x, key, prof, &checked)) != 0)
+	    (r = self_check(x, key, prof, req->profile, &checked)) != 0)
 		goto out;
 	*certp = checked;
 	checked = NULL;
@@ -1069,8 +1197,8 @@ kr_x509_name_text(const X509_NAME *name, char *out, size_t outlen)
 	return name_text(name, "name", out, outlen);
 }
 
-static int
-time_text(const ASN1_TIME *t, const char *which, char out[21])
+int
+kr_x509_time_text(const ASN1_TIME *t, const char *which, char out[21])
 {
 	struct tm tm;
 
@@ -1131,9 +1259,9 @@ kr_x509_describe(X509 *cert, struct kr_x509_info *info)
 	    (r = name_text(X509_get_issuer_name(cert), "certificate issuer",
 	    t->issuer, sizeof(t->issuer))) != 0 ||
 	    (r = serial_text(X509_get0_serialNumber(cert), t)) != 0 ||
-	    (r = time_text(X509_get0_notBefore(cert), "certificate "
+	    (r = kr_x509_time_text(X509_get0_notBefore(cert), "certificate "
 	    "notBefore", t->not_before)) != 0 ||
-	    (r = time_text(X509_get0_notAfter(cert), "certificate notAfter",
+	    (r = kr_x509_time_text(X509_get0_notAfter(cert), "certificate notAfter",
 	    t->not_after)) != 0 ||
 	    (r = kr_x509_fingerprint(cert, t->fingerprint)) != 0)
 		goto out;

@@ -1,9 +1,11 @@
 /*
- * x509.h: root CA certificates.
+ * x509.h: root CA and code-signing certificates.
  *
- * keyrite makes one kind of certificate itself: the self-signed root of a
- * hierarchy, to the profile in docs/certificates.md (RFC 5280 and the
- * CA/Browser Forum Baseline Requirements 7.1.2.1).  Everything a witness
+ * keyrite makes two kinds of certificate itself (enum kr_x509_self_profile):
+ * the self-signed root of a hierarchy, to the profile in
+ * docs/certificates.md (RFC 5280 and the CA/Browser Forum Baseline
+ * Requirements 7.1.2.1), and the self-signed certificate of a firmware or
+ * secure-boot signing key.  Everything a witness
  * checks about it is available here too: the SHA-256 fingerprint in the
  * grouped form read aloud, the DER SubjectPublicKeyInfo to compare with an
  * escrow package, and a description for the transcript.
@@ -29,6 +31,18 @@
 #define KR_X509_PEM_MAX		65536	/* bytes kr_x509_from_pem() reads */
 #define KR_X509_REHEARSAL_SUFFIX " (REHEARSAL)"
 
+/*
+ * The kinds of certificate keyrite issues itself (docs/certificates.md):
+ * the self-signed root of a hierarchy, and the self-signed certificate of a
+ * firmware or secure-boot signing key, for tools that name a signer by its
+ * certificate.
+ */
+enum kr_x509_self_profile {	/* a self-signed certificate's profile */
+	KR_X509_PROFILE_ROOT_CA = 0,	/* cA TRUE, keyCertSign and cRLSign */
+	KR_X509_PROFILE_CODE_SIGNING,	/* cA FALSE, digitalSignature,
+					   extendedKeyUsage codeSigning */
+};
+
 struct kr_x509_request {
 	/*
 	 * The subject (and issuer) as RFC 4514 text, most specific first:
@@ -39,6 +53,7 @@ struct kr_x509_request {
 	int		 validity_days;	/* 1 .. KR_X509_MAX_DAYS */
 	int		 path_len;	/* pathLenConstraint; -1: none */
 	int		 rehearsal;	/* append " (REHEARSAL)" to the CN */
+	enum kr_x509_self_profile profile;	/* 0: a root CA */
 };
 
 /* What the transcript records about a certificate. */
@@ -93,7 +108,12 @@ int	kr_x509_subject_parse(const char *text, int rehearsal,
  * RFC 5280 4.2.1.2 method 1); authorityKeyIdentifier with that keyIdentifier
  * only.  The signature algorithm follows the key (docs/certificates.md):
  * ECDSA with SHA-256/384/512 by curve, RSA PKCS#1 v1.5 with SHA-256
- * (rsa-3072) or SHA-384 (rsa-4096), pure Ed25519 and Ed448.
+ * (rsa-2048, rsa-3072) or SHA-384 (rsa-4096), pure Ed25519 and Ed448.
+ *
+ * With req->profile KR_X509_PROFILE_CODE_SIGNING the extensions are
+ * instead basicConstraints critical cA FALSE, keyUsage critical
+ * digitalSignature, extendedKeyUsage codeSigning, and the same key
+ * identifiers (path_len must be -1).
  *
  * KR_X509_MAX_DAYS is the Baseline Requirements' 9132-day ceiling for
  * roots (7.1.2.1.1) less one day: RFC 5280 validity includes both ends, so
@@ -111,6 +131,14 @@ int	kr_x509_subject_parse(const char *text, int rehearsal,
  */
 int	kr_x509_self_sign(EVP_PKEY *key, const struct kr_x509_request *req,
 	    X509 **certp);
+
+/*
+ * A signing context for key with the signature algorithm of the profile
+ * (as kr_x509_self_sign() chooses it), for other X.509 structures keyrite
+ * signs (a PKCS#10 request).  *mctxp is set only on success; free it with
+ * EVP_MD_CTX_free().  Returns 0, KR_ERR_KEY_ALGORITHM or KR_ERR_X509_SIGN.
+ */
+int	kr_x509_sign_ctx(EVP_PKEY *key, EVP_MD_CTX **mctxp);
 
 /*
  * PEM ("-----BEGIN CERTIFICATE-----") of cert: *pemp malloc()ed and

@@ -586,6 +586,213 @@ kr_media_discard(struct kr_media *m)
 	return r;
 }
 
+/* --- streamed outputs -------------------------------------------------- */
+
+#define STREAM_BUF	(256u * 1024)
+
+struct kr_media_stream {
+	struct kr_media	*m;
+	char		 name[129];
+	char		 tmp[KR_MEDIA_MAX_DIRS][4200];
+	int		 fd[KR_MEDIA_MAX_DIRS];
+	size_t		 n;		/* copies open */
+	EVP_MD_CTX	*md;
+	uint64_t	 len;
+};
+
+int
+kr_media_file_sha256(const char *path, uint8_t out[32], uint64_t *lenp)
+{
+	EVP_MD_CTX *md = NULL;
+	uint8_t *buf = NULL;
+	uint64_t total = 0;
+	struct stat st;
+	ssize_t got;
+	int fd, r = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return kr_err_errno(KR_ERR_IO, "cannot open %s", path);
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		r = kr_err_set(KR_ERR_IO, "%s is not a regular file", path);
+		goto out;
+	}
+	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+	if ((buf = malloc(STREAM_BUF)) == NULL ||
+	    (md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		r = kr_err_libcrypto(KR_ERR_LIBCRYPTO, "hashing a file");
+		goto out;
+	}
+	for (;;) {
+		if ((got = read(fd, buf, STREAM_BUF)) < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = kr_err_errno(KR_ERR_IO, "reading %s", path);
+			goto out;
+		}
+		if (got == 0)
+			break;
+		total += (uint64_t)got;
+		if (EVP_DigestUpdate(md, buf, (size_t)got) != 1) {
+			r = kr_err_libcrypto(KR_ERR_LIBCRYPTO, "hashing a file");
+			goto out;
+		}
+	}
+	if (EVP_DigestFinal_ex(md, out, NULL) != 1) {
+		r = kr_err_libcrypto(KR_ERR_LIBCRYPTO, "hashing a file");
+		goto out;
+	}
+	if (lenp != NULL)
+		*lenp = total;
+ out:
+	EVP_MD_CTX_free(md);
+	free(buf);
+	close(fd);
+	return r;
+}
+
+void
+kr_media_stage_stream_abort(struct kr_media_stream *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->n; i++) {
+		if (s->fd[i] != -1)
+			close(s->fd[i]);
+		if (s->tmp[i][0] != '\0')
+			(void)unlink(s->tmp[i]);
+	}
+	EVP_MD_CTX_free(s->md);
+	free(s);
+}
+
+int
+kr_media_stage_stream_begin(struct kr_media *m, const char *name,
+    struct kr_media_stream **sp)
+{
+	struct kr_media_stream *s = NULL;
+	char path[4200], rnd[17];
+	struct stat st;
+	uint8_t b[8];
+	size_t i;
+	int r;
+
+	*sp = NULL;
+	if (m->id[0] == '\0' || !kr_media_name_ok(name) ||
+	    strcmp(name, KR_MEDIA_MARKER) == 0)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "staging %s: no "
+		    "staging is open, or not a plain file name", name);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "staging %s", name);
+	s->m = m;
+	snprintf(s->name, sizeof(s->name), "%s", name);
+	if ((s->md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(s->md, EVP_sha256(), NULL) != 1) {
+		r = kr_err_libcrypto(KR_ERR_LIBCRYPTO, "staging");
+		goto fail;
+	}
+	for (i = 0; i < m->n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", m->dirs[i], name);
+		if (lstat(path, &st) == 0) {
+			r = kr_err_set(KR_ERR_EXISTS, "already there: %s; keyrite "
+			    "never overwrites a ceremony's outputs: use a fresh "
+			    "medium or another directory", path);
+			goto fail;
+		}
+		if ((r = staged_absent(m, i, name)) != 0)
+			goto fail;
+		if (RAND_bytes(b, sizeof(b)) != 1) {
+			r = kr_err_libcrypto(KR_ERR_LIBCRYPTO, "temporary name");
+			goto fail;
+		}
+		kr_hex_encode(b, sizeof(b), rnd, sizeof(rnd));
+		snprintf(s->tmp[i], sizeof(s->tmp[i]), "%s/.tmp-%s",
+		    m->staging[i], rnd);
+		s->fd[i] = open(s->tmp[i], O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0444);
+		s->n = i + 1;
+		if (s->fd[i] == -1) {
+			r = kr_err_errno(KR_ERR_MEDIA, "creating %s", s->tmp[i]);
+			s->tmp[i][0] = '\0';
+			goto fail;
+		}
+	}
+	*sp = s;
+	return 0;
+ fail:
+	kr_media_stage_stream_abort(s);
+	return r;
+}
+
+int
+kr_media_stage_stream_write(struct kr_media_stream *s, const void *data,
+    size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < s->n; i++)
+		if (write_all(s->fd[i], data, len) != 0)
+			return kr_err_errno(KR_ERR_MEDIA, "writing %s on %s "
+			    "(medium full or removed?)", s->name,
+			    s->m->dirs[i]);
+	if (EVP_DigestUpdate(s->md, data, len) != 1)
+		return kr_err_libcrypto(KR_ERR_LIBCRYPTO, "staging");
+	s->len += len;
+	return 0;
+}
+
+/* One copy: synced, closed, named in its staging directory, read back. */
+static int
+stream_finish_one(struct kr_media_stream *s, size_t i, const uint8_t want[32])
+{
+	char path[4200];
+	uint8_t got[32];
+	uint64_t len = 0;
+	int r;
+
+	if (fsync(s->fd[i]) != 0 || close(s->fd[i]) != 0) {
+		s->fd[i] = -1;
+		return kr_err_errno(KR_ERR_MEDIA, "writing %s on %s (medium "
+		    "full or removed?)", s->name, s->m->dirs[i]);
+	}
+	s->fd[i] = -1;
+	snprintf(path, sizeof(path), "%s/%s", s->m->staging[i], s->name);
+	if (link(s->tmp[i], path) != 0)
+		return errno == EEXIST ? kr_err_set(KR_ERR_EXISTS, "%s appeared "
+		    "while it was being written; it was not overwritten",
+		    path) : kr_err_errno(KR_ERR_MEDIA, "naming %s", path);
+	if (unlink(s->tmp[i]) != 0)
+		return kr_err_errno(KR_ERR_MEDIA, "removing %s", s->tmp[i]);
+	s->tmp[i][0] = '\0';
+	if ((r = fsync_dir(s->m->staging[i])) != 0 ||
+	    (r = kr_media_file_sha256(path, got, &len)) != 0)
+		return r;
+	if (len != s->len || memcmp(got, want, 32) != 0)
+		return kr_err_set(KR_ERR_MEDIA, "%s reads back differently "
+		    "from what was written: the medium is faulty; use another",
+		    path);
+	return 0;
+}
+
+int
+kr_media_stage_stream_end(struct kr_media_stream *s, uint8_t out[32])
+{
+	uint8_t want[32];
+	size_t i;
+	int r = 0;
+
+	if (EVP_DigestFinal_ex(s->md, want, NULL) != 1)
+		r = kr_err_libcrypto(KR_ERR_LIBCRYPTO, "staging");
+	for (i = 0; r == 0 && i < s->n; i++)
+		r = stream_finish_one(s, i, want);
+	if (r == 0 && out != NULL)
+		memcpy(out, want, sizeof(want));
+	kr_media_stage_stream_abort(s);
+	return r;
+}
+
 /* --- leftovers --------------------------------------------------------- */
 
 /* Whether the staging directory's marker is locked by a running keyrite. */
@@ -699,23 +906,20 @@ kr_media_leftovers(const char *dir, struct kr_media_leftover **lp,
 	return r;
 }
 
-/* Whether path holds exactly the bytes of other (both regular files). */
+/*
+ * Whether path holds exactly the bytes of other (both regular files),
+ * hashed in a bounded buffer: a staged output may be larger than memory.
+ */
 static int
 same_file(const char *path, const char *other)
 {
 	uint8_t h1[32], h2[32];
-	char *a = NULL, *b = NULL;
-	size_t la = 0, lb = 0;
-	int same;
+	uint64_t la = 0, lb = 0;
 
-	if (kr_media_read(path, 1u << 30, &a, &la, h1) != 0 ||
-	    kr_media_read(other, 1u << 30, &b, &lb, h2) != 0)
-		same = 0;
-	else
-		same = la == lb && memcmp(h1, h2, 32) == 0;
-	free(a);
-	free(b);
-	return same;
+	if (kr_media_file_sha256(path, h1, &la) != 0 ||
+	    kr_media_file_sha256(other, h2, &lb) != 0)
+		return 0;
+	return la == lb && memcmp(h1, h2, 32) == 0;
 }
 
 int

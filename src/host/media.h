@@ -102,6 +102,34 @@ int	kr_media_stage_on(struct kr_media *m, size_t i, const char *name,
 	    const void *data, size_t len, uint8_t sha256[32]);
 
 /*
+ * A staged output too large to hold in memory (a signed firmware image),
+ * written in pieces: begin checks name as kr_media_stage() does and opens
+ * a temporary file in the staging directory of every medium; write
+ * appends to every copy; end fsync()s them, links each to name in its
+ * staging directory, removes the temporaries, syncs the directories, and
+ * reads every copy back, hashing it in a bounded buffer, against the
+ * SHA-256 of what was written (sha256, may be NULL, receives it).  end
+ * and abort free s; abort removes the temporaries.  After a failed write
+ * or end, call abort.  data must not be secret.
+ */
+struct kr_media_stream;
+
+int	kr_media_stage_stream_begin(struct kr_media *m, const char *name,
+	    struct kr_media_stream **sp);
+int	kr_media_stage_stream_write(struct kr_media_stream *s,
+	    const void *data, size_t len);
+int	kr_media_stage_stream_end(struct kr_media_stream *s,
+	    uint8_t sha256[32]);
+void	kr_media_stage_stream_abort(struct kr_media_stream *s);
+
+/*
+ * SHA-256 of the regular file path, read in a bounded buffer; *lenp (may
+ * be NULL) its length.  Returns 0, KR_ERR_IO or KR_ERR_LIBCRYPTO.
+ */
+int	kr_media_file_sha256(const char *path, uint8_t sha256[32],
+	    uint64_t *lenp);
+
+/*
  * Publishes every medium's staged files (kr_media_publish_staging()) and
  * ends staging.  Only after the ceremony committed.  On failure the
  * detail names the medium and says how to finish (keyrite clean).

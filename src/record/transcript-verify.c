@@ -664,12 +664,57 @@ read_cosignature(struct reader *rd, const char *v, size_t n,
 	return r;
 }
 
+/* The expected card (label and serial as encoded), or NULL. */
+static struct kr_transcript_expected *
+expected_card(struct kr_transcript_summary *sum, const char *label,
+    size_t ln, const char *serial, size_t sn)
+{
+	unsigned int i;
+
+	for (i = 0; i < sum->nexpected; i++)
+		if (strlen(sum->expected[i].label) == ln &&
+		    memcmp(sum->expected[i].label, label, ln) == 0 &&
+		    strlen(sum->expected[i].serial) == sn &&
+		    memcmp(sum->expected[i].serial, serial, sn) == 0)
+			return &sum->expected[i];
+	return NULL;
+}
+
+/* "cosignature-missing: LABEL SERIAL REASON": why a card did not sign. */
+static int
+read_missing(struct reader *rd, const char *v, size_t n,
+    struct kr_transcript_summary *sum)
+{
+	struct kr_transcript_expected *x;
+	const char *t[3];
+	size_t tn[3], off = 0, i;
+
+	for (i = 0; i < 3; i++)
+		if (!token(v, n, &off, &t[i], &tn[i]))
+			return SIG_FAIL("a cosignature-missing line holds "
+			    "three fields: card label, serial, reason");
+	if (off < n || v[n - 1] == ' ' || !kr_transcript_word_ok(t[2], tn[2]))
+		return SIG_FAIL("a cosignature-missing line holds three "
+		    "fields, the last a word");
+	if ((x = expected_card(sum, t[0], tn[0], t[1], tn[1])) == NULL)
+		return SIG_FAIL("a cosignature-missing line names card %.*s "
+		    "(serial %.*s), which the chain does not bind",
+		    (int)tn[0], t[0], (int)tn[1], t[1]);
+	if (x->present || x->missing[0] != '\0')
+		return SIG_FAIL("card %s (serial %s) is said missing, but is "
+		    "accounted for above", x->label, x->serial);
+	copy(x->missing, sizeof(x->missing), t[2], tn[2]);
+	return 0;
+}
+
 static int
 read_cosignatures(struct reader *rd, struct kr_transcript_summary *sum)
 {
 	static const char prefix[] = "cosignature: ";
+	static const char mprefix[] = "cosignature-missing: ";
 	struct kr_transcript_cosigner *c;
-	size_t bad, pl = sizeof(prefix) - 1;
+	struct kr_transcript_expected *x;
+	size_t bad, pl = sizeof(prefix) - 1, ml = sizeof(mprefix) - 1;
 	unsigned int i;
 	int r;
 
@@ -681,9 +726,16 @@ read_cosignatures(struct reader *rd, struct kr_transcript_summary *sum)
 			return SIG_FAIL("byte 0x%02x at column %zu: a "
 			    "transcript holds printable ASCII only",
 			    (unsigned char)rd->line[bad], bad + 1);
+		if (rd->n > ml && memcmp(rd->line, mprefix, ml) == 0) {
+			if ((r = read_missing(rd, rd->line + ml, rd->n - ml,
+			    sum)) != 0)
+				return r;
+			continue;
+		}
 		if (rd->n <= pl || memcmp(rd->line, prefix, pl) != 0)
-			return SIG_FAIL("only 'cosignature: ...' lines may "
-			    "follow the signature");
+			return SIG_FAIL("only 'cosignature: ...' and "
+			    "'cosignature-missing: ...' lines may follow the "
+			    "signature");
 		if (sum->ncosigners == KR_TRANSCRIPT_COSIGN_MAX)
 			return SIG_FAIL("more than %d co-signatures",
 			    KR_TRANSCRIPT_COSIGN_MAX);
@@ -696,8 +748,20 @@ read_cosignatures(struct reader *rd, struct kr_transcript_summary *sum)
 			    32) == 0)
 				return SIG_FAIL("this co-signature's key "
 				    "already co-signed above");
+		x = expected_card(sum, c->label, strlen(c->label), c->serial,
+		    strlen(c->serial));
+		if (x != NULL) {
+			if (x->missing[0] != '\0')
+				return SIG_FAIL("card %s co-signed after a "
+				    "line said it would not", c->label);
+			x->present = 1;
+		}
 		sum->ncosigners++;
 	}
+	sum->complete = 1;
+	for (i = 0; i < sum->nexpected; i++)
+		if (!sum->expected[i].present)
+			sum->complete = 0;
 	return 0;
 }
 
@@ -721,6 +785,35 @@ seal_cut(const struct reader *rd)
 		p = nl + 1;
 	}
 	return lines < 5;
+}
+
+/*
+ * Every card the chain binds is expected to co-sign (the same card bound
+ * twice counts once), except a card whose key sealed the transcript: its
+ * seal is its signature (a card check, sealed by the custodian's card).
+ */
+static void
+expect_bound(const struct reader *rd, const struct seal *seal,
+    struct kr_transcript_summary *sum)
+{
+	struct kr_transcript_expected *x;
+	size_t i;
+
+	for (i = 0; i < rd->nbound &&
+	    sum->nexpected < KR_TRANSCRIPT_COSIGN_MAX; i++) {
+		if (memcmp(rd->bound[i].key_id, seal->key_id, 32) == 0)
+			continue;
+		if (expected_card(sum, rd->bound[i].label,
+		    strlen(rd->bound[i].label), rd->bound[i].serial,
+		    strlen(rd->bound[i].serial)) != NULL)
+			continue;
+		x = &sum->expected[sum->nexpected++];
+		memset(x, 0, sizeof(*x));
+		snprintf(x->label, sizeof(x->label), "%s", rd->bound[i].label);
+		snprintf(x->serial, sizeof(x->serial), "%s",
+		    rd->bound[i].serial);
+		memcpy(x->key_id, rd->bound[i].key_id, 32);
+	}
 }
 
 /* The blank line, the seal and any co-signatures, up to the end. */
@@ -830,6 +923,7 @@ kr_transcript_verify(const char *text, size_t len, const char *source,
 		goto out;
 	copy(s->algorithm, sizeof(s->algorithm), kr_key_alg_name(seal.alg),
 	    strlen(kr_key_alg_name(seal.alg)));
+	expect_bound(&rd, &seal, s);
 	memcpy(s->signer_key_id, seal.key_id, 32);
 	if ((r = read_signatures(&rd, &seal, cert_spki, cert_spki_len,
 	    s)) != 0)

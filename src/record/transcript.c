@@ -664,15 +664,51 @@ kr_transcript_id(const struct kr_transcript *t)
 }
 
 int
+kr_transcript_cosign_missing(struct kr_transcript *t, const char *label,
+    const char *serial, const char *reason)
+{
+	struct kr_buf b = { 0 };
+	int r;
+
+	if (t->broken || !t->sealed)
+		return kr_err_set(KR_ERR_ENGINE_STATE, "transcript %s: "
+		    "co-signatures follow the seal", t->path);
+	if (!kr_transcript_word_ok(reason, strlen(reason)) ||
+	    !card_text_ok(label, KR_TRANSCRIPT_LABEL_MAX) ||
+	    !card_text_ok(serial, KR_TRANSCRIPT_SERIAL_MAX))
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "transcript %s: a "
+		    "missing co-signature needs a card label, serial and a "
+		    "reason word", t->path);
+	kr_buf_puts(&b, "cosignature-missing: ");
+	kr_transcript_pct_encode(&b, label, strlen(label));
+	kr_buf_puts(&b, " ");
+	kr_transcript_pct_encode(&b, serial, strlen(serial));
+	kr_buf_printf(&b, " %s\n", reason);
+	r = b.failed ? kr_err_set(KR_ERR_NOMEM, "transcript") :
+	    commit(t, b.data, b.len, "a missing co-signature");
+	kr_buf_free(&b);
+	return r;
+}
+
+int
 kr_transcript_sealed(const struct kr_transcript *t)
 {
 	return t != NULL && t->sealed;
 }
 
-/* Signs the seal message of final with key, checking the signature. */
+/* The signer of kr_transcript_seal(): the ceremony key in memory. */
 static int
-seal_sign(const char *id, const uint8_t final[32], const EVP_PKEY *key,
-    const uint8_t *spki, size_t spkilen, uint8_t **sigp, size_t *siglenp)
+key_signer(void *ctx, const uint8_t *msg, size_t len, uint8_t **sigp,
+    size_t *siglenp)
+{
+	return kr_key_sign(ctx, msg, len, sigp, siglenp);
+}
+
+/* Signs the seal message of final with sign, checking the signature. */
+static int
+seal_sign(const char *id, const uint8_t final[32], kr_transcript_signer sign,
+    void *ctx, const uint8_t *spki, size_t spkilen, uint8_t **sigp,
+    size_t *siglenp)
 {
 	char msg[KR_TRANSCRIPT_SEAL_MSG_MAX];
 	EVP_PKEY *pub = NULL;
@@ -683,7 +719,7 @@ seal_sign(const char *id, const uint8_t final[32], const EVP_PKEY *key,
 	*sigp = NULL;
 	*siglenp = 0;
 	msglen = kr_transcript_seal_message(id, final, msg);
-	if ((r = kr_key_sign(key, (const uint8_t *)msg, msglen, &sig,
+	if ((r = sign(ctx, (const uint8_t *)msg, msglen, &sig,
 	    &siglen)) != 0)
 		goto out;
 	/* Fail closed: never write a seal that would not verify. */
@@ -708,9 +744,33 @@ seal_sign(const char *id, const uint8_t final[32], const EVP_PKEY *key,
 int
 kr_transcript_seal(struct kr_transcript *t, const EVP_PKEY *key)
 {
+	uint8_t *spki = NULL;
+	size_t spkilen = 0;
+	int r;
+
+	if ((r = writable(t)) != 0)
+		return r;
+	if (kr_key_alg_of(key) == NULL)
+		return kr_err_set(KR_ERR_KEY_ALGORITHM, "sealing transcript "
+		    "%s: the ceremony key's algorithm is not one keyrite "
+		    "manages", t->path);
+	if ((r = kr_key_to_spki(key, &spki, &spkilen)) != 0)
+		return r;
+	/* kr_key_sign() does not change the key. */
+	r = kr_transcript_seal_signer(t, spki, spkilen, key_signer,
+	    (void *)(uintptr_t)key);
+	free(spki);
+	return r;
+}
+
+int
+kr_transcript_seal_signer(struct kr_transcript *t, const uint8_t *spki_in,
+    size_t spki_len, kr_transcript_signer sign, void *ctx)
+{
 	const struct kr_key_alg *alg;
 	struct kr_fact facts[2];
 	struct kr_buf b = { 0 };
+	EVP_PKEY *pub = NULL;
 	uint8_t id[KR_KEY_ID_BYTES], c[32], *spki = NULL, *sig = NULL;
 	size_t spkilen = 0, siglen = 0;
 	char idhex[2 * KR_KEY_ID_BYTES + 1], *spki64 = NULL, *sig64 = NULL;
@@ -718,12 +778,17 @@ kr_transcript_seal(struct kr_transcript *t, const EVP_PKEY *key)
 
 	if ((r = writable(t)) != 0)
 		return r;
-	if ((alg = kr_key_alg_of(key)) == NULL)
-		return kr_err_set(KR_ERR_KEY_ALGORITHM, "sealing transcript "
-		    "%s: the ceremony key's algorithm is not one keyrite "
+	if ((r = kr_key_from_spki(spki_in, spki_len, &pub)) != 0)
+		return r;
+	if ((alg = kr_key_alg_of(pub)) == NULL) {
+		r = kr_err_set(KR_ERR_KEY_ALGORITHM, "sealing transcript "
+		    "%s: the sealing key's algorithm is not one keyrite "
 		    "manages", t->path);
-	if ((r = kr_key_to_spki(key, &spki, &spkilen)) != 0 ||
-	    (r = kr_key_id(key, id)) != 0)
+		goto out;
+	}
+	/* Re-encoded: the SPKI written is the canonical one. */
+	if ((r = kr_key_to_spki(pub, &spki, &spkilen)) != 0 ||
+	    (r = kr_key_id(pub, id)) != 0)
 		goto out;
 	kr_hex_encode(id, sizeof(id), idhex, sizeof(idhex));
 	facts[0].key = "algorithm";
@@ -733,7 +798,7 @@ kr_transcript_seal(struct kr_transcript *t, const EVP_PKEY *key)
 	if ((r = record_text(t->seq + 1, t->chain, KR_TRANSCRIPT_SEALED,
 	    KR_TRANSCRIPT_SEALER, facts, 2, &b, c)) != 0)
 		goto out;
-	if ((r = seal_sign(t->id, c, key, spki, spkilen, &sig,
+	if ((r = seal_sign(t->id, c, sign, ctx, spki, spkilen, &sig,
 	    &siglen)) != 0)
 		goto out;
 	if ((r = kr_base64_encode(spki, spkilen, &spki64)) != 0 ||
@@ -755,6 +820,7 @@ kr_transcript_seal(struct kr_transcript *t, const EVP_PKEY *key)
 	memcpy(t->chain, c, sizeof(c));
 	r = 0;
  out:
+	EVP_PKEY_free(pub);
 	free(spki);
 	free(sig);
 	free(spki64);

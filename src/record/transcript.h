@@ -27,7 +27,7 @@
 #define KR_TRANSCRIPT_FILE_MAX		(64 * 1024 * 1024)
 #define KR_TRANSCRIPT_SEAL_MSG_MAX	128
 #define KR_TRANSCRIPT_COSIGN_MSG_MAX	320
-#define KR_TRANSCRIPT_COSIGN_MAX	32
+#define KR_TRANSCRIPT_COSIGN_MAX	255	/* one per custodian */
 #define KR_TRANSCRIPT_LABEL_MAX		32	/* card label, raw bytes */
 #define KR_TRANSCRIPT_SERIAL_MAX	16	/* card serial, raw bytes */
 
@@ -58,6 +58,19 @@ struct kr_transcript_cosigner {
 	uint8_t	key_id[32];
 };
 
+/*
+ * A card the sealed chain binds (a custodian-key-bound record): it took
+ * part, so its co-signature is expected.
+ */
+struct kr_transcript_expected {
+	char	label[3 * KR_TRANSCRIPT_LABEL_MAX + 1];	/* percent-encoded */
+	char	serial[3 * KR_TRANSCRIPT_SERIAL_MAX + 1];
+	uint8_t	key_id[32];
+	int	present;		/* a valid cosignature line */
+	char	missing[KR_TRANSCRIPT_WORD_MAX + 1];	/* the reason a
+					   cosignature-missing line gives */
+};
+
 /* What kr_transcript_verify() found. */
 struct kr_transcript_summary {
 	struct kr_transcript_header	header;
@@ -73,6 +86,10 @@ struct kr_transcript_summary {
 	int		cert_checked;	/* the signer is the certificate's key */
 	unsigned int	ncosigners;
 	struct kr_transcript_cosigner cosigners[KR_TRANSCRIPT_COSIGN_MAX];
+	/* Sealed: the co-signatures the chain expects, present or missing. */
+	unsigned int	nexpected;
+	struct kr_transcript_expected expected[KR_TRANSCRIPT_COSIGN_MAX];
+	int		complete;	/* sealed, every expected one present */
 };
 
 struct kr_transcript;
@@ -127,6 +144,23 @@ int		 kr_transcript_sealed(const struct kr_transcript *t);
 int	kr_transcript_seal(struct kr_transcript *t, const EVP_PKEY *key);
 
 /*
+ * Signs msg[len] as kr_key_sign() does for the key whose public key the
+ * sealer gave; *sigp malloc()ed.  Returns 0 or an error with its detail.
+ */
+typedef int (*kr_transcript_signer)(void *ctx, const uint8_t *msg,
+    size_t len, uint8_t **sigp, size_t *siglenp);
+
+/*
+ * As kr_transcript_seal(), for a key that is not in memory (a custodian
+ * card's P-256 key seals a card-check): spki is the sealing key's DER
+ * SubjectPublicKeyInfo (an algorithm keyrite manages), sign(ctx, ...)
+ * makes the signature, which is verified against spki before anything is
+ * written.
+ */
+int	kr_transcript_seal_signer(struct kr_transcript *t, const uint8_t *spki,
+	    size_t spkilen, kr_transcript_signer sign, void *ctx);
+
+/*
  * The message the ceremony key signs, NUL-terminated in out:
  * "keyrite-transcript-seal <ceremony-id> <64 hex of final>\n".  Returns
  * its length (without the NUL).
@@ -157,6 +191,17 @@ size_t	kr_transcript_cosign_message(const char *ceremony_id,
 int	kr_transcript_cosign(struct kr_transcript *t, const char *label,
 	    const char *serial, const uint8_t *spki, size_t spkilen,
 	    const uint8_t *sig, size_t siglen);
+
+/*
+ * After sealing: records that card label/serial, which the chain expects
+ * to co-sign, did not, and why (reason: a word such as "card-absent",
+ * "skipped", "pin-attempts"): a "cosignature-missing:" line of the
+ * signature block.  It proves nothing (the block is not signed); it tells
+ * the reader of the paper why a signature is absent.  KR_ERR_ENGINE_STATE
+ * if t is not sealed.
+ */
+int	kr_transcript_cosign_missing(struct kr_transcript *t, const char *label,
+	    const char *serial, const char *reason);
 
 /*
  * Opens the unsealed transcript at path to append records (the cleaning of
@@ -201,5 +246,58 @@ int	kr_transcript_verify(const char *text, size_t len, const char *source,
  */
 int	kr_transcript_verify_file(const char *path, const uint8_t *cert_spki,
 	    size_t cert_spki_len, struct kr_transcript_summary *sum);
+
+/*
+ * Reading the records of a transcript for people (the paper record, a
+ * viewer): a cursor over text that kr_transcript_verify() accepted (it
+ * still checks the shape of each line it hands out and never reads past
+ * len).  Values stay percent-encoded until kr_transcript_pct_decode().
+ */
+struct kr_transcript_cursor {
+	const char	*text;
+	size_t		 len;
+	size_t		 off;		/* of the next line */
+	unsigned long	 next_seq;
+	int		 done;		/* past the records */
+};
+
+struct kr_transcript_record {
+	unsigned long	 seq;
+	char		 time[KR_TRANSCRIPT_TIME_BYTES];
+	char		 event[KR_TRANSCRIPT_WORD_MAX + 1];
+	char		 actor[KR_TRANSCRIPT_WORD_MAX + 1];
+	uint8_t		 chain[32];
+	const char	*facts;		/* "k=v k=v", inside the text */
+	size_t		 factslen;
+};
+
+/* Places c before record 1 of text[len] (after the header). */
+int	kr_transcript_cursor_init(struct kr_transcript_cursor *c,
+	    const char *text, size_t len);
+
+/*
+ * The next record into *rec: returns 1, or 0 after the last record (then
+ * c->off is where the signature block starts, or len), or
+ * KR_ERR_TRANSCRIPT_FORMAT if a line is not a record.
+ */
+int	kr_transcript_cursor_next(struct kr_transcript_cursor *c,
+	    struct kr_transcript_record *rec);
+
+/*
+ * The next "key=value" of facts[len] from *off: returns 1 with key[keylen]
+ * and the still-encoded value[valuelen] pointing into facts, or 0 at the
+ * end.
+ */
+int	kr_transcript_fact_next(const char *facts, size_t len, size_t *off,
+	    const char **key, size_t *keylen, const char **value,
+	    size_t *valuelen);
+
+/*
+ * Decodes a canonically percent-encoded value s[n] into malloc()ed *outp
+ * (NUL-terminated; the value may itself hold NUL bytes, *outlenp counts
+ * them).  KR_ERR_FORMAT if it is not canonical.
+ */
+int	kr_transcript_pct_decode(const char *s, size_t n, char **outp,
+	    size_t *outlenp);
 
 #endif /* KR_TRANSCRIPT_H */

@@ -34,7 +34,7 @@ FUZZ_NAMES	= $(if $(strip $(FUZZ_ONLY)),$(FUZZ_ONLY),$(FUZZ_ALL))
 FUZZ_BINS	= $(FUZZ_NAMES:%=$(FUZZ_BUILD)/fuzz_%)
 
 # Largest input per harness where real files are large (default 8192).
-FUZZ_MAXLEN	= escrow:16384 transcript:16384
+FUZZ_MAXLEN	= escrow:16384 transcript:16384 pe:65536
 
 # The engine is built without -Werror here: a warning only clang gives
 # should not stop a fuzzing run (the gcc build keeps -Werror).  The
@@ -49,7 +49,11 @@ FUZZ_LIB	= $(FUZZ_BUILD)/libkeyrite-fuzz.a
 FUZZ_COV_SRCS	= script:src/ceremony/script.c,src/ceremony/script-parse.c,src/ceremony/policy.c \
 	escrow:src/crypto/escrow.c share:src/crypto/share.c \
 	transcript:src/record/transcript-verify.c answers:src/ceremony/answers.c \
-	x509:src/crypto/x509.c hex:src/base/hex.c
+	x509:src/crypto/x509.c hex:src/base/hex.c \
+	csr:src/crypto/csr.c,src/crypto/x509-issue.c,src/crypto/x509-lint.c,src/crypto/x509-options.c \
+	crl:src/crypto/crl.c revocations:src/crypto/crl-list.c,src/crypto/crl.c \
+	release:src/crypto/release.c pe:src/crypto/pe.c \
+	ocsp:src/crypto/ocsp-list.c,src/crypto/ocsp.c
 FUZZ_PROFDATA	?= llvm-profdata
 FUZZ_LLVM_COV	?= llvm-cov
 FUZZ_COV	= $(FUZZ_BUILD)/cov

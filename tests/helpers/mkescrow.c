@@ -5,11 +5,14 @@
  *   mkescrow DIR ALG M N [KEK-HEX]
  *
  * writes DIR/test.escrow, DIR/kek.hex and DIR/share-<x>.bin.  A throwaway
- * key for tests only: the KEK and shares are written in the clear.
+ * key for tests only: the KEK and shares are written in the clear.  ALG
+ * aes-256 or hmac-sha256 makes a symmetric package (a random 32-byte key,
+ * written to DIR/key.bin, and its seal key).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/rand.h>
 
@@ -20,6 +23,7 @@
 #include "crypto/escrow.h"
 #include "crypto/key.h"
 #include "crypto/quorum.h"
+#include "crypto/symkey.h"
 
 static int
 write_file(const char *dir, const char *name, const void *p, size_t len)
@@ -43,6 +47,8 @@ int
 main(int argc, char **argv)
 {
 	struct kr_escrow *e;
+	const struct kr_symkey_alg *sym;
+	uint8_t raw[32];
 	EVP_PKEY *key = NULL;
 	uint8_t *kek, *shares;
 	char *text, hex[2 * KR_KEK_BYTES + 2], name[32];
@@ -68,13 +74,22 @@ main(int argc, char **argv)
 		fprintf(stderr, "mkescrow: bad KEK\n");
 		return 1;
 	}
-	if (kr_key_generate(kr_key_alg_find(argv[2]), &key) != 0 ||
+	sym = kr_symkey_alg_find(argv[2]);
+	if (sym != NULL) {
+		if (RAND_priv_bytes(raw, sizeof(raw)) != 1 ||
+		    kr_key_generate(kr_key_alg_find(KR_SYMKEY_SEAL_ALG),
+		    &key) != 0 ||
+		    kr_escrow_set_symmetric(e, sym, raw, sizeof(raw), key) != 0 ||
+		    write_file(argv[1], "key.bin", raw, sizeof(raw)) != 0)
+			goto fail;
+	} else if (kr_key_generate(kr_key_alg_find(argv[2]), &key) != 0 ||
 	    kr_escrow_set_key(e, key) != 0)
 		goto fail;
 	strcpy(e->key_class, "root-ca");
 	strcpy(e->policy_name, "default");
 	memset(e->policy_hash, 0x5a, sizeof(e->policy_hash));
 	kr_escrow_now(e->created);
+	kr_escrow_set_cryptoperiod(e, time(NULL), 1096);
 	for (i = 0; i < n; i++) {
 		snprintf(e->roster[i].name, sizeof(e->roster[i].name),
 		    "Custodian %u", i + 1);
@@ -84,7 +99,8 @@ main(int argc, char **argv)
 		    "%016x", 0x1000 + i);
 	}
 	if (kr_quorum_split(e, kek, shares) != 0 ||
-	    kr_escrow_seal(e, key, kek) != 0 ||
+	    (sym != NULL ? kr_escrow_seal_symmetric(e, raw, sizeof(raw), key,
+	    kek) : kr_escrow_seal(e, key, kek)) != 0 ||
 	    kr_escrow_encode(e, &text, &len) != 0)
 		goto fail;
 	if (write_file(argv[1], "test.escrow", text, len) != 0)

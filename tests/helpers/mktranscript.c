@@ -7,6 +7,10 @@
  *	co-signed by a fresh ecdsa-p256 "card" key; writes the ceremony
  *	key's public and private PEM to DIR/signer-pub.pem and
  *	DIR/signer-key.pem (a throwaway key, for making a test certificate).
+ *   mktranscript long OUT ALG DIR N
+ *	N records in all (N >= 3): a roll call (operator, two witnesses,
+ *	three custodians, names with UTF-8), N - 2 records as above with
+ *	a long value every 25th, then the seal; co-signed like "seal".
  *   mktranscript kill OUT N
  *	N records, then SIGKILL on itself, as a crash in the middle of a
  *	ceremony; prints "K CHAIN" to stdout after each record.
@@ -186,6 +190,82 @@ seal(int argc, char **argv)
 }
 
 static int
+roll_call(struct kr_transcript *t)
+{
+	static const struct kr_fact f[] = {
+		{ "operator", "Ada Administrator" },
+		{ "reason", "annual key ceremony (paper test)" },
+		{ "authorization", "CHG-1" },
+		{ "witness.1", "Wendy Witness" },
+		{ "witness.2", "Zo\xc3\xab \xc3\x9c" "nic\xc3\xb6" "de" },
+		{ "custodian.1", "Custodian Number 1" },
+		{ "custodian.1.card", "custodian-1" },
+		{ "custodian.2", "Custodian Number 2" },
+		{ "custodian.2.card", "custodian-2" },
+		{ "custodian.3", "Custodian \xe2\x80\xae" "3 (bidi)" },
+		{ "custodian.3.card", "custodian-3" },
+	};
+
+	if (kr_transcript_append(t, "roll-call", "administrator", f,
+	    sizeof(f) / sizeof(f[0]), NULL) != 0)
+		return die("append roll-call");
+	return 0;
+}
+
+/* A long value: the kind an air-gap inventory is. */
+static int
+append_long(struct kr_transcript *t, unsigned long k)
+{
+	char big[1600];
+	struct kr_fact f[2];
+	size_t i;
+
+	for (i = 0; i + 1 < sizeof(big); i++)
+		big[i] = "{\"usb\":[\"1d6b:0002 root hub\"],\"k\":42} "[i % 38];
+	big[i] = '\0';
+	f[0].key = "inventory";
+	f[0].value = big;
+	f[1].key = "a-rather-long-fact-key-that-needs-its-own-line";
+	f[1].value = k % 2 ? "yes" : "no";
+	if (kr_transcript_append(t, "airgap-check", "engine", f, 2,
+	    NULL) != 0)
+		return die("append long");
+	return 0;
+}
+
+static int
+long_transcript(int argc, char **argv)
+{
+	struct kr_transcript *t = NULL;
+	EVP_PKEY *key = NULL, *card = NULL;
+	unsigned long k, n;
+
+	if (argc != 5 || (n = strtoul(argv[4], NULL, 10)) < 4)
+		return 2;
+	if (kr_key_generate(kr_key_alg_find(argv[2]), &key) != 0)
+		return die(argv[2]);
+	if (write_pem(argv[3], "signer-pub.pem", key, 0) != 0 ||
+	    write_pem(argv[3], "signer-key.pem", key, 1) != 0 ||
+	    create(argv[1], NULL, &t) != 0 || roll_call(t) != 0)
+		return 1;
+	for (k = 2; k < n - 1; k++)
+		if ((k % 25 == 0 ? append_long(t, k) : append(t, k, 0)) != 0)
+			return 1;
+	if (kr_key_generate(kr_key_alg_find("ecdsa-p256"), &card) != 0)
+		return die("card key");
+	if (bind(t, card) != 0)
+		return 1;
+	if (kr_transcript_seal(t, key) != 0)
+		return die("seal");
+	if (cosign(t, card) != 0)
+		return 1;
+	kr_transcript_close(t);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(card);
+	return 0;
+}
+
+static int
 crash(int argc, char **argv, int slow)
 {
 	struct timespec ten_ms = { 0, 10 * 1000 * 1000 };
@@ -215,6 +295,8 @@ main(int argc, char **argv)
 		return die("harden");
 	if (argc >= 2 && strcmp(argv[1], "seal") == 0)
 		r = seal(argc - 1, argv + 1);
+	else if (argc >= 2 && strcmp(argv[1], "long") == 0)
+		r = long_transcript(argc - 1, argv + 1);
 	else if (argc >= 2 && strcmp(argv[1], "kill") == 0)
 		r = crash(argc - 1, argv + 1, 0);
 	else if (argc >= 2 && strcmp(argv[1], "slow") == 0)
@@ -222,6 +304,7 @@ main(int argc, char **argv)
 	if (r == 2)
 		fprintf(stderr, "usage: mktranscript seal OUT ALG DIR "
 		    "[--previous FILE]\n"
+		    "       mktranscript long OUT ALG DIR N\n"
 		    "       mktranscript kill OUT N\n"
 		    "       mktranscript slow OUT\n");
 	return r;

@@ -7,7 +7,7 @@
 # A reference run of root-ca-create (and of a drill) under strace lists
 # every write, fsync, link, rename, unlink, ftruncate, mkdir and rmdir it
 # makes, keyrite's own and SoftHSM2's (the PKCS#11 writes happen inside
-# the process).  Then, for each of them (full) or every 10th and every
+# the process).  Then, for each of them (full) or every 25th and every
 # link/rename/rmdir (sample), the ceremony is run again from the same
 # state and SIGKILLed on entry to that call (strace -e inject=...:
 # signal=KILL:when=N).  After every kill, checked with outside tools:
@@ -35,6 +35,12 @@
 # Prints one line per kill point and a table of outcomes by kind; exits 1
 # on the first broken promise.
 set -u
+# LeakSanitizer cannot run under ptrace (strace): in an ASan build the
+# traced runs here skip leak checking; every other test keeps it.
+if [ "${SAN:-}" = 1 ]; then
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+	export ASAN_OPTIONS
+fi
 mode=${1:-sample}
 which=${2:-both}
 : "${KEYRITE:?}" "${KR_TOP:?}"
@@ -43,6 +49,10 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 S="$KR_TOP/ceremony-scripts"
 CALLS=write,fsync,fdatasync,link,linkat,rename,renameat,renameat2,unlink,unlinkat,ftruncate,mkdir,mkdirat,rmdir
+# LeakSanitizer cannot run under ptrace (strace): under SAN=1 the runs keep
+# ASan's other checks and leave leak checking to the other tests.
+ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+export ASAN_OPTIONS
 
 "$KEYRITE" rehearsal-cards --dir "$T/cards" --count 5 > /dev/null ||
     fail "rehearsal-cards"
@@ -102,7 +112,7 @@ points() { # points FILE
 }
 pick() { # pick: the points to try, from stdin
 	if [ "$mode" = full ]; then cat; return; fi
-	awk '{ k++ } $1 !~ /^(write|fsync|ftruncate)$/ || k % 10 == 0'
+	awk '{ k++ } $1 !~ /^(write|fsync|ftruncate)$/ || k % 25 == 0'
 }
 
 kinds=""
@@ -111,7 +121,7 @@ $1"; }
 
 # After a killed create in $T/m: checks the promise; prints the outcome.
 check_create() {
-	tr=$(ls "$T"/m/transcript-*.txt 2>/dev/null | head -1)
+	tr=$(ls "$T"/m/transcript-*[0-9a-f].txt 2>/dev/null | head -1)
 	id=${tr##*/transcript-}; id=${id%.txt}
 	lost=""
 	for i in 1 2 3 4 5; do
@@ -134,6 +144,8 @@ check_create() {
 		"$KEYRITE" verify "$tr" > "$T/verify.out" 2>&1; vrc=$?
 		case $vrc in
 		0) state=sealed ;;
+		9) state=sealed	# killed while cards co-signed: incomplete
+		   count committed-cosignatures-incomplete ;;
 		5) grep -q "unsealed" "$T/verify.out" ||
 			{ cat "$T/verify.out"; fail "$pt: transcript BAD"; }
 		   state=unsealed ;;
@@ -243,9 +255,14 @@ sweep_drill() {
 		rm -rf "$T/root" && cp -a "$T/rootcopy" "$T/root"
 		drill "$T/root" strace -f -qq -o /dev/null -e trace=$call \
 		    -e inject=$call:signal=KILL:when=$n; rc=$?
-		new=$(ls -t "$T"/root/transcript-*.txt | head -1)
-		"$KEYRITE" verify --allow-unsealed "$new" > /dev/null 2>&1 ||
-		    fail "$pt: the drill's transcript is damaged"
+		new=$(ls -t "$T"/root/transcript-*[0-9a-f].txt | head -1)
+		# 0 good, 9 sealed with co-signatures missing (killed while
+		# the cards co-signed); anything else is damage.
+		"$KEYRITE" verify --allow-unsealed "$new" > /dev/null 2>&1
+		case $? in
+		0|9) ;;
+		*) fail "$pt: the drill's transcript is damaged" ;;
+		esac
 		"$KEYRITE" clean --media "$T/root" > "$T/clean.out" 2>&1 ||
 		    { cat "$T/clean.out"; fail "$pt: clean after a drill"; }
 		ls -a "$T/root" | grep -q '^\.keyrite' &&

@@ -65,13 +65,13 @@ ackr 2 || fail "step 2"
 ack 3 || fail "step 3"
 wait_for "Name of the ceremony administrator" "record the answer" ||
     fail "roll call"
-TR=$(ls "$T"/media/transcript-*.txt) || fail "no transcript"
+TR=$(ls "$T"/media/transcript-*[0-9a-f].txt) || fail "no transcript"
 grep -q " airgap-watch-started engine on-change=abort " "$TR" ||
     fail "the watch did not start (enforced) at the check"
 ip link add veth0 type veth peer name veth1 || fail "ip link add"
 wait_for "CEREMONY ABORTED: THE AIR GAP WAS BREACHED" \
     "interface veth[01] \(veth\) appeared" || fail "no breach on the screen"
-wait_for "stopped at step 3 of 13" "Enter +leave keyrite" ||
+wait_for "stopped at step 3 of 15" "Enter +leave keyrite" ||
     fail "the Summary does not offer to leave"
 snap breach
 [ -n "${KR_TUI_SNAPS:-}" ] && cp "$T/breach.txt" "$KR_TUI_SNAPS"/
@@ -159,11 +159,11 @@ ip link delete veth0 || fail "ip link delete"
 [ "$(ls /sys/class/net)" = lo ] || fail "veth left over"
 batch enforced "ip link add veth2 type veth peer name veth3"
 [ "$(cat "$T/enforced.rc")" = 4 ] || fail "batch exit $(cat "$T/enforced.rc"), want 4"
-grep -q "^step 3/13 \[administrator\] roll-call$" "$T/enforced.out" ||
+grep -q "^step 3/15 \[administrator\] roll-call$" "$T/enforced.out" ||
     fail "did not reach step 3"
 grep -q "^keyrite: run: the air gap was breached during the ceremony: interface veth[23] (veth) appeared" \
     "$T/enforced.out" || fail "no message"
-TR=$(ls "$T"/enforced/transcript-*.txt) || fail "no transcript"
+TR=$(ls "$T"/enforced/transcript-*[0-9a-f].txt) || fail "no transcript"
 grep -q " airgap-breached engine interface=veth2 .*kind=veth" "$TR" ||
     fail "veth2 not named"
 tail -1 "$TR" | grep -q " ceremony-aborted .* reason=airgap-breached chain=" ||
@@ -184,7 +184,7 @@ batch changed "ip link add veth4 type veth peer name veth5"
 [ "$(cat "$T/changed.rc")" = 0 ] || fail "batch exit $(cat "$T/changed.rc"), want 0"
 grep -q "^  notice: the machine changed: interface veth[45] (veth) appeared" \
     "$T/changed.out" || fail "no notice"
-TR=$(ls "$T"/changed/transcript-*.txt) || fail "no transcript"
+TR=$(ls "$T"/changed/transcript-*[0-9a-f].txt) || fail "no transcript"
 grep -q " airgap-check engine air-gapped=no policy=allowed-in-rehearsal " "$TR" ||
     fail "the check did not record the veth of case 2"
 grep -q " airgap-watch-started engine on-change=record " "$TR" ||

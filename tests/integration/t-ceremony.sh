@@ -197,12 +197,12 @@ mkdir "$T/kill"
     --answers "$T/create.txt" --rehearsal ) > "$T/kill.out" 2>&1 &
 pid=$!
 i=0
-until grep -qs "share-written" "$T"/kill/transcript-*.txt; do
+until grep -qs "share-written" "$T"/kill/transcript-*[0-9a-f].txt; do
 	i=$((i + 1)); [ $i -lt 600 ] || { kill -9 $pid; fail "no share written in 60 s"; }
 	sleep 0.1
 done
 pkill -9 -f "media $T/kill" ; kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
-KT=$(ls "$T"/kill/transcript-*.txt)
+KT=$(ls "$T"/kill/transcript-*[0-9a-f].txt)
 [ ! -e "$T/kill/root-ca.escrow" ] || fail "escrow package after SIGKILL"
 ls -A "$T/kill" | grep -q "keyrite-tmp" && fail "temporary file left"
 "$KEYRITE" verify "$KT" > "$T/kv.out" 2>&1; rc=$?

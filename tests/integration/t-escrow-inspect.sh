@@ -36,8 +36,8 @@ sed 's/^threshold: 3$/threshold: 9/' "$T/test.escrow" > "$T/bad1.escrow"
 out=$("$KEYRITE" escrow inspect "$T/bad1.escrow" 2>&1); rc=$?
 echo "$out"
 [ $rc = 5 ] || fail "threshold > shares: exit $rc, want 5"
-echo "$out" | grep -q "bad1.escrow line 10: shares: 5 is fewer than the threshold 9" ||
-    fail "line 10 not named"
+echo "$out" | grep -q "bad1.escrow line 12: shares: 5 is fewer than the threshold 9" ||
+    fail "line 12 (shares, after the two cryptoperiod lines) not named"
 
 sed 's/^key-id: \(.\)/key-id: 0\1/; s/^key-id: \(.\{64\}\)./key-id: \1/' \
     "$T/test.escrow" > "$T/bad2.escrow"

@@ -100,7 +100,7 @@ if [ -n "$(ls /sys/class/net | grep -vx lo)" ]; then
 	grep -Eqx "keyrite: run: a network interface is present: (interface [^;]+; )+a real ceremony does not start on this machine" "$T/2.said" &&
 	    [ "$(wc -l < "$T/2.said")" = 1 ] ||
 	    { cat "$T/2.err"; fail "air-gap refusal text"; }
-	TR=$(ls "$T"/m2/transcript-*.txt)
+	TR=$(ls "$T"/m2/transcript-*[0-9a-f].txt)
 	grep -q " airgap-check engine air-gapped=no policy=refused " "$TR" ||
 	    fail "air-gap refusal not recorded"
 	grep -q "card-presented\|share-written" "$TR" && fail "a card was touched"
@@ -138,6 +138,9 @@ for i in 1 2 3 4 5; do
 	    written "Custodian $i" || fail "card $i"
 done
 ackr 10 && ackr 11 && ackr 12 && ack 13 || fail "steps 10-13"
+cosign 14 custodian-1:123401 custodian-2:123402 custodian-3:123403 \
+    custodian-4:123404 custodian-5:123405 || fail "co-signing"
+ack 15 || fail "step 15 (print)"
 wait_for "CEREMONY COMPLETE" || fail "the real root-ca-create did not complete"
 leave_summary || fail "back to Home"
 send q
@@ -146,7 +149,7 @@ send y
 st=$(exit_status)
 [ "$st" = 0 ] || fail "keyrite tui exit status $st"
 tui_stop || fail "the tmux server did not stop"
-TC=$(ls "$T"/media/transcript-*.txt)
+TC=$(ls "$T"/media/transcript-*[0-9a-f].txt)
 "$KEYRITE" verify "$TC" --cert "$T/media/root-ca.pem" > "$T/3v.out" 2>&1 ||
     { cat "$T/3v.out"; fail "the real root-ca-create transcript does not verify"; }
 grep -qx "mode: real" "$TC" || fail "transcript header not mode: real"
@@ -264,7 +267,7 @@ drop() {
 	awk -v v="step $2" '$0 == v { skip = 1 } skip && $0 == "" { skip = 0;
 	    next } !skip' "$1" > "$1.new" && mv "$1.new" "$1"
 }
-for v in show-fingerprint wipe seal-transcript; do
+for v in show-fingerprint wipe seal-transcript cosign-transcript; do
 	P=$T/a-$v; cp -a "$Q" "$P"; AS=$(kr_scripts "$P")
 	kr_writable "$AS"
 	drop "$AS/root-ca-create.ceremony" "$v"
@@ -285,9 +288,13 @@ hint: add a step show-fingerprint (role witness) after line $l" ;;
 		want="$f:$l:6: no wipe step after write-escrow, the last step that uses the key: the key and its shares are wiped once no step needs them
 hint: add a step wipe after line $l, before seal-transcript" ;;
 	seal-transcript)
-		l=$(grep -n "^step wipe" "$f" | cut -d: -f1)
-		want="$f:$l:6: the last step is wipe: every ceremony ends with seal-transcript
-hint: add a step seal-transcript at the end: it signs the transcript, and a ceremony counts as complete only then" ;;
+		l=$(grep -n "^step cosign-transcript" "$f" | cut -d: -f1)
+		want="$f:$l:6: cosign-transcript comes before the transcript is sealed
+hint: move it after seal-transcript: it adds to the signature block of a sealed transcript" ;;
+	cosign-transcript)
+		l=$(grep -n "^step seal-transcript" "$f" | cut -d: -f1)
+		want="$f:$l:6: no cosign-transcript step after seal-transcript: custodians' cards take part in this ceremony (write-shares), and each co-signs the sealed transcript
+hint: add a step cosign-transcript after it" ;;
 	esac
 	mkdir "$T/m7-$v"
 	kr_airgapped "$P/bin/keyrite" run "$f" --media "$T/m7-$v" \
@@ -300,7 +307,7 @@ hint: add a step seal-transcript at the end: it signs the transcript, and a cere
 	expect "$T/7r.out" "keyrite: run: refused before any work: ceremony script error: $want" "no $v, rehearsal"
 	[ -z "$(ls -A "$T/m7-$v")" ] || fail "no $v: something was written"
 done
-echo "ok: 7. scripts without show-fingerprint, wipe or seal-transcript are refused, real or rehearsal"
+echo "ok: 7. scripts without show-fingerprint, wipe, seal-transcript or cosign-transcript are refused, real or rehearsal"
 
 # --- 8. writable, and read-only by mount ------------------------------------
 cp -a "$Q" "$T/w"; WS=$(kr_scripts "$T/w"); WSR=$(readlink -f "$WS")

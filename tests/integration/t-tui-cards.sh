@@ -128,7 +128,7 @@ wait_for "WHAT IT LEFT" "^  outputs +staged, never published" \
     "custodian-1, custodian-2" "^  to clean +keyrite clean --media $T/media" ||
     fail "the Summary does not say what the abort left"
 snap aborted
-TR=$(ls "$T"/media/transcript-*.txt) || fail "no transcript"
+TR=$(ls "$T"/media/transcript-*[0-9a-f].txt) || fail "no transcript"
 # Nothing is published before the seal: the certificate staged at step 7
 # is discarded with the rest, and no staging directory is left.
 [ -e "$T/media/root-ca.escrow" ] && fail "escrow package written"
@@ -164,7 +164,7 @@ leave_summary || fail "back to Home"
 home_choose root-ca-create || fail "home again"
 param_start || fail "start again"
 wait_for "Not started: .*exist" "root-ca.pem" || fail "existing outputs not refused"
-[ "$(ls "$T"/media/transcript-*.txt | wc -l)" = 1 ] ||
+[ "$(ls "$T"/media/transcript-*[0-9a-f].txt | wc -l)" = 1 ] ||
     fail "a refused ceremony wrote a transcript"
 send Escape
 wait_for "CEREMONIES" || fail "Esc from Parameters"

@@ -43,7 +43,7 @@ wait_for "STEP 1 OF" "Enter +continue" && snap step1
 ackr 1 || fail "step 1"
 ack 2 || fail "step 2"
 # Step 2's result, the air gap, on step 2's own screen.
-wait_for "STEP 2 OF 13 +AIRGAP CHECK" "Air-gap check" "^  air gap +" \
+wait_for "STEP 2 OF 15 +AIRGAP CHECK" "Air-gap check" "^  air gap +" \
     "Read the result aloud" || fail "the air gap is not on step 2's screen"
 snap step2
 result 2 || fail "step 2 result"
@@ -106,15 +106,15 @@ wait_for "Custodian 2: Dan Two, card custodian-2 serial" \
 snap review2
 review_yes || fail "roll call review"
 ack 4 || fail "step 4"
-wait_for "STEP 4 OF 13" "Key generated" "^  key id +[0-9a-f]{4}( [0-9a-f]{4}){7}$" ||
+wait_for "STEP 4 OF 15" "Key generated" "^  key id +[0-9a-f]{4}( [0-9a-f]{4}){7}$" ||
     fail "the key is not on step 4's screen"
 result 4 || fail "step 4 result"
 ack 5 || fail "step 5"
-wait_for "STEP 5 OF 13" "Certificate signed" "^  subject +CN=Example Root CA" ||
+wait_for "STEP 5 OF 15" "Certificate signed" "^  subject +CN=Example Root CA" ||
     fail "the certificate is not on step 5's screen"
 result 5 || fail "step 5 result"
 # Step 6 says the fingerprint "is now on the screen": it is.
-wait_for "STEP 6 OF 13" "fingerprint is now on the screen" "ON THE SCREEN" \
+wait_for "STEP 6 OF 15" "fingerprint is now on the screen" "ON THE SCREEN" \
     "^ +[0-9A-F]{4}( [0-9A-F]{4}){7}$" "Enter +continue" ||
     fail "no fingerprint on step 6"
 snap step6
@@ -154,8 +154,15 @@ ackr 10 || fail "step 10"
 ackr 11 || fail "step 11"
 ackr 12 || fail "step 12"
 ack 13 || fail "step 13"
+cosign 14 custodian-1:123401 custodian-2:123402 custodian-3:123403 \
+    custodian-4:123404 custodian-5:123405 || fail "co-signing"
+ack 15 || fail "step 15 (print)"
 wait_for "CEREMONY COMPLETE" || fail "no summary"
 snap summary
+# No printer here: the PDF is on the media; p says why it cannot print.
+send p
+wait_for "Not printed: no printer" || fail "print again: no answer"
+
 grep -q "$T/media/root-ca.pem" "$T/summary.txt" || fail "certificate not listed"
 grep -q "$T/media/root-ca.escrow" "$T/summary.txt" || fail "escrow not listed"
 # The Summary repeats the certificate's fingerprint, as openssl has it.
@@ -164,7 +171,7 @@ FP=$(openssl x509 -in "$T/media/root-ca.pem" -noout -fingerprint -sha256 |
 got=$(sed -n '/certificate SHA-256/,/^──/p' "$T/summary.txt" |
     grep -E '^ +[0-9A-F]{4}( [0-9A-F]{4}){7}$' | tr -d ' \n')
 [ "$got" = "$FP" ] || fail "Summary fingerprint $got, openssl $FP"
-TR=$(ls "$T"/media/transcript-*.txt) || fail "no transcript"
+TR=$(ls "$T"/media/transcript-*[0-9a-f].txt) || fail "no transcript"
 
 # The QR view shows the transcript's SHA-256, as zbarimg reads it.
 send F3

@@ -48,7 +48,7 @@ drill_start() { # roll call, load the package, fingerprint: to the first card
 	    answer "Why is" "Recovery drill" &&
 	    answer "What authorizes" "DRILL-7" || fail "drill roll call"
 	review_yes || fail "drill roll call review"
-	wait_for "STEP 4 OF 9 +LOAD ESCROW" "ON THE SCREEN" "Enter +continue" ||
+	wait_for "STEP 4 OF 11 +LOAD ESCROW" "ON THE SCREEN" "Enter +continue" ||
 	    fail "drill step 4"
 	[ -n "${1:-}" ] && snap "$1"
 	ack 4 && ack 5 || fail "drill steps 4-5"
@@ -131,23 +131,26 @@ for c in 2 4; do
 	card "custodian-$c" || fail "card $c"
 	pin "custodian-$c" "12340$c" || fail "pin $c"
 done
-wait_for "STEP 6 OF 9" "Quorum reached" "custodian-5 +$(serial custodian-5)  $(who 5)" ||
+wait_for "STEP 6 OF 11" "Quorum reached" "custodian-5 +$(serial custodian-5)  $(who 5)" ||
     fail "no quorum result on step 6"
 result 6 || fail "step 6 result"
 ack 7 || fail "drill step 7"
-wait_for "STEP 7 OF 9 +PROVE KEY" "Key proven" "^  package key +YES" \
+wait_for "STEP 7 OF 11 +PROVE KEY" "Key proven" "^  package key +YES" \
     "^  certificate +YES" "Enter +continue" || fail "no proof result on step 7"
 snap drillproof
 got=$(sed -n '/certificate SHA-256/,/used for/p' "$T/drillproof.txt" |
     grep -oE '[0-9A-F]{4}( [0-9A-F]{4}){7}$' | tr -d ' \n')
 [ "$got" = "$FP" ] || fail "the proof shows $got, openssl $FP"
 result 7 && ackr 8 && ack 9 || fail "drill steps 7-9"
+cosign 10 custodian-5:123405 custodian-2:123402 custodian-4:123404 ||
+    fail "co-signing"
+ack 11 || fail "drill step 11 (print)"
 wait_for "CEREMONY COMPLETE" || fail "drill did not complete"
 snap drill
 got=$(sed -n '/certificate SHA-256/,/OUTPUTS/p' "$T/drill.txt" |
     grep -oE '[0-9A-F]{4}( [0-9A-F]{4}){7}$' | tr -d ' \n')
 [ "$got" = "$FP" ] || fail "the Summary shows $got, openssl $FP"
-TR=$(ls -t "$T"/media/transcript-*.txt | head -1)
+TR=$(ls -t "$T"/media/transcript-*[0-9a-f].txt | head -1)
 "$KEYRITE" verify "$TR" --cert "$T/media/root-ca.pem" || fail "verify drill"
 # Chained by default to the latest sealed transcript about the same key:
 # the creation's, by its SHA-256 in the header and its name in the start.
@@ -195,7 +198,7 @@ wait_for "CEREMONY FAILED" "present 2 more custodian" ||
 wait_for "WHAT IT LEFT" "^  outputs +none were staged" \
     "^  shares +none were written" || fail "what the drill left not said"
 snap drillfailed
-TR=$(ls -t "$T"/media/transcript-*.txt | head -1)
+TR=$(ls -t "$T"/media/transcript-*[0-9a-f].txt | head -1)
 grep -q " ceremony-failed engine .* outputs-discarded=none uncommitted-shares=none " "$TR" ||
     fail "failure not recorded"
 [ -n "${KR_TUI_SNAPS:-}" ] && cp "$T"/*.txt "$KR_TUI_SNAPS"/

@@ -1,7 +1,7 @@
 #!/bin/sh
 # t-tui-lost-terminal.sh: a terminal that goes away is an interruption.
 #
-# root-ca-create in rehearsal in tmux, past key generation (step 5 of 13,
+# root-ca-create in rehearsal in tmux, past key generation (step 5 of 15,
 # the key in memory), then the tmux server is killed, which takes the
 # pane's terminal away.  Two ways keyrite may learn of it:
 #   A. keyrite in the pane's session: the kernel's SIGHUP comes with the
@@ -69,15 +69,15 @@ to_step5() {
 	done
 	review_yes || fail "roll call review"
 	ackr 4 || fail "step 4"
-	wait_for "STEP 5 OF 13" "Enter +continue" || fail "step 5"
-	grep -q " key-generated engine " "$1"/transcript-*.txt ||
+	wait_for "STEP 5 OF 15" "Enter +continue" || fail "step 5"
+	grep -q " key-generated engine " "$1"/transcript-*[0-9a-f].txt ||
 	    fail "no key generated before the terminal goes"
 }
 
 check_lost() { # check_lost NAME MEDIA
 	grep -q "^keyrite: tui: the terminal was lost: .*the ceremony was aborted and the abort recorded in $2/transcript-" \
 	    "$T/$1.err" || { cat "$T/$1.err"; fail "$1: no message on stderr"; }
-	tr=$(ls "$2"/transcript-*.txt) || fail "$1: no transcript"
+	tr=$(ls "$2"/transcript-*[0-9a-f].txt) || fail "$1: no transcript"
 	tail -1 "$tr" | grep -q " ceremony-aborted engine error=the%20terminal%20was%20lost code=-14 detail=.*at%20prompt%20step.5 outputs-discarded=none uncommitted-shares=none reason=terminal-lost chain=" ||
 	    fail "$1: last record: $(tail -1 "$tr")"
 	grep -q "^signature: " "$tr" && fail "$1: sealed"

@@ -19,7 +19,8 @@
 #   param, param_set, param_type, param_choice, param_pick, param_start:
 #                               the Parameters screen, a field by name
 #   home_choose, ack, result, ackr, answer, pick_card, review_yes,
-#   review_correct, fingerprint, card, pin, written, leave_summary:
+#   review_correct, fingerprint, card, pin, written, cosign,
+#   leave_summary:
 #                               one screen of a ceremony each (below)
 
 # The server's socket goes under $T too, so that nothing is left behind.
@@ -184,6 +185,17 @@ answer() {
 	wait_for "$1" "record the answer" || return 1
 	[ -z "$2" ] || type "$2"
 	send Enter
+}
+
+# cosign STEP LABEL:PIN...: the cosign-transcript step: acknowledge it,
+# then each card in turn is asked for and co-signs with its PIN.
+cosign() {
+	ack "$1" || return 1
+	shift
+	for _cp in "$@"; do
+		card "${_cp%%:*}" || return 1
+		pin "${_cp%%:*}" "${_cp#*:}" || return 1
+	done
 }
 
 # review_yes: the roll call is shown whole for review; confirm it.

@@ -18,6 +18,7 @@
 #include "base/harden.h"
 #include "base/secmem.h"
 #include "card/rehearsal.h"
+#include "record/transcript.h"
 #include "ceremony/engine.h"
 
 static char dir[64];
@@ -87,6 +88,12 @@ ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 		return 0;
 	if (p->kind == KR_PROMPT_CONFIRM) {
 		a->yes = 1;
+		return 0;
+	}
+	if (p->kind == KR_PROMPT_CARD && strncmp(p->id, "cosign.", 7) == 0 &&
+	    p->card != NULL) {
+		cr_assert_not_null(a->text = strdup(p->card), "strdup");
+		a->len = strlen(p->card);
 		return 0;
 	}
 	if (sscanf(p->id, "recover.card.%u", &k) == 1) {
@@ -217,10 +224,30 @@ Test(engine, abort_at_every_drill_prompt, .init = setup, .fini = teardown,
 		    &f, t, sizeof(t));
 		cr_assert_eq(r, KR_ERR_ABORTED, "abort at prompt %zu (%s): "
 		    "r=%d", k, f.last_id, r);
+		/*
+		 * Before the seal an abort undoes the drill; after it (the
+		 * co-signing step) the drill has happened, and the cards
+		 * not reached are recorded as missing co-signers.
+		 */
+		if (file_has(t, "\nsignature: ")) {
+			static struct kr_transcript_summary sum;
+
+			cr_assert_eq(kr_transcript_verify_file(t, NULL, 0,
+			    &sum), 0, "prompt %zu: %s", k, kr_err_detail());
+			cr_assert(sum.complete || (file_has(t,
+			    "\ncosignature-missing: ") && file_has(t,
+			    " ceremony-stopped\n")), "prompt %zu (%s), after "
+			    "the seal: the missing co-signatures are not "
+			    "recorded in %s", k, f.last_id, t);
+			cr_assert(strncmp(f.last_id, "cosign.", 7) == 0 ||
+			    strcmp(f.last_id, "step.10") == 0 ||
+			    strcmp(f.last_id, "step.11") == 0 ||
+			    strncmp(f.last_id, "pin.", 4) == 0, "prompt %zu "
+			    "(%s): sealed before it", k, f.last_id);
+			continue;
+		}
 		cr_assert(file_has(t, " ceremony-aborted engine "), "prompt "
 		    "%zu (%s): abort not recorded in %s", k, f.last_id, t);
-		cr_assert_not(file_has(t, "\nsignature: "), "prompt %zu: "
-		    "aborted transcript was sealed", k);
 	}
 }
 
@@ -395,7 +422,8 @@ Test(engine, fingerprint_without_a_certificate_is_the_key_id, .init = setup,
 	    "  say \"s\"\n" STEP("show-fingerprint", "witness")
 	    STEP("recover", "custodian") STEP("prove-key", "witness")
 	    STEP("wipe", "administrator")
-	    STEP("seal-transcript", "administrator"), path, sizeof(path));
+	    STEP("seal-transcript", "administrator")
+	    STEP("cosign-transcript", "custodian"), path, sizeof(path));
 	memset(&f, 0, sizeof(f));
 	f.cards = "custodian-1,custodian-2,custodian-3";
 	cr_assert_eq(run(path, media, &f, t, sizeof(t)), 0, "drill: %s",
@@ -414,10 +442,86 @@ Test(engine, fingerprint_without_a_certificate_is_the_key_id, .init = setup,
 	    STEP("verify-shares", "custodian")
 	    "step write-escrow name=g.escrow\n  role administrator\n"
 	    "  say \"s\"\n" STEP("wipe", "administrator")
-	    STEP("seal-transcript", "administrator"), path, sizeof(path));
+	    STEP("seal-transcript", "administrator")
+	    STEP("cosign-transcript", "custodian"), path, sizeof(path));
 	memset(&f, 0, sizeof(f));
 	cr_assert_eq(run(path, media, &f, t, sizeof(t)), 0, "generate: %s "
 	    "(at %s)", kr_err_detail(), f.last_id);
 	key_id_fact(escrow, fact, sizeof(fact));
 	cr_assert(file_has(t, fact), "generate: %s not in %s", fact, t);
+}
+
+/*
+ * Rotation (docs/policy.md): the engine's cryptoperiod check, at the
+ * package's clock.  A use that signs new things is refused after the end,
+ * naming the date; a CRL and the key's maintenance are not; before the
+ * last 90 days nothing is said.  White-box: the verbs that sign (issues
+ * 12, 13) call kr_engine_cryptoperiod_check() from engine-int.h.
+ */
+#include "ceremony/engine-int.h"
+
+Test(engine, cryptoperiod_refuses_signing_after_its_end, .init = setup,
+    .fini = teardown)
+{
+	struct kr_engine_config cfg;
+	struct fe f;
+	struct kr_frontend fe = { ask, NULL, &f };
+	struct kr_engine *e = NULL;
+	char media[128];
+	int r;
+
+	snprintf(media, sizeof(media), "%s/media", dir);
+	memset(&f, 0, sizeof(f));
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.script_path = "ceremony-scripts/key-recovery-drill.ceremony";
+	cfg.media_dirs[0] = media;
+	cfg.nmedia = 1;
+	cfg.rehearsal = 1;
+	cfg.clock = fake_clock;
+	/* root-ca: 7305 days.  A day after the end: */
+	clock_offset = (time_t)7306 * 86400;
+	cr_assert_eq(kr_engine_new(&cfg, &fe, &e), 0, "a drill after the end "
+	    "is maintenance: %s", kr_err_detail());
+	r = kr_engine_cryptoperiod_check(e, KR_ENGINE_USE_SIGN);
+	cr_assert_eq(r, KR_ERR_CRYPTOPERIOD_ENDED, "signing after the end: r=%d",
+	    r);
+	cr_assert_not_null(strstr(kr_err_detail(), "it signs nothing new. "
+	    "CRLs can still be issued with it, and it can be reshared or "
+	    "destroyed"), "why: %s", kr_err_detail());
+	cr_assert_not_null(strstr(kr_err_detail(), "ended on "), "%s",
+	    kr_err_detail());
+	cr_assert_eq(kr_engine_cryptoperiod_check(e, KR_ENGINE_USE_CRL), 0,
+	    "a CRL after the end");
+	cr_assert_eq(kr_engine_cryptoperiod_check(e, KR_ENGINE_USE_MAINTAIN),
+	    0, "maintenance after the end");
+	kr_engine_free(e);
+	e = NULL;
+	/* In the last 90 days: allowed. */
+	clock_offset = (time_t)(7305 - 30) * 86400;
+	cr_assert_eq(kr_engine_new(&cfg, &fe, &e), 0, "new");
+	cr_assert_eq(kr_engine_cryptoperiod_check(e, KR_ENGINE_USE_SIGN), 0,
+	    "signing 30 days before the end: %s", kr_err_detail());
+	kr_engine_free(e);
+	clock_offset = 0;
+}
+
+Test(engine, cryptoperiod_warning_is_recorded_by_a_drill, .init = setup,
+    .fini = teardown)
+{
+	char media[128], t[4096];
+	struct fe f;
+
+	snprintf(media, sizeof(media), "%s/media", dir);
+	memset(&f, 0, sizeof(f));
+	f.cards = "custodian-1,custodian-2,custodian-3";
+	clock_offset = (time_t)(7305 - 10) * 86400;
+	cr_assert_eq(run("ceremony-scripts/key-recovery-drill.ceremony", media,
+	    &f, t, sizeof(t)), 0, "drill: %s", kr_err_detail());
+	clock_offset = 0;
+	cr_assert(file_has(t, " cryptoperiod-warning engine end="), "no "
+	    "warning recorded in %s", t);
+	cr_assert(file_has(t, " use=maintain action=allowed "), "use");
+	cr_assert(file_has(t, " drill-status engine last-recovery=none%20on%20"
+	    "these%20media "), "drill status");
+	cr_assert(file_has(t, " drill-due=yes "), "a drill 20 years on is due");
 }

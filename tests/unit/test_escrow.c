@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <criterion/criterion.h>
 #include <openssl/evp.h>
@@ -14,6 +15,7 @@
 
 #include "base/err.h"
 #include "base/harden.h"
+#include "base/hex.h"
 #include "base/secmem.h"
 #include "crypto/escrow.h"
 #include "crypto/key.h"
@@ -55,6 +57,7 @@ make_pkg(struct pkg *p, const char *alg, uint8_t m, uint8_t n,
 	strcpy(p->e->policy_name, "default");
 	memset(p->e->policy_hash, 0x42, sizeof(p->e->policy_hash));
 	kr_escrow_now(p->e->created);
+	kr_escrow_set_cryptoperiod(p->e, time(NULL), 7305);
 	for (i = 0; i < n; i++) {
 		snprintf(p->e->roster[i].name, sizeof(p->e->roster[i].name),
 		    "Custodian Nummer %u \xc3\xa9", i + 1);
@@ -336,7 +339,7 @@ Test(escrow, every_metadata_field_is_bound, .init = setup)
 Test(escrow, parser_names_line, .init = setup)
 {
 	static const char *cases[][2] = {
-		{ "keyrite-escrow: 2\n", "version" },
+		{ "keyrite-escrow: 3\n", "version" },
 		{ "hello\n", "not a keyrite escrow package" },
 		{ "keyrite-escrow: 1\nkey-id: zz\n", "line 2" },
 		{ "keyrite-escrow: 1", "line 1" },
@@ -397,4 +400,225 @@ Test(escrow, no_kek_left_in_freed_memory, .init = setup)
 	cr_assert_eq(kek_found, 0, "%u KEK fragments survived a free",
 	    kek_found);
 	cr_assert_eq(kr_secmem_live(), 0, "secret memory leaked");
+}
+
+/* --- version 2: cryptoperiod, supersedes, symmetric keys, version 1 ---- */
+
+static char *
+read_vector(const char *name, size_t *lenp)
+{
+	const char *top = getenv("KR_TOP");
+	char path[4096];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/tests/vectors/%s", top ? top : ".",
+	    name);
+	cr_assert_not_null(f = fopen(path, "rb"), "open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	cr_assert_not_null(buf = malloc((size_t)n + 1), "malloc");
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n, "read %s", path);
+	fclose(f);
+	buf[n] = '\0';
+	*lenp = (size_t)n;
+	return buf;
+}
+
+Test(escrow, version_1_still_read_and_reencoded, .init = setup)
+{
+	struct kr_escrow *e = NULL;
+	char *text, *again = NULL;
+	size_t len, alen = 0;
+	time_t start, end;
+
+	text = read_vector("escrow-v1-ecdsa-p256.escrow", &len);
+	cr_assert(strncmp(text, "keyrite-escrow: 1\n", 18) == 0, "a v1 seed");
+	cr_assert_eq(kr_escrow_parse(text, len, "v1.escrow", &e), 0,
+	    "v1 parse: %s", kr_err_detail());
+	cr_assert_eq(e->version, 1, "version %d", e->version);
+	cr_assert_eq(e->has_supersedes, 0, "v1 supersedes nothing");
+	cr_assert_eq(kr_escrow_encode(e, &again, &alen), 0, "encode");
+	cr_assert(alen == len && memcmp(again, text, len) == 0,
+	    "a v1 package re-encodes as v1, byte for byte");
+	/* No cryptoperiod of its own: creation plus the policy's days. */
+	cr_assert_eq(kr_escrow_cryptoperiod(e, 10, &start, &end), 0, "cp");
+	cr_assert_eq(end - start, 10 * 86400, "v1 period from policy days");
+	free(again);
+	free(text);
+	kr_escrow_free(e);
+}
+
+Test(escrow, version_2_fields_round_trip_and_bind, .init = setup)
+{
+	struct pkg p;
+	struct kr_escrow *e = NULL;
+	char *text = NULL;
+	size_t len = 0;
+	EVP_PKEY *got = NULL;
+	time_t start, end;
+	static const char *const fields[] = { "cryptoperiod-start: ",
+	    "cryptoperiod-end: ", "supersedes: " };
+	size_t i;
+
+	make_pkg(&p, "ecdsa-p384", 2, 3, NULL, NULL);
+	p.e->has_supersedes = 1;
+	memset(p.e->supersedes, 0xab, sizeof(p.e->supersedes));
+	/* Sealed again: the supersedes line is in the associated data. */
+	cr_assert_eq(kr_escrow_seal(p.e, p.key, p.kek), 0, "seal");
+	cr_assert_eq(kr_escrow_encode(p.e, &text, &len), 0, "encode");
+	cr_assert_not_null(strstr(text, "keyrite-escrow: 2\n"), "v2");
+	cr_assert_not_null(strstr(text, "\nsupersedes: abababab"), "sup");
+	cr_assert_eq(kr_escrow_parse(text, len, "v2.escrow", &e), 0,
+	    "parse: %s", kr_err_detail());
+	cr_assert_eq(e->has_supersedes, 1, "supersedes read");
+	cr_assert_eq(kr_escrow_cryptoperiod(e, 1, &start, &end), 0, "cp");
+	cr_assert_eq(end - start, 7305 * 86400, "v2 keeps its own period");
+	cr_assert_eq(kr_escrow_open(e, p.kek, &got), 0, "open: %s",
+	    kr_err_detail());
+	EVP_PKEY_free(got);
+	kr_escrow_free(e);
+	/* Each new field is bound: a changed digit will not open. */
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		char *t = strdup(text), *f = strstr(t, fields[i]);
+		char *d = f + strlen(fields[i]) + 3;
+
+		*d = *d == '1' ? '2' : '1';
+		e = NULL;
+		got = NULL;
+		if (kr_escrow_parse(t, len, "altered.escrow", &e) == 0) {
+			cr_assert_neq(kr_escrow_open(e, p.kek, &got), 0,
+			    "%s altered, yet it opened", fields[i]);
+			kr_escrow_free(e);
+		}
+		free(t);
+	}
+	free(text);
+	free_pkg(&p);
+}
+
+Test(escrow, cryptoperiod_must_be_ordered_times, .init = setup)
+{
+	struct pkg p;
+	char *text = NULL;
+	size_t len = 0;
+
+	make_pkg(&p, "ed25519", 2, 2, NULL, NULL);
+	snprintf(p.e->cp_end, sizeof(p.e->cp_end), "%s", p.e->cp_start);
+	cr_assert_eq(kr_escrow_encode(p.e, &text, &len), KR_ERR_ESCROW_FORMAT,
+	    "an empty cryptoperiod was encoded");
+	cr_assert_not_null(strstr(kr_err_detail(), "cryptoperiod"), "%s",
+	    kr_err_detail());
+	snprintf(p.e->cp_end, sizeof(p.e->cp_end), "2026-02-30T00:00:00Z");
+	cr_assert_eq(kr_escrow_encode(p.e, &text, &len), KR_ERR_ESCROW_FORMAT,
+	    "February 30 was encoded");
+	free_pkg(&p);
+}
+
+Test(escrow, symmetric_round_trip_and_check_value, .init = setup)
+{
+	const struct kr_symkey_alg *aes = kr_symkey_alg_find("aes-256");
+	struct kr_escrow *e = NULL, *back = NULL;
+	struct kr_quorum_input in[2];
+	struct kr_quorum_verdict v[2];
+	EVP_PKEY *seal = NULL, *got = NULL;
+	uint8_t *raw, *kek, *shares, *out = NULL, check[32];
+	char *text = NULL, hex[65];
+	size_t len = 0, outlen = 0, i;
+
+	cr_assert_not_null(aes, "aes-256 known");
+	cr_assert_not_null(raw = kr_secmem_alloc(32), "raw");
+	cr_assert_not_null(kek = kr_secmem_alloc(KR_KEK_BYTES), "kek");
+	cr_assert_not_null(shares = kr_secmem_alloc(3 * KR_SHARE_BYTES), "s");
+	for (i = 0; i < 32; i++)
+		raw[i] = (uint8_t)i;
+	cr_assert_eq(RAND_priv_bytes(kek, KR_KEK_BYTES), 1, "rand");
+	cr_assert_eq(kr_key_generate(kr_key_alg_find(KR_SYMKEY_SEAL_ALG),
+	    &seal), 0, "seal key");
+	cr_assert_not_null(e = kr_escrow_new(2, 3), "new");
+	cr_assert_eq(kr_escrow_set_symmetric(e, aes, raw, 32, seal), 0,
+	    "set: %s", kr_err_detail());
+	strcpy(e->key_class, "data-at-rest");
+	strcpy(e->policy_name, "default");
+	kr_escrow_now(e->created);
+	kr_escrow_set_cryptoperiod(e, time(NULL), 730);
+	for (i = 0; i < 3; i++) {
+		snprintf(e->roster[i].name, sizeof(e->roster[i].name), "C %zu",
+		    i);
+		snprintf(e->roster[i].card, sizeof(e->roster[i].card), "c-%zu",
+		    i);
+		snprintf(e->roster[i].serial, sizeof(e->roster[i].serial),
+		    "%zu", i);
+	}
+	cr_assert_eq(kr_quorum_split(e, kek, shares), 0, "split");
+	cr_assert_eq(kr_escrow_seal(e, seal, kek), KR_ERR_INVALID_ARGUMENT,
+	    "a symmetric package sealed as a private key");
+	cr_assert_eq(kr_escrow_seal_symmetric(e, raw, 32, seal, kek), 0,
+	    "seal: %s", kr_err_detail());
+	cr_assert_eq(kr_escrow_encode(e, &text, &len), 0, "encode");
+	cr_assert_not_null(strstr(text, "algorithm: aes-256\nkey-check: "),
+	    "%s", text);
+	/* The check value by its definition, as docs/formats.md says. */
+	cr_assert_eq(kr_symkey_check(raw, 32, check), 0, "check");
+	kr_hex_encode(check, 32, hex, sizeof(hex));
+	cr_assert_not_null(strstr(text, hex), "key-check is HMAC of the key");
+	cr_assert_eq(kr_escrow_parse(text, len, "sym.escrow", &back), 0,
+	    "parse: %s", kr_err_detail());
+	cr_assert_eq(back->symmetric, 1, "symmetric read back");
+	for (i = 0; i < 2; i++) {
+		in[i].source = "card";
+		in[i].data = shares + (i + 1) * KR_SHARE_BYTES;
+		in[i].len = KR_SHARE_BYTES;
+	}
+	memset(kek, 0, KR_KEK_BYTES);
+	cr_assert_eq(kr_quorum_recover(back, in, 2, v, kek), 0, "recover");
+	cr_assert_eq(kr_escrow_open_symmetric(back, kek, &got, &out, &outlen),
+	    0, "open: %s", kr_err_detail());
+	cr_assert(outlen == 32 && memcmp(out, raw, 32) == 0, "same bytes");
+	cr_assert_eq(kr_key_prove_match(got, back->spki, back->spki_len), 0,
+	    "the seal key is the package's");
+	EVP_PKEY_free(got);
+	got = NULL;
+	cr_assert_eq(kr_escrow_open(back, kek, &got), 0, "open as a key");
+	EVP_PKEY_free(got);
+	kr_secmem_free(out, outlen);
+	free(text);
+	kr_escrow_free(back);
+	kr_escrow_free(e);
+	EVP_PKEY_free(seal);
+	kr_secmem_free(raw, 32);
+	kr_secmem_free(kek, KR_KEK_BYTES);
+	kr_secmem_free(shares, 3 * KR_SHARE_BYTES);
+}
+
+Test(escrow, symkey_hex_decode_is_strict, .init = setup)
+{
+	static const struct {
+		const char	*in;
+		int		 ok;
+		size_t		 len;
+	} cases[] = {
+		{ "00ff7Fa0\n", 1, 4 }, { "  0a0b  ", 1, 2 }, { "0", 0, 0 },
+		{ "0g", 0, 0 }, { "0:", 0, 0 }, { "", 0, 0 }, { "@A", 0, 0 },
+		{ "`a", 0, 0 }, { "/0", 0, 0 }, { "Ff", 1, 1 },
+	};
+	uint8_t out[8];
+	size_t i, len;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int r = kr_symkey_hex_decode(cases[i].in, strlen(cases[i].in),
+		    out, sizeof(out), &len);
+
+		cr_assert_eq(r == 0, cases[i].ok, "case %zu '%s'", i,
+		    cases[i].in);
+		if (cases[i].ok)
+			cr_assert_eq(len, cases[i].len, "case %zu", i);
+	}
+	cr_assert_eq(kr_symkey_hex_decode("00ff7Fa0", 8, out, 8, &len), 0, "");
+	cr_assert(out[0] == 0 && out[1] == 0xff && out[2] == 0x7f &&
+	    out[3] == 0xa0, "values");
+	cr_assert_neq(kr_symkey_hex_decode("000102030405060708", 18, out, 8,
+	    &len), 0, "longer than the buffer");
 }

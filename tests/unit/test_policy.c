@@ -96,10 +96,10 @@ static const struct {
 	{ "above_maximum", "pin-attempts = 3", "pin-attempts = 11",
 	    "p.conf:12:16: pin-attempts = 11 is above the most keyrite "
 	    "accepts, 10" },
-	{ "unknown_algorithm", "ecdsa-p384 rsa-3072", "ecdsa-p384 rsa-2048",
-	    "p.conf:5:25: unknown algorithm 'rsa-2048'\nhint: algorithms: "
-	    "ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-3072, rsa-4096, ed25519, "
-	    "ed448" },
+	{ "unknown_algorithm", "ecdsa-p384 rsa-3072", "ecdsa-p384 rsa-1024",
+	    "p.conf:5:25: unknown algorithm 'rsa-1024'\nhint: algorithms: "
+	    "ecdsa-p256, ecdsa-p384, ecdsa-p521, rsa-2048, rsa-3072, rsa-4096, "
+	    "ed25519, ed448, aes-256, hmac-sha256" },
 	{ "algorithm_twice", "ecdsa-p384 rsa-3072", "ecdsa-p384 ecdsa-p384",
 	    "p.conf:5:25: algorithm ecdsa-p384 is listed twice" },
 	{ "unknown_escrow", "escrow = required", "escrow = yes",
@@ -341,7 +341,8 @@ static const struct {
 	{ "signature_only_algorithm_for_data",
 	    { "data-at-rest", "ed25519", 0, 2, 3, 1 },
 	    { "algorithm ed25519 is not allowed for data-at-rest (allowed: "
-	    "ecdsa-p384, ecdsa-p521, rsa-3072, rsa-4096)" } },
+	    "ecdsa-p384, ecdsa-p521, rsa-3072, rsa-4096, aes-256, "
+	    "hmac-sha256)" } },
 	{ "unknown_class", { "root", "ecdsa-p384", 0, 2, 3, 1 },
 	    { "key class root is not in policy default" } },
 };
@@ -556,5 +557,145 @@ Test(policy, shipped_root_ca_create_overrides_refused_together)
 		cr_assert_str_eq(v[i], want[i], "violation %zu: %s", i, v[i]);
 	kr_policy_violations_free(v, n);
 	kr_script_free(s);
+	kr_policy_free(p);
+}
+
+/* max-crl-next-update-days: optional, 0 when absent, bounded when given. */
+Test(policy, crl_maximum_is_optional)
+{
+	struct kr_policy *p = NULL;
+	char *t;
+
+	cr_assert_eq(kr_policy_parse(BASE, strlen(BASE), "p.conf", &p), 0,
+	    "%s", kr_err_detail());
+	cr_assert_eq(kr_policy_class(p, "root-ca")->max_crl_next_update_days,
+	    0, "absent: no CRLs");
+	kr_policy_free(p);
+	t = edit("pin-attempts = 3\nrecovery-window-minutes = 60\n",
+	    "pin-attempts = 3\nrecovery-window-minutes = 60\n"
+	    "max-crl-next-update-days = 365\n");
+	cr_assert_eq(kr_policy_parse(t, strlen(t), "p.conf", &p), 0, "%s",
+	    kr_err_detail());
+	cr_assert_eq(kr_policy_class(p, "root-ca")->max_crl_next_update_days,
+	    365);
+	kr_policy_free(p);
+	free(t);
+	t = edit("pin-attempts = 3\nrecovery-window-minutes = 60\n",
+	    "pin-attempts = 3\nrecovery-window-minutes = 60\n"
+	    "max-crl-next-update-days = 0\n");
+	cr_assert_eq(kr_policy_parse(t, strlen(t), "p.conf", &p),
+	    KR_ERR_POLICY_SYNTAX, "0 is refused");
+	free(t);
+	p = shipped_policy();
+	cr_assert_eq(kr_policy_class(p, "root-ca")->max_crl_next_update_days,
+	    365, "BR: a root's CRL at most 12 months");
+	kr_policy_free(p);
+}
+
+/* --- the lifecycle keys: drill-interval-days, import -------------------- */
+
+Test(policy, lifecycle_keys_default_and_parse)
+{
+	struct kr_policy *p = NULL;
+	const struct kr_policy_class *c;
+	char *text;
+
+	/* An older policy file without them: the documented defaults. */
+	cr_assert_eq(kr_policy_parse(BASE, strlen(BASE), "p.conf", &p), 0,
+	    "base: %s", kr_err_detail());
+	c = kr_policy_class(p, "root-ca");
+	cr_assert_eq(c->drill_interval_days, KR_POLICY_DRILL_INTERVAL_DEFAULT,
+	    "drill default");
+	cr_assert_eq(c->import, KR_POLICY_IMPORT_NEVER, "import default");
+	cr_assert_eq(kr_policy_class(p, "device-identity")->drill_interval_days,
+	    0, "no drills of a key never escrowed");
+	kr_policy_free(p);
+	p = NULL;
+	text = edit("[data-at-rest]\nalgorithms = ecdsa-p384 rsa-3072\n",
+	    "[data-at-rest]\nalgorithms = ecdsa-p384 aes-256 hmac-sha256\n"
+	    "drill-interval-days = 90\nimport = allowed\n");
+	cr_assert_eq(kr_policy_parse(text, strlen(text), "p.conf", &p), 0,
+	    "%s", kr_err_detail());
+	c = kr_policy_class(p, "data-at-rest");
+	cr_assert_eq(c->drill_interval_days, 90, "drill set");
+	cr_assert_eq(c->import, KR_POLICY_IMPORT_ALLOWED, "import set");
+	cr_assert_eq(c->nalgorithms, 3, "symmetric algorithms listed");
+	cr_assert_str_eq(c->algorithms[1], "aes-256", "aes-256");
+	kr_policy_free(p);
+	free(text);
+}
+
+Test(policy, lifecycle_key_errors)
+{
+	static const struct {
+		const char	*find, *replace, *expect;
+	} rows[] = {
+		{ "escrow = never\n", "escrow = never\nimport = allowed\n",
+		    "p.conf:58:1: device-identity keys are never escrowed, so "
+		    "none can be imported into escrow\nhint: write: import = "
+		    "never" },
+		{ "escrow = never\n", "escrow = never\ndrill-interval-days = "
+		    "5\n", "p.conf:58:1: drill-interval-days has no meaning "
+		    "for device-identity, whose escrow is never\nhint: remove "
+		    "it" },
+		{ "[root-ca]\nalgorithms = ecdsa-p384 rsa-3072\n", "[root-ca]\n"
+		    "algorithms = ecdsa-p384 rsa-3072\nimport = sometimes\n",
+		    "p.conf:6:10: unknown import setting 'sometimes'\nhint: "
+		    "import is one of: never, allowed" },
+		{ "[root-ca]\nalgorithms = ecdsa-p384 rsa-3072\n", "[root-ca]\n"
+		    "algorithms = ecdsa-p384 rsa-3072\ndrill-interval-days = "
+		    "0\n", "p.conf:6:23: drill-interval-days = 0 is below the "
+		    "least keyrite accepts, 1" },
+	};
+	struct kr_policy *p;
+	size_t i;
+	char *text;
+
+	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		p = NULL;
+		text = edit(rows[i].find, rows[i].replace);
+		cr_assert_eq(kr_policy_parse(text, strlen(text), "p.conf", &p),
+		    KR_ERR_POLICY_SYNTAX, "row %zu parsed", i);
+		cr_assert_str_eq(kr_err_detail(), rows[i].expect, "row %zu:\n"
+		    " got: %s\nwant: %s", i, kr_err_detail(), rows[i].expect);
+		free(text);
+	}
+}
+
+Test(policy, import_refused_by_default_and_for_device_identity)
+{
+	struct kr_policy *p = NULL;
+	struct kr_policy_request req;
+	char **v = NULL;
+	size_t n = 0;
+
+	cr_assert_eq(kr_policy_parse(BASE, strlen(BASE), "p.conf", &p), 0,
+	    "base");
+	memset(&req, 0, sizeof(req));
+	req.key_class = "root-ca";
+	req.algorithm = "ecdsa-p384";
+	req.escrow = 1;
+	req.threshold = 2;
+	req.shares = 3;
+	cr_assert_eq(kr_policy_check(p, &req, &v, &n), 0, "made here: ok");
+	cr_assert_eq(kr_policy_check_import(p, &req, &v, &n),
+	    KR_ERR_POLICY_VIOLATION, "import allowed by default");
+	cr_assert_eq(n, 1, "one reason");
+	cr_assert_not_null(strstr(v[0], "may not be imported"), "%s", v[0]);
+	kr_policy_violations_free(v, n);
+	req.key_class = "device-identity";
+	req.algorithm = "ecdsa-p256";
+	cr_assert_eq(kr_policy_check_import(p, &req, &v, &n),
+	    KR_ERR_POLICY_VIOLATION, "device identity imported");
+	cr_assert_not_null(strstr(v[0], "may never be escrowed"), "%s", v[0]);
+	kr_policy_violations_free(v, n);
+	kr_policy_free(p);
+	p = shipped_policy();
+	req.key_class = "firmware-signing";
+	req.algorithm = "ecdsa-p256";
+	cr_assert_eq(kr_policy_check_import(p, &req, &v, &n), 0, "shipped: %s",
+	    kr_err_detail());
+	cr_assert_eq(kr_policy_class(p, "device-identity")->import,
+	    KR_POLICY_IMPORT_NEVER, "shipped device identity");
 	kr_policy_free(p);
 }

@@ -273,7 +273,12 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript" },
+	    "write-public-key, write-pubhash, write-csr, load-escrow, "
+	    "recover, prove-key, review-csr, sign-csr, review-crl, "
+	    "issue-crl, review-cross, cross-sign, review-ocsp, sign-ocsp, "
+	    "review-target, restore-key, review-release, sign-release, "
+	    "import-key, destroy-shares, attest-copies, check-card, wipe, "
+	    "seal-transcript, cosign-transcript, print-transcript" },
 	{ "unknown_verb_near", 0,
 	    H "step generate-keys algorithm=ed25519\n",
 	    "t.ceremony:4:6: unknown verb 'generate-keys'\n"
@@ -284,7 +289,12 @@ static const struct syntax_row syntax_rows[] = {
 	    "hint: known verbs: selftest, airgap-check, roll-call, "
 	    "generate-key, self-sign, show-fingerprint, split, "
 	    "write-shares, verify-shares, write-escrow, write-certificate, "
-	    "load-escrow, recover, prove-key, wipe, seal-transcript" },
+	    "write-public-key, write-pubhash, write-csr, load-escrow, "
+	    "recover, prove-key, review-csr, sign-csr, review-crl, "
+	    "issue-crl, review-cross, cross-sign, review-ocsp, sign-ocsp, "
+	    "review-target, restore-key, review-release, sign-release, "
+	    "import-key, destroy-shares, attest-copies, check-card, wipe, "
+	    "seal-transcript, cosign-transcript, print-transcript" },
 	{ "forbidden_verb", 0,
 	    H "step set-pin\n",
 	    "t.ceremony:4:6: 'set-pin': PINs and PKCS#11 modules never go "
@@ -330,11 +340,11 @@ static const struct syntax_row syntax_rows[] = {
 	    "'ed2519'\n"
 	    "hint: did you mean 'ed25519'?" },
 	{ "unknown_algorithm_far", 0,
-	    H "step generate-key algorithm=dsa-2048\n" S A,
+	    H "step generate-key algorithm=dsa-1024\n" S A,
 	    "t.ceremony:4:29: generate-key algorithm=: unknown algorithm "
-	    "'dsa-2048'\n"
+	    "'dsa-1024'\n"
 	    "hint: algorithms: ecdsa-p256, ecdsa-p384, ecdsa-p521, "
-	    "rsa-3072, rsa-4096, ed25519, ed448" },
+	    "rsa-2048, rsa-3072, rsa-4096, ed25519, ed448" },
 	{ "not_a_plain_file_name", 0,
 	    H "step write-escrow name=../root-ca.escrow\n" S E,
 	    "t.ceremony:4:24: write-escrow name=: '../root-ca.escrow' is "
@@ -441,10 +451,21 @@ static const struct syntax_row syntax_rows[] = {
 	    "transcript, and a ceremony counts as complete only then" },
 	{ "seal_not_last", 0,
 	    H "step seal-transcript\n" S "step selftest\n" S E,
-	    "t.ceremony:4:6: seal-transcript must be the last step (it is "
-	    "step 1 of 3)\n"
+	    "t.ceremony:4:6: seal-transcript must be the last step but for "
+	    "cosign-transcript and print-transcript (it is step 1 of 3, "
+	    "before selftest)\n"
 	    "hint: move it to the end: nothing can be recorded once the "
 	    "transcript is sealed" },
+	{ "cosign_before_seal", 0,
+	    H "step cosign-transcript\n" S "step seal-transcript\n" S,
+	    "t.ceremony:4:6: cosign-transcript comes before the transcript "
+	    "is sealed\n"
+	    "hint: move it after seal-transcript: it adds to the signature "
+	    "block of a sealed transcript" },
+	{ "seal_twice", 0,
+	    H "step seal-transcript\n" S "step seal-transcript\n" S,
+	    "t.ceremony:7:6: a second seal-transcript (the first is step 1)\n"
+	    "hint: remove it: a transcript is sealed once" },
 	{ "key_without_fingerprint", 0,
 	    H "step generate-key algorithm=ed25519\n" S "step wipe\n" S E,
 	    "t.ceremony:4:6: no show-fingerprint step after generate-key: in "
@@ -482,6 +503,28 @@ static const struct syntax_row syntax_rows[] = {
 	    "that uses the key: the key and its shares are wiped once no step "
 	    "needs them\n"
 	    "hint: add a step wipe after line 4, before seal-transcript" },
+	{ "class_param_missing", 0,
+	    "ceremony t\ndescription \"d\"\nkey-class ${kc}\n" E,
+	    "t.ceremony:3:11: key-class ${kc} needs a choice parameter kc\n"
+	    "hint: declare it: param NAME choice CLASS... default CLASS" },
+	{ "class_param_string", 0,
+	    "ceremony t\ndescription \"d\"\nkey-class ${kc}\n"
+	    "param kc string default root-ca\n" E,
+	    "t.ceremony:3:11: key-class ${kc} needs a choice parameter kc\n"
+	    "hint: declare it: param NAME choice CLASS... default CLASS" },
+	{ "class_param_not_a_class", 0,
+	    "ceremony t\ndescription \"d\"\nkey-class ${kc}\n"
+	    "param kc choice root-ca toaster default root-ca\n" E,
+	    "t.ceremony:3:11: choice 'toaster' of parameter kc is not a key "
+	    "class" },
+	{ "sign_release_unreviewed", 0,
+	    H "step load-escrow\n" S "step show-fingerprint\n" S
+	    "step recover\n" SC "step prove-key\n" S "step sign-release\n" S
+	    "step wipe\n" S E,
+	    "t.ceremony:16:6: sign-release signs only a release the witnesses "
+	    "reviewed, with a key proven to be the package's\n"
+	    "hint: add review-release (before recover) and prove-key before "
+	    "it" },
 	{ "wipe_before_last_use", 0,
 	    H "step load-escrow\n" S "step show-fingerprint\n" S
 	    "step recover\n" SC "step wipe\n" S "step prove-key\n" S E,
@@ -489,6 +532,13 @@ static const struct syntax_row syntax_rows[] = {
 	    "that uses the key: the key and its shares are wiped once no step "
 	    "needs them\n"
 	    "hint: add a step wipe after line 16, before seal-transcript" },
+	{ "cards_without_cosign", 0,
+	    H "step load-escrow\n" S "step show-fingerprint\n" S
+	    "step recover\n" SC "step wipe\n" S E,
+	    "t.ceremony:16:6: no cosign-transcript step after seal-transcript: "
+	    "custodians' cards take part in this ceremony (recover), and each "
+	    "co-signs the sealed transcript\n"
+	    "hint: add a step cosign-transcript after it" },
 };
 
 #define NSYNTAX	(sizeof(syntax_rows) / sizeof(syntax_rows[0]))
@@ -523,6 +573,26 @@ ParameterizedTest(size_t *i, script, syntax_error)
 }
 
 /* --- valid scripts -------------------------------------------------------- */
+
+Test(script, key_class_from_a_parameter)
+{
+	static const char text[] = "ceremony t\ndescription \"d\"\n"
+	    "key-class ${kc}\n"
+	    "param kc choice firmware-signing secure-boot "
+	    "default firmware-signing\n" E;
+	struct kr_script *s = NULL;
+
+	cr_assert_eq(kr_script_parse(text, strlen(text), "t.ceremony", &s), 0,
+	    "%s", kr_err_detail());
+	cr_assert_str_eq(s->key_class, "firmware-signing");
+	cr_assert_eq(kr_script_set_param(s, "kc", "secure-boot"), 0);
+	cr_assert_eq(kr_script_resolve(s), 0);
+	cr_assert_str_eq(s->key_class, "secure-boot", "the class follows the "
+	    "parameter");
+	cr_assert_eq(kr_script_set_param(s, "kc", "root-ca"),
+	    KR_ERR_SCRIPT_PARAM, "only a choice of the parameter");
+	kr_script_free(s);
+}
 
 static struct kr_script *
 parse_ok(const char *text)
@@ -639,8 +709,14 @@ Test(script, verbs_and_roles)
 	static const char *const want[] = { "selftest", "airgap-check",
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "split", "write-shares", "verify-shares", "write-escrow",
-	    "write-certificate", "load-escrow", "recover", "prove-key",
-	    "wipe", "seal-transcript" };
+	    "write-certificate", "write-public-key", "write-pubhash",
+	    "write-csr", "load-escrow", "recover", "prove-key",
+	    "review-csr", "sign-csr", "review-crl", "issue-crl",
+	    "review-cross", "cross-sign", "review-ocsp", "sign-ocsp",
+	    "review-target", "restore-key", "review-release",
+	    "sign-release", "import-key", "destroy-shares", "attest-copies",
+	    "check-card", "wipe", "seal-transcript", "cosign-transcript",
+	    "print-transcript" };
 	size_t i, n = sizeof(want) / sizeof(want[0]);
 
 	for (i = 0; i < n; i++)
@@ -809,12 +885,14 @@ Test(script, shipped_root_ca_create)
 	static const char *const verbs[] = { "selftest", "airgap-check",
 	    "roll-call", "generate-key", "self-sign", "show-fingerprint",
 	    "write-certificate", "split", "write-shares", "verify-shares",
-	    "write-escrow", "wipe", "seal-transcript" };
+	    "write-escrow", "wipe", "seal-transcript", "cosign-transcript",
+	    "print-transcript" };
 	static const enum kr_script_role roles[] = { KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_CUSTODIAN, KR_SCRIPT_CUSTODIAN,
 	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
+	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_CUSTODIAN,
 	    KR_SCRIPT_ADMINISTRATOR };
 	struct kr_script *s = NULL;
 	char path[4096];
@@ -842,11 +920,13 @@ Test(script, shipped_key_recovery_drill)
 {
 	static const char *const verbs[] = { "selftest", "airgap-check",
 	    "roll-call", "load-escrow", "show-fingerprint", "recover",
-	    "prove-key", "wipe", "seal-transcript" };
+	    "prove-key", "wipe", "seal-transcript", "cosign-transcript",
+	    "print-transcript" };
 	static const enum kr_script_role roles[] = { KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
 	    KR_SCRIPT_WITNESS, KR_SCRIPT_CUSTODIAN, KR_SCRIPT_WITNESS,
-	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR };
+	    KR_SCRIPT_ADMINISTRATOR, KR_SCRIPT_ADMINISTRATOR,
+	    KR_SCRIPT_CUSTODIAN, KR_SCRIPT_ADMINISTRATOR };
 	struct kr_script *s = NULL;
 	char path[4096];
 
@@ -889,4 +969,101 @@ Test(script, hash_is_of_the_exact_bytes)
 	    "from SHA-256 of the file");
 	kr_script_free(s);
 	free(text);
+}
+
+/* --- the ceremonies that use a recovered key ------------------------------ */
+
+#define USE_HEAD	H "step roll-call\n  role administrator\n  say \"r\"\n" \
+	"step load-escrow certificate=root-ca.pem\n  role administrator\n" \
+	"  say \"l\"\nstep show-fingerprint\n  role witness\n  say \"f\"\n"
+#define STEP(v)		"step " v "\n  role administrator\n  say \"s\"\n"
+#define RECOVER		"step recover\n  role custodian\n  say \"c\"\n" \
+	STEP("prove-key")
+#define SIGN		"step sign-csr csr=a.csr validity-days=10\n" \
+	"  role administrator\n  say \"s\"\n"
+#define COSIGN		"step cosign-transcript\n  role custodian\n  say \"c\"\n"
+#define TAIL		STEP("wipe") STEP("seal-transcript") COSIGN
+
+static const struct {
+	const char	*name, *text, *part;	/* part NULL: accepted */
+} use_rows[] = {
+	{ "sign_in_order", USE_HEAD STEP("review-csr") RECOVER SIGN TAIL,
+	    NULL },
+	{ "sign_unreviewed", USE_HEAD RECOVER SIGN TAIL,
+	    "sign-csr needs a review-csr step before it" },
+	{ "review_after_cards", USE_HEAD RECOVER STEP("review-csr") SIGN TAIL,
+	    "review-csr comes after recover: the witnesses check the request "
+	    "before any card is used" },
+	{ "review_for_nothing", USE_HEAD STEP("review-csr") RECOVER TAIL,
+	    "review-csr has no sign-csr step after it" },
+	{ "sign_without_key", USE_HEAD STEP("review-csr") SIGN RECOVER TAIL,
+	    "sign-csr needs a prove-key step before it" },
+	{ "sign_then_no_wipe", USE_HEAD STEP("review-csr") RECOVER SIGN
+	    STEP("seal-transcript") COSIGN, "no wipe step after sign-csr" },
+	{ "crl_in_order", USE_HEAD STEP("review-crl") RECOVER
+	    "step issue-crl next-update-days=30\n  role administrator\n"
+	    "  say \"i\"\n" TAIL, NULL },
+	{ "crl_empty_previous_is_none", USE_HEAD STEP("review-crl") RECOVER
+	    "step issue-crl previous=\"\" next-update-days=30\n"
+	    "  role administrator\n  say \"i\"\n" TAIL, NULL },
+	{ "restore_unreviewed", USE_HEAD RECOVER
+	    "step restore-key token=hsm label=root\n  role administrator\n"
+	    "  say \"r\"\n" TAIL,
+	    "restore-key needs a review-target step before it" },
+	{ "review_before_escrow", H STEP("roll-call") STEP("review-target")
+	    STEP("load-escrow") STEP("show-fingerprint")
+	    "step recover\n  role custodian\n  say \"c\"\n" STEP("prove-key")
+	    "step restore-key token=hsm label=root\n  role administrator\n"
+	    "  say \"r\"\n" TAIL,
+	    "review-target needs a load-escrow step before it" },
+};
+
+Test(script, use_steps_in_order)
+{
+	struct kr_script *s = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < sizeof(use_rows) / sizeof(use_rows[0]); i++) {
+		r = kr_script_parse(use_rows[i].text, strlen(use_rows[i].text),
+		    "t.ceremony", &s);
+		if (use_rows[i].part == NULL) {
+			cr_assert_eq(r, 0, "%s: %s", use_rows[i].name,
+			    kr_err_detail());
+			kr_script_free(s);
+			s = NULL;
+			continue;
+		}
+		cr_assert_eq(r, KR_ERR_SCRIPT_SYNTAX, "%s accepted",
+		    use_rows[i].name);
+		cr_assert_not_null(strstr(kr_err_detail(), use_rows[i].part),
+		    "%s: '%s' does not say '%s'", use_rows[i].name,
+		    kr_err_detail(), use_rows[i].part);
+	}
+}
+
+Test(script, shipped_use_ceremonies)
+{
+	static const char *const files[] = {
+	    "root-ca-sign-intermediate.ceremony",
+	    "root-ca-issue-crl.ceremony", "key-recovery-drill.ceremony",
+	    "key-restore-hsm.ceremony" };
+	static const char *const uses[] = { "sign-csr", "issue-crl", NULL,
+	    "restore-key" };
+	struct kr_script *s = NULL;
+	char path[4096];
+	size_t i, j;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		cr_assert_eq(kr_script_load(shipped(files[i], path,
+		    sizeof(path)), &s), 0, "%s: %s", path, kr_err_detail());
+		for (j = 0; uses[i] != NULL && j < s->nsteps; j++)
+			if (strcmp(s->steps[j].verb, uses[i]) == 0)
+				break;
+		cr_assert(uses[i] == NULL || j < s->nsteps, "%s uses %s",
+		    files[i], uses[i]);
+		cr_assert_str_eq(s->key_class, "root-ca");
+		kr_script_free(s);
+		s = NULL;
+	}
 }

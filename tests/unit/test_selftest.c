@@ -493,6 +493,13 @@ Test(selftest, every_policy_algorithm_is_tested)
 		{ "rsa-2048", "RSA-2048-PSS sign/verify" },
 		{ "rsa-3072", "RSA-3072-PSS sign/verify" },
 		{ "rsa-4096", "RSA-4096-PSS sign/verify" },
+		/*
+		 * Imported symmetric keys: keyrite only computes their key
+		 * check value (HMAC-SHA-256) and seals them (AES-256-GCM,
+		 * its own row) with an ecdsa-p384 seal key (its row above).
+		 */
+		{ "aes-256", "HMAC-SHA-256 KAT 1" },
+		{ "hmac-sha256", "HMAC-SHA-256 KAT 1" },
 	};
 	struct kr_selftest_result res[KR_SELFTEST_MAX_RESULTS];
 	struct kr_policy *p = NULL;

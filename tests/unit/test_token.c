@@ -632,6 +632,43 @@ Test(token, custodian_key_made_once_then_reused)
 	kr_token_close(s);
 }
 
+/*
+ * A card pulled while its key pair was being made holds half a pair: it is
+ * named when the key is only looked for, and replaced by a whole new pair
+ * when keyrite is asked to make one.
+ */
+Test(token, half_a_custodian_key_pair)
+{
+	struct kr_token_session *s;
+	uint8_t *k1 = NULL, *k2 = NULL;
+	size_t l1 = 0, l2 = 0;
+	int r, created = 0;
+
+	open_module();
+	s = open_card(2, 1);
+	cr_assert_eq(kr_token_custodian_key(s, 1, &k1, &l1, &created), 0,
+	    "create: %s", kr_err_detail());
+	kr_token_close(s);
+	kr_token_module_close(mod);
+	mod = NULL;
+	sh("pkcs11-tool --module %s --token-label custodian-2 --login --pin "
+	    "pin-2 --delete-object --type privkey --label keyrite-custodian "
+	    ">/dev/null 2>&1", SOFTHSM);
+	open_module();
+	s = open_card(2, 1);
+	r = kr_token_custodian_key(s, 0, &k2, &l2, &created);
+	cr_assert_eq(r, KR_ERR_TOKEN_CUSTODIAN_KEY, "half a pair: %d", r);
+	cr_assert_not_null(strstr(kr_err_detail(), "holds only the public "
+	    "half of its keyrite-custodian key pair"), "%s", kr_err_detail());
+	r = kr_token_custodian_key(s, 1, &k2, &l2, &created);
+	cr_assert_eq(r, 0, "remade: %s", kr_err_detail());
+	cr_assert_eq(created, 1, "made now");
+	cr_assert(l1 != l2 || memcmp(k1, k2, l1) != 0, "the same key again");
+	free(k1);
+	free(k2);
+	kr_token_close(s);
+}
+
 Test(token, rehearsal_card_initialised_in_free_slot)
 {
 	struct kr_token_pin_budget b = { KR_TOKEN_PIN_ATTEMPTS, 0 };
@@ -706,4 +743,57 @@ Test(token, names_escape_what_a_card_says)
 	    "name");
 	kr_token_printable("\x01\x02\x03", out, 8);
 	cr_assert_str_eq(out, "\\x01", "cut short, whole escapes only");
+}
+
+/*
+ * A reshare's new share goes beside the one it supersedes, and only that
+ * one; deleting by ceremony leaves the other split's share alone (a
+ * failed reshare's pending share goes, the old one stays; a retired old
+ * share goes, the new one stays).
+ */
+Test(token, reshare_writes_beside_and_deletes_by_ceremony)
+{
+	static const char old[] = "20261123-140509-aaaaaaaa";
+	static const char new[] = "20261201-090000-bbbbbbbb";
+	static const char other[] = "20261202-090000-cccccccc";
+	struct kr_token_session *s;
+	struct kr_token_share *sh = NULL;
+	uint8_t a1[KR_SHARE_BYTES], a3[KR_SHARE_BYTES], a4[KR_SHARE_BYTES];
+	uint8_t c1[32], c3[32], c4[32];
+	size_t n = 0;
+	int r;
+
+	open_module();
+	s = open_card(3, 1);
+	make_share(key_a, 1, a1, c1);
+	make_share(key_a, 3, a3, c3);
+	make_share(key_a, 4, a4, c4);
+	cr_assert_eq(kr_token_write_share(s, key_a, 1, a1, KR_SHARE_BYTES, c1,
+	    old), 0, "old share: %s", kr_err_detail());
+	/* Beside another ceremony's share: refused, naming it. */
+	r = kr_token_write_share_beside(s, key_a, 3, a3, KR_SHARE_BYTES, c3,
+	    new, other);
+	cr_assert_eq(r, KR_ERR_TOKEN_EXISTS, "beside the wrong share: %d", r);
+	cr_assert_not_null(strstr(kr_err_detail(), old), "names %s: %s", old,
+	    kr_err_detail());
+	/* Beside the share it supersedes: written, read back alone. */
+	cr_assert_eq(kr_token_write_share_beside(s, key_a, 3, a3,
+	    KR_SHARE_BYTES, c3, new, old), 0, "beside: %s", kr_err_detail());
+	cr_assert_eq(kr_token_read_shares(s, key_a, &sh, &n), 0, "read");
+	cr_assert_eq(n, 2, "two shares of the key, of two splits");
+	kr_token_shares_free(sh, n);
+	/* A third, even beside the old one: the new one is in the way. */
+	r = kr_token_write_share_beside(s, key_a, 4, a4, KR_SHARE_BYTES, c4,
+	    other, old);
+	cr_assert_eq(r, KR_ERR_TOKEN_EXISTS, "a third share: %d", r);
+	/* The pending one goes, the old one stays. */
+	cr_assert_eq(kr_token_delete_share_of(s, key_a, new), 0, "delete new");
+	cr_assert_eq(kr_token_delete_share_of(s, key_a, new), KR_ERR_NOT_FOUND,
+	    "deleted twice");
+	cr_assert_eq(kr_token_read_shares(s, key_a, &sh, &n), 0, "read");
+	cr_assert(n == 1 && strcmp(sh[0].ceremony, old) == 0 && sh[0].x == 1 &&
+	    memcmp(sh[0].value, a1, KR_SHARE_BYTES) == 0, "the old share "
+	    "is untouched");
+	kr_token_shares_free(sh, n);
+	kr_token_close(s);
 }

@@ -22,9 +22,9 @@ hexfield() { sed -n "s/^$2: //p" "$1" | head -1; }
 
 TOP=$(cd "$C/../../.." && pwd)
 rm -rf "$C/script" "$C/escrow" "$C/share" "$C/transcript" "$C/answers" \
-    "$C/x509" "$C/hex"
+    "$C/x509" "$C/hex" "$C/release" "$C/pe"
 mkdir -p "$C/script" "$C/escrow" "$C/share" "$C/transcript" "$C/answers" \
-    "$C/x509" "$C/hex"
+    "$C/x509" "$C/hex" "$C/release" "$C/pe"
 
 # --- ceremony scripts and the policy (fuzz_script.c) ------------------------
 for s in root-ca-create key-recovery-drill; do
@@ -34,7 +34,7 @@ done
 { printf '\001'; cat "$TOP/ceremony-scripts/policy.conf"; } > "$C/script/policy"
 
 # --- escrow packages and the shares split from their KEKs -------------------
-for spec in ecdsa-p256:2:3 ed25519:2:2; do
+for spec in ecdsa-p256:2:3 ed25519:2:2 aes-256:2:3; do
 	alg=${spec%%:*}; mn=${spec#*:}; m=${mn%:*}; n=${mn#*:}
 	mkdir "$T/$alg"
 	"$TOOLS/helpers/mkescrow" "$T/$alg" "$alg" "$m" "$n" "$KEK" >/dev/null
@@ -54,6 +54,9 @@ for spec in ecdsa-p256:2:3 ed25519:2:2; do
 	{ printf '\001'; cat "$T/$alg/share-2.bin"; } \
 	    > "$C/share/$alg-share-2-fixsum"
 done
+
+# Format version 1, which keyrite still reads (tests/vectors/).
+cp "$TOP/tests/vectors/escrow-v1-ecdsa-p256.escrow" "$C/escrow/v1-ecdsa-p256-2-of-3.escrow"
 
 # Variants the helper does not write, edited so that they still parse (the
 # GCM tag no longer matches, which opening must notice): a transcript id
@@ -131,4 +134,25 @@ printf '\000SGVsbG8sIHdvcmxkIQ==' > "$C/hex/base64-pad2"
 printf '\000AAECAwQF/+8=' > "$C/hex/base64-pad1"
 printf '\001000102deadBEEF' > "$C/hex/hex"
 printf '\002\000\001\002\377arbitrary bytes' > "$C/hex/roundtrip"
+# --- release manifests (fuzz_release.c) ------------------------------------
+sha=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+printf 'keyrite-release 1\nname ACME pump firmware 4.2.0\nimage fw/app.bin 1048576 %s\nimage boot.efi 2088 %s\n' \
+    "$sha" "$sha" > "$C/release/two-images"
+printf '# made by the release pipeline\n\nkeyrite-release 1\n# name\nname Zo\303\253 1.0\nimage a.b-c_d 1 %s\n' \
+    "$sha" > "$C/release/comments-utf8"
+
+# --- UEFI images (fuzz_pe.c): one built here, and the same signed by sbsign
+printf '%s\n' 'static const char msg[] = "keyrite test image";' \
+    'unsigned long long efi_main(void *image, void *systab)' \
+    '{ (void)image; (void)systab; return sizeof(msg); }' > "$T/hello.c"
+gcc -O2 -fpic -ffreestanding -fno-stack-protector -mno-red-zone \
+    -c "$T/hello.c" -o "$T/hello.o"
+ld -shared -Bsymbolic -nostdlib -e efi_main "$T/hello.o" -o "$T/hello.so"
+objcopy --target=efi-app-x86_64 -j .text -j .rodata -j .data -j .dynamic \
+    -j .dynsym -j .rela "$T/hello.so" "$C/pe/hello.efi"
+openssl req -x509 -new -newkey rsa:2048 -nodes -keyout "$T/db.key" \
+    -subj "/CN=fuzz db" -days 30 -out "$T/db.crt" 2>/dev/null
+sbsign --key "$T/db.key" --cert "$T/db.crt" --output "$C/pe/hello-signed.efi" \
+    "$C/pe/hello.efi" 2>/dev/null
+
 echo "seeds written under $C"
