@@ -35,11 +35,11 @@ grep -q "root-ca-create.ceremony" create.sh || fail "no command in the create ex
 grep -q "key-recovery-drill.ceremony" drill.sh || fail "no command in the drill example"
 echo "== docs/examples/root-ca-create.answers, as documented:"; cat create.sh
 sh -e create.sh > create.out 2>&1 || { cat create.out; fail "the create example"; }
-TC=$(ls media/transcript-*.txt)
+TC=$(ls media/transcript-*[0-9a-f].txt)
 . cards/env
 echo "== docs/examples/key-recovery-drill.answers, as documented:"; cat drill.sh
 sh -e drill.sh > drill.out 2>&1 || { cat drill.out; fail "the drill example"; }
-TD=$(ls media/transcript-*.txt | grep -v "$TC")
+TD=$(ls media/transcript-*[0-9a-f].txt | grep -v "$TC")
 "$KEYRITE" verify "$TC" --cert media/root-ca.pem > /dev/null || fail "verify create"
 "$KEYRITE" verify "$TD" --cert media/root-ca.pem > /dev/null || fail "verify drill"
 [ "$(sed -n 's/^previous-transcript-sha256: //p' "$TD")" = \

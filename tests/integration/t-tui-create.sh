@@ -191,7 +191,8 @@ send F2
 wait_for "TRANSCRIPT  $T/media/transcript-" "rows [0-9]+-[0-9]+ of [0-9]+" \
     "^  ↑↓  scroll   PgUp PgDn  page   Home End  ends   r  as written   Esc  back$" ||
     fail "viewer"
-wait_for "^ signature:" "^ #[0-9]+ .* sealed  keyrite$" ||
+# The end: the seal's signature block, the custodians' co-signatures last.
+wait_for "^ cosignature: [a-z0-9-]+ custodian-5 " "rows [0-9]+-([0-9]+) of \\1\$" ||
     fail "the viewer does not open at the end"
 send Home
 wait_for "keyrite-transcript: 1" || fail "viewer did not scroll to the top"
@@ -221,9 +222,11 @@ view_find "^     reason: Annual rehearsal of the root CA ceremony, with" &&
     wait_for "^         [a-z ,]*auditor in the room$" ||
     fail "a long value is not wrapped"
 send End
-wait_for "^ signature:" || fail "End did not go to the end"
+wait_for "^ cosignature: [a-z0-9-]+ custodian-5 " ||
+    fail "End did not go to the end"
 send r
-wait_for "TRANSCRIPT \(as written\)" "operator=Ada%20Administrator|chain=" ||
+wait_for "TRANSCRIPT \(as written\)" "^ cosignature: [a-z0-9-]+ custodian-5 " \
+    "r +readable" ||
     fail "r did not show the file as written"
 send Escape
 wait_for "CEREMONY COMPLETE" || fail "back from the viewer"

@@ -34,7 +34,7 @@ cp "$KR_TOP/docs/examples/root-ca-create.answers" "$T/create.txt"
     --answers "$T/create.txt" --rehearsal > "$T/create.out" 2>&1 ||
     { cat "$T/create.out"; fail "batch root-ca-create"; }
 serial() { sed -n "s/.*card=$1 serial=\([0-9a-f]*\) .*/\1/p" \
-    "$T"/media/transcript-*.txt | head -1; }
+    "$T"/media/transcript-*[0-9a-f].txt | head -1; }
 who() { sed -n "s/^custodian\.$1\.name = //p" "$T/create.txt"; }
 
 drill_start() { # roll call, load the package, fingerprint: to the first card
@@ -154,7 +154,7 @@ TR=$(ls -t "$T"/media/transcript-*[0-9a-f].txt | head -1)
 "$KEYRITE" verify "$TR" --cert "$T/media/root-ca.pem" || fail "verify drill"
 # Chained by default to the latest sealed transcript about the same key:
 # the creation's, by its SHA-256 in the header and its name in the start.
-TC=$(ls "$T"/media/transcript-*.txt | grep -v "$TR")
+TC=$(ls "$T"/media/transcript-*[0-9a-f].txt | grep -v "$TR")
 [ "$(sed -n 's/^previous-transcript-sha256: //p' "$TR")" = \
     "$(sha256sum "$TC" | cut -c1-64)" ] ||
     fail "the drill is not chained to the creation's transcript"

@@ -85,7 +85,7 @@ tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
 wait_for "CEREMONIES" "^  [>▶] key-recovery-drill$" ||
     fail "with a package on the media Home starts with the drill"
 home_choose key-recovery-drill || fail "drill"
-TC=$(basename "$(ls "$T"/made/transcript-*.txt)")
+TC=$(basename "$(ls "$T"/made/transcript-*[0-9a-f].txt)")
 wait_for "^  escrow +root-ca.escrow +. escrow package of key" \
     "^  certificate +root-ca.pem +. certificate of the package" \
     "^  previous +$TC$" || fail "drill inputs and previous"

@@ -122,6 +122,8 @@ wait_gone() {
 # home_choose NAME: highlight NAME on the Home screen and open it.
 # One row at a time, each move seen before the next key, as _select_row
 # does: a key sent before the screen caught up would skip a ceremony.
+# The list is sorted by name and scrolls: a ceremony not on the screen is
+# above or below the highlighted one as its name sorts.
 home_choose() {
 	wait_for "CEREMONIES" || return 1
 	_k=0
@@ -134,7 +136,12 @@ home_choose() {
 		[ "$_sel" = "$1" ] && break
 		_at=$(echo "$_rows" | grep -nx -- "$_sel" | cut -d: -f1)
 		_to=$(echo "$_rows" | grep -nx -- "$1" | cut -d: -f1)
-		[ -n "$_to" ] || { echo "no ceremony $1 on Home"; return 1; }
+		if [ -z "$_to" ]; then
+			# Off the screen: before or after the highlight.
+			_first=$(printf '%s\n%s\n' "$_sel" "$1" |
+			    LC_ALL=C sort | head -1)
+			[ "$_first" = "$_sel" ] && _to=999999 || _to=0
+		fi
 		if [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
 			_next=$(echo "$_rows" | sed -n "$(( ${_at:-0} + 1 ))p")
 			send Down
@@ -142,9 +149,15 @@ home_choose() {
 			_next=$(echo "$_rows" | sed -n "$((_at - 1))p")
 			send Up
 		fi
-		wait_for "^  [>▶] $_next\$" || return 1
+		# The next row may be off the screen: then the highlight moves
+		# from this one.
+		if [ -n "$_next" ]; then
+			wait_for "^  [>▶] $_next\$" || return 1
+		else
+			wait_gone "^  [>▶] $_sel\$" || return 1
+		fi
 		_k=$((_k + 1))
-		[ $_k -lt 40 ] || { echo "could not choose $1 on Home"; return 1; }
+		[ $_k -lt 60 ] || { echo "could not choose $1 on Home"; return 1; }
 	done
 	send Enter
 	wait_for "PARAMETERS"
