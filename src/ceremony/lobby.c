@@ -544,7 +544,7 @@ kr_lobby_param_input(const struct kr_script *s, size_t p)
 				continue;
 			for (j = 0; j < st->nargs; j++)
 				if (strcmp(st->args[j].name, inputs[f].arg) ==
-				    0 && strstr(st->args[j].raw, ref) != NULL)
+				    0 && strcmp(st->args[j].raw, ref) == 0)
 					return inputs[f].kind;
 		}
 	return KR_LOBBY_INPUT_NONE;
@@ -758,7 +758,7 @@ param_feeds(const struct kr_script *s, size_t p)
 				continue;
 			for (j = 0; j < st->nargs; j++)
 				if (strcmp(st->args[j].name, feeds[f].arg) ==
-				    0 && strstr(st->args[j].raw, ref) != NULL)
+				    0 && strcmp(st->args[j].raw, ref) == 0)
 					return (int)f;
 		}
 	return -1;

@@ -177,11 +177,13 @@ enum kr_lobby_input {
 };
 
 /*
- * Whether parameter i of s names an input file: it appears (${name}) in
- * a step argument that the engine reads as an input before the ceremony
- * (load-escrow's file= and certificate=; the table in lobby.c lists
- * them, so that new verbs' inputs are added there).  The file names such
- * inputs take end in kr_lobby_input_suffix().
+ * Whether parameter i of s names an input file: it is the whole value
+ * (${name}) of a step argument that the engine reads as an input before
+ * the ceremony (load-escrow's file= and certificate=; the table in
+ * lobby.c lists them, so that new verbs' inputs are added there).  A
+ * parameter that is only part of a file name (firmware-sign's
+ * file=${name}.escrow) is not a file.  The file names such inputs take
+ * end in kr_lobby_input_suffix().
  */
 enum kr_lobby_input	 kr_lobby_param_input(const struct kr_script *s,
 			    size_t i);

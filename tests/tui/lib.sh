@@ -304,7 +304,7 @@ _param_sel() {
 	    grep "^\($_esc\[[0-9;]*m\)* $_esc\[" |
 	    sed "s/$_esc\[[0-9;]*m//g" |
 	    sed -n -E 's/^ +\[ Start the ceremony \].*/start/p
-		s/^ +([a-z][a-z0-9_]*) .*/\1/p' | head -1
+		s/^ +([a-z][a-z0-9_]*(…)?)( .*)?$/\1/p' | head -1
 }
 
 # param NAME: choose the field NAME ("start" for the Start row).
@@ -314,7 +314,7 @@ param() {
 	_k=0
 	while :; do
 		_rows=$(screen | sed -n '/PARAMETERS/,/\[ Start the ceremony \]/p' |
-		    sed -n -E 's/^  ([a-z][a-z0-9_]*) .*$/\1/p')
+		    sed -n -E 's/^  ([a-z][a-z0-9_]*(…)?)( .*)?$/\1/p')
 		_rows=$(printf '%s\nstart\n' "$_rows")
 		_sel=$(_param_sel)
 		[ "$_sel" = "$1" ] && return 0
