@@ -31,7 +31,8 @@ wait_for "CEREMONIES" "5 present:" || fail "home"
 snap home
 golden home || fail "the Home screen differs from its golden capture"
 $KR_TMUX resize-window -t kr -x 100 -y 30
-wait_for "^ REHEARSAL .{70,} UTC$" "One custodian checks their own card alone: the share.s checksum and commitment in the escrow$" ||
+wait_for "^ REHEARSAL .{70,} UTC$" \
+    "Destroy an escrowed key: a quorum proves it holds it, every share presented is deleted, the$" ||
     fail "no relayout at 100x30"
 $KR_TMUX resize-window -t kr -x 60 -y 20
 wait_for "needs a terminal of at least 80x25" "60x20" ||
