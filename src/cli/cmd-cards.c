@@ -566,7 +566,7 @@ const struct kr_cmd_entry kr_cmd_cards_entry = {
 	.name = "cards",
 	.args = "[--module PATH] [--pins FILE] [--ask-pin] [--media DIR...]",
 	.summary = "list the cards present; with a PIN, the keyrite shares "
-	    "each holds (with --media, what each is worth now)",
+	    "each holds",
 	.flags = KR_CMD_SECRETS,
 	.exec = cmd_cards,
 	.help =
