@@ -25,8 +25,15 @@ DEB_PKGS = gcc libc6-dev make pkg-config \
 	python3 python3-cryptography faketime zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev \
 	libcups2-dev fonts-dejavu-core cups printer-driver-cups-pdf \
 	imagemagick sbsigntool osslsigncode shim-unsigned binutils \
-	python3-jsonschema chromium \
+	python3-jsonschema chromium mandoc man-db \
 	dosfstools e2fsprogs
+# The ones a plain `make` needs; it says which are missing before compiling.
+BUILD_PKGS = gcc libc6-dev make pkg-config libssl-dev libncurses-dev \
+	libqrencode-dev libusb-1.0-0-dev libp11-kit-dev libcairo2-dev \
+	zlib1g-dev libjpeg-dev libzbar-dev libpoppler-glib-dev libcups2-dev
+# Another engineer's apt (or the machine's own updates) may hold the lock
+# on a fresh machine: wait for it rather than fail.
+APT_LOCK_WAIT = 600
 
 # Debian packages that make image and make image-test need besides the
 # above; make check does not install them.
@@ -92,8 +99,8 @@ HELPER_BINS = $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 BENCH_SRCS = $(wildcard tests/bench/bench_*.c)
 BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps check check-asan test layers unit integration demo bench \
-	install clean help killsweep image image-test
+.PHONY: all deps depcheck check check-asan test layers unit integration \
+	demo bench install clean help killsweep man image image-test
 .DEFAULT_GOAL := all
 
 all: $(KEYRITE)
@@ -109,18 +116,26 @@ help:
 	@echo "make fuzz       run every parser's libFuzzer harness (FUZZ_SECONDS each)"
 	@echo "make image      the bootable appliance: $(BUILD)/keyrite-<version>.iso (root)"
 	@echo "make image-test build it twice, compare, boot it in qemu (11-30 min)"
-	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX))"
+	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX)):"
+	@echo "                keyrite, the scripts, man pages, docs"
+	@echo "make man        check the manual pages with mandoc -T lint"
 	@echo "make clean      remove build outputs"
 
 # --- dependencies -----------------------------------------------------------
 
+# The Debian packages of $(1) that are not installed, space-separated.
+missing_pkgs = dpkg-query -W -f='$${Package} $${Status}\n' $(1) 2>&1 | \
+	awk -v want="$(1)" 'BEGIN { n = split(want, w, " "); \
+	    for (i = 1; i <= n; i++) miss[w[i]] = 1 } \
+	    / install ok installed$$/ { delete miss[$$1] } \
+	    END { for (p in miss) printf " %s", p }'
+
 # Installs only what is missing; when not root, prints the command instead.
+# apt-get install waits for the dpkg lock (DPkg::Lock::Timeout); apt-get
+# update does not wait for the lists lock, so it is tried again while
+# another apt holds it, for as long.
 deps:
-	$(Q)missing=""; \
-	for p in $(DEB_PKGS); do \
-		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
-		    grep -q '^install ok installed$$' || missing="$$missing $$p"; \
-	done; \
+	$(Q)missing=$$($(call missing_pkgs,$(DEB_PKGS))); \
 	if [ -z "$$missing" ]; then \
 		echo "deps: all $(words $(DEB_PKGS)) packages present"; \
 	elif [ "$$(id -u)" != 0 ]; then \
@@ -129,19 +144,38 @@ deps:
 		exit 1; \
 	else \
 		echo "deps: installing:$$missing"; \
-		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		t0=$$(date +%s); \
+		until DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+		    2> $(BUILD)-apt.err || ! grep -q 'Could not get lock' \
+		    $(BUILD)-apt.err; do \
+			[ $$(( $$(date +%s) - t0 )) -lt $(APT_LOCK_WAIT) ] || break; \
+			echo "deps: apt is busy ($$(grep -o 'held by process [0-9]* ([^)]*)' $(BUILD)-apt.err | head -1)); waiting"; \
+			sleep 5; \
+		done; cat $(BUILD)-apt.err >&2; rm -f $(BUILD)-apt.err; \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+		    -o DPkg::Lock::Timeout=$(APT_LOCK_WAIT) \
 		    --no-install-recommends $$missing; \
+	fi
+
+# Before anything compiles: the packages a build needs, named when
+# missing, instead of a compiler error about a header.
+depcheck:
+	$(Q)command -v dpkg-query > /dev/null || exit 0; \
+	missing=$$($(call missing_pkgs,$(BUILD_PKGS))); \
+	if [ -n "$$missing" ]; then \
+		echo "keyrite needs Debian packages that are not installed:$$missing"; \
+		echo "run 'make deps' as root (it installs every package keyrite needs)"; \
+		exit 1; \
 	fi
 
 # --- build ------------------------------------------------------------------
 
-$(BUILD)/src/%.o: src/%.c
+$(BUILD)/src/%.o: src/%.c | depcheck
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) -c -o $@ $<
 
-$(BUILD)/ui/%.o: ui/%.c
+$(BUILD)/ui/%.o: ui/%.c | depcheck
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) -Iui $(UI_CFLAGS) -c -o $@ $<
@@ -190,7 +224,7 @@ check: deps
 check-asan: deps
 	$(Q)$(MAKE) --no-print-directory BUILD=build-asan SAN=1 test
 
-test: layers $(KEYRITE) $(UNIT_BINS) $(HELPER_BINS) $(TEST_EXTRA)
+test: layers man $(KEYRITE) $(UNIT_BINS) $(HELPER_BINS) $(TEST_EXTRA)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run-unit.sh $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) KEYRITE=$(abspath $(KEYRITE)) \
 	    tests/integration/run.sh
@@ -198,6 +232,12 @@ test: layers $(KEYRITE) $(UNIT_BINS) $(HELPER_BINS) $(TEST_EXTRA)
 # Every include points down the layers (src/<layer>/, ui/, src/cli/).
 layers:
 	$(Q)tests/check-layers.sh
+
+# The manual pages (mdoc): no error or warning from mandoc's lint.
+MAN_PAGES = $(wildcard docs/man/*.[1-9])
+man:
+	$(Q)mandoc -T lint -W warning $(MAN_PAGES) && \
+	    echo "man: $(words $(MAN_PAGES)) pages pass mandoc -T lint"
 
 unit: $(UNIT_BINS)
 	$(Q)BUILD=$(BUILD) SAN=$(SAN) tests/run-unit.sh $(UNIT_BINS)
@@ -252,6 +292,13 @@ SHIPPED_SCRIPTS = $(wildcard ceremony-scripts/*.ceremony) \
 	ceremony-scripts/policy.conf ceremony-scripts/reviewed.sha256 \
 	ceremony-scripts/README
 
+# The manual under share/man (man -M PREFIX/share/man keyrite), the
+# guides and formats under share/doc/keyrite, the example answers files
+# under share/doc/keyrite/examples.
+MAN_DEST = $(DESTDIR)$(PREFIX)/share/man
+DOC_DEST = $(DESTDIR)$(PREFIX)/share/doc/keyrite
+SHIPPED_DOCS = README.md $(wildcard docs/*.md)
+
 install: $(KEYRITE)
 	$(Q)cd ceremony-scripts && sha256sum --quiet --strict -c reviewed.sha256 || \
 	    { echo "install: ceremony-scripts/reviewed.sha256 does not match" \
@@ -262,6 +309,12 @@ install: $(KEYRITE)
 	install -d -m 0755 $(SCRIPTS_DEST)
 	install -m 0444 $(SHIPPED_SCRIPTS) $(SCRIPTS_DEST)/
 	chmod 0555 $(SCRIPTS_DEST)
+	install -d $(MAN_DEST)/man1 $(MAN_DEST)/man5
+	install -m 0644 $(filter %.1,$(MAN_PAGES)) $(MAN_DEST)/man1/
+	install -m 0644 $(filter %.5,$(MAN_PAGES)) $(MAN_DEST)/man5/
+	install -d $(DOC_DEST)/examples
+	install -m 0644 $(SHIPPED_DOCS) $(DOC_DEST)/
+	install -m 0644 $(wildcard docs/examples/*) $(DOC_DEST)/examples/
 
 # --- the appliance image (docs/appliance.md) --------------------------------
 

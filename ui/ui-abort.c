@@ -3,12 +3,13 @@
  *
  * F10, Ctrl-X or Ctrl-C during a ceremony opens this dialog.  Aborting
  * needs the word ABORT typed, so that no single key can end a ceremony;
- * Esc goes back to where the ceremony was.  The engine does the rest:
- * it wipes every secret and records the abort in the transcript.
+ * Esc goes back to where the ceremony was.  The word is exactly ABORT, in
+ * capitals, as the guide says: "abort" typed by a slip is refused.  The
+ * engine does the rest: it wipes every secret and records the abort in
+ * the transcript.
  */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
 #include "ui-int.h"
 
@@ -42,7 +43,7 @@ abort_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 		return KR_SCREEN_STAY;
 	}
 	if (kr_line_text(&ab->line, text, sizeof(text)) < 0 ||
-	    strcasecmp(text, ABORT_WORD) != 0) {
+	    strcmp(text, ABORT_WORD) != 0) {
 		snprintf(ab->error, sizeof(ab->error), "To abort, type %s. To "
 		    "go on with the ceremony, press Esc.", ABORT_WORD);
 		return KR_SCREEN_STAY;

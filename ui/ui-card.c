@@ -12,10 +12,16 @@
  * keys and Enter, which is how virtual rehearsal cards, all present at
  * once, are presented.
  *
+ * A wrong card, chosen or put in, is sent to the engine, which names it,
+ * records it (card-refused) and asks again with the reason, shown here
+ * in red: every refused attempt is in the transcript.
+ *
  * When any custodian's card will do (a recovery), a card already
- * presented in this ceremony is pointed out, and the administrator may
- * say that no more cards will come (n, then y): the engine then names
- * what is missing.
+ * presented in this step (the prompt's used serials) cannot be chosen
+ * again and is pointed out when put in; each card shows whose it is
+ * (from the package's roster), and the administrator may say that no
+ * more cards will come (n, then y): the engine then names what is
+ * missing.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,14 +66,14 @@ wanted(const struct kr_prompt *p, const struct kr_card_view *c)
 	    strcmp(c->serial, p->card) == 0;
 }
 
+/* A card presented already in this step: it counts once. */
 static int
-presented_before(const struct kr_ui *ui, const struct kr_card_view *c)
+presented_before(const struct kr_prompt *p, const struct kr_card_view *c)
 {
 	size_t i;
 
-	for (i = 0; i < ui->run->npresented; i++)
-		if (strcmp(ui->run->presented[i], card_id(c)) == 0 ||
-		    strcmp(ui->run->presented[i], c->label) == 0)
+	for (i = 0; i < p->nused; i++)
+		if (c->serial[0] != '\0' && strcmp(p->used[i], c->serial) == 0)
 			return 1;
 	return 0;
 }
@@ -107,15 +113,11 @@ answer(struct card_state *cs, const struct kr_card_view *c)
 }
 
 static void
-say_wrong(struct card_state *cs, const struct kr_card_view *c,
-    const char *how)
+say_presented(struct card_state *cs, const struct kr_card_view *c)
 {
-	const struct kr_prompt *p = cs->st->p;
-
-	snprintf(cs->event, sizeof(cs->event), "WRONG CARD %s: %.32s (serial "
-	    "%.16s) is not %.64s. Take it out and insert %.64s.", how,
-	    c->label, c->serial,
-	    p->card, p->card);
+	snprintf(cs->event, sizeof(cs->event), "Card %.32s was presented "
+	    "already in this step: each card counts once. Take it out and "
+	    "present another custodian's card.", c->label);
 	cs->event_bad = 1;
 }
 
@@ -129,14 +131,20 @@ card_init(struct kr_ui *ui, void *arg, void **statep)
 
 	if ((cs = calloc(1, sizeof(*cs))) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "card screen");
+	(void)ui;
 	cs->st = arg;
 	cs->shown_ms = kr_ui_now_ms();
 	p = cs->st->p;
+	/* Asked again: the engine says why the last card was refused. */
+	if (p->refused != NULL) {
+		snprintf(cs->event, sizeof(cs->event), "%s", p->refused);
+		cs->event_bad = 1;
+	}
 	n = list_cards(cs, cs->now);
 	cs->nnow = n > 0 ? (size_t)n : 0;
 	for (i = 0; i < cs->nnow; i++) {
 		if (p->card != NULL ? wanted(p, &cs->now[i]) :
-		    !presented_before(ui, &cs->now[i])) {
+		    !presented_before(p, &cs->now[i])) {
 			cs->sel = i;
 			break;
 		}
@@ -150,7 +158,7 @@ card_init(struct kr_ui *ui, void *arg, void **statep)
 
 /* Compares a new listing with the last; may answer. */
 static int
-poll_cards(struct kr_ui *ui, struct card_state *cs)
+poll_cards(struct card_state *cs)
 {
 	const struct kr_prompt *p = cs->st->p;
 	struct kr_card_view now[CARDS_MAX];
@@ -174,17 +182,10 @@ poll_cards(struct kr_ui *ui, struct card_state *cs)
 			;
 		if (i < cs->nnow)
 			continue;
-		if (p->card != NULL ? wanted(p, &now[j]) :
-		    !presented_before(ui, &now[j]))
+		/* A wrong card put in goes to the engine, which records it. */
+		if (p->card != NULL || !presented_before(p, &now[j]))
 			return answer(cs, &now[j]);
-		if (p->card != NULL)
-			say_wrong(cs, &now[j], "INSERTED");
-		else {
-			snprintf(cs->event, sizeof(cs->event), "Card %.32s was "
-			    "already presented in this ceremony. Take it out.",
-			    now[j].label);
-			cs->event_bad = 1;
-		}
+		say_presented(cs, &now[j]);
 	}
 	memcpy(cs->now, now, sizeof(now[0]) * n);
 	cs->nnow = n;
@@ -199,10 +200,11 @@ card_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 	struct card_state *cs = state;
 	const struct kr_prompt *p = cs->st->p;
 
+	(void)ui;
 	if (k->fn == KR_KEY_TICK) {
 		if (cs->ready && cs->nnow == 1)
 			return answer(cs, &cs->now[0]);
-		return poll_cards(ui, cs);
+		return poll_cards(cs);
 	}
 	if (cs->asking_no_more) {
 		cs->asking_no_more = 0;
@@ -220,8 +222,9 @@ card_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 		cs->sel++;
 	else if (k->fn == KEY_ENTER && cs->sel < cs->nnow &&
 	    kr_ui_enter_ready(cs->shown_ms)) {
-		if (p->card != NULL && !wanted(p, &cs->now[cs->sel])) {
-			say_wrong(cs, &cs->now[cs->sel], "CHOSEN");
+		if (p->card == NULL && presented_before(p,
+		    &cs->now[cs->sel])) {
+			say_presented(cs, &cs->now[cs->sel]);
 			return KR_SCREEN_STAY;
 		}
 		return answer(cs, &cs->now[cs->sel]);
@@ -246,13 +249,14 @@ draw_list(const struct kr_ui *ui, const struct card_state *cs, int y,
 		    "present.");
 	for (i = 0; i < cs->nnow && y < bottom; i++, y++) {
 		c = &cs->now[i];
-		note = p->card != NULL ? (wanted(p, c) ? "the card asked for" :
-		    "") : presented_before(ui, c) ? "already presented" : "";
+		note = p->card != NULL ? (wanted(p, c) ? "asked for" :
+		    "") : presented_before(p, c) ? "already presented" : "";
 		if (i == cs->sel)
 			kr_ui_fill(ui, y, 2, ui->cols - 4, KR_UI_SELECTED);
 		kr_ui_textf(ui, y, 2, ui->cols - 4, i == cs->sel ?
-		    KR_UI_SELECTED : KR_UI_NORMAL, "%s %-14s serial %-17s %s",
-		    i == cs->sel ? ">" : " ", c->label, c->serial, note);
+		    KR_UI_SELECTED : KR_UI_NORMAL, "%s %-13s serial %-16s  "
+		    "%-16.16s  %s", i == cs->sel ? ">" : " ", c->label,
+		    c->serial, c->holder, note);
 	}
 }
 

@@ -223,6 +223,16 @@ fit_words(const char *s, int w, const char **nextp)
 	return (size_t)(last_end - s);
 }
 
+size_t
+kr_ui_fit(const char *s, int w, const char **nextp)
+{
+	size_t len = fit_words(s, w, nextp);
+
+	if (*nextp == s && *s != '\0')	/* a character wider than w */
+		(*nextp)++;
+	return len;
+}
+
 int
 kr_ui_wrap(const struct kr_ui *ui, int y, int x, int w, int maxrows,
     enum kr_ui_role role, const char *text, int draw)

@@ -5,9 +5,11 @@
  * sixteen groups of four hex digits, each digit three rows high, four
  * groups to a row, then once more in ordinary text; the last group is
  * highlighted.  The witness compares it with the value read aloud and on
- * the printout and confirms by typing the last group.  A group typed
- * wrong is refused here with a plain message, never sent, so that a
- * typing slip does not use up the engine's three tries.
+ * the printout and confirms by typing the last group.  What the witness
+ * types goes to the engine, which judges it: a wrong group is recorded
+ * (fingerprint-refused) and asked for again with the reason, shown here
+ * in red; three wrong groups abort the ceremony.  Only an empty line is
+ * refused here, as no attempt at all.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -72,6 +74,8 @@ fp_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 {
 	struct fp_state *fs = state;
 	struct kr_ui_ask *st = fs->st;
+	char text[64], *t;
+	size_t len;
 
 	(void)ui;
 	if (k->fn != KEY_ENTER) {
@@ -79,8 +83,22 @@ fp_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 			fs->error[0] = '\0';
 		return KR_SCREEN_STAY;
 	}
-	return kr_ui_typed_answer(st, "the last group. Compare again, group "
-	    "by group", fs->error, sizeof(fs->error));
+	if (kr_line_text(&st->line, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	for (t = text; *t == ' '; t++)
+		;
+	len = strlen(t);
+	while (len > 0 && t[len - 1] == ' ')
+		t[--len] = '\0';
+	if (len == 0) {
+		snprintf(fs->error, sizeof(fs->error), "Nothing typed: type "
+		    "the last group of four, as it is on your sheet.");
+		return KR_SCREEN_STAY;
+	}
+	if ((st->a->text = strdup(t)) == NULL)
+		return KR_SCREEN_STAY;
+	st->a->len = len;
+	return KR_SCREEN_DONE;
 }
 
 static void
@@ -122,9 +140,11 @@ fp_draw(const struct kr_ui *ui, const void *state)
 	kr_ui_text(ui, y, 2, 22, KR_UI_TITLE, "Type the LAST group:");
 	kr_line_draw(ui, &fs->st->line, y++, 24, 8);
 	if (fs->error[0] != '\0')
-		kr_ui_text(ui, y, 2, w, KR_UI_BAD, fs->error);
-	else if (ui->run != NULL && ui->run->notice[0] != '\0')
-		kr_ui_text(ui, y, 2, w, KR_UI_WARN, ui->run->notice);
+		kr_ui_wrap(ui, y, 2, w, ui->rows - 1 - y, KR_UI_BAD, fs->error,
+		    1);
+	else if (p->refused != NULL)
+		kr_ui_wrap(ui, y, 2, w, ui->rows - 1 - y, KR_UI_BAD,
+		    p->refused, 1);
 	kr_ui_footer(ui, "Enter", "confirm the fingerprint", "F2",
 	    "transcript", "F10", "abort (no match)",
 	    (const char *)NULL);

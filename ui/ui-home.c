@@ -6,6 +6,11 @@
  * and is air-gapped, which cards are present (polled every second), where
  * the outputs will go, and the ceremonies on offer with their one-line
  * descriptions.  Enter opens a ceremony's Parameters screen.
+ *
+ * The ceremony chosen at first is the one a new team runs first:
+ * root-ca-create when the media hold no escrow package yet.  In a real
+ * ceremony, a machine that failed its self-tests or is not air-gapped
+ * opens no ceremony: Enter says why and what to do, and r checks again.
  */
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +37,51 @@ poll_cards(struct kr_ui *ui, struct kr_ui_home *h)
 	h->ncards = n;
 }
 
+/*
+ * With no escrow package on the media, nothing can be recovered or used
+ * yet: the ceremony to start with is root-ca-create.
+ */
+static void
+default_choice(const struct kr_ui *ui, struct kr_ui_home *h)
+{
+	char names[1][KR_LOBBY_NAME_MAX];
+	size_t n = 0, i;
+
+	kr_lobby_media_files((const char *const *)ui->cfg->media,
+	    ui->cfg->nmedia, "", ".escrow", 0, names, 1, &n);
+	if (n > 0)
+		return;
+	for (i = 0; i < kr_lobby_nscripts(ui->lobby); i++)
+		if (strcmp(kr_lobby_script(ui->lobby, i)->name,
+		    "root-ca-create") == 0)
+			h->sel = i;
+}
+
+/*
+ * A real ceremony does not start on a machine that failed its self-tests
+ * or is not air-gapped: why not, and what to do.  NULL when it may.
+ */
+static const char *
+refuses(const struct kr_ui *ui, struct kr_ui_home *h)
+{
+	const struct kr_lobby_health *hl = kr_lobby_health(ui->lobby);
+
+	if (ui->cfg->rehearsal)
+		return NULL;
+	if (!hl->selftest_ok)
+		snprintf(h->message, sizeof(h->message), "No ceremony starts: "
+		    "the self-tests failed (%s). This machine must not be "
+		    "used; boot another appliance.", hl->selftest_failed);
+	else if (!hl->airgapped)
+		snprintf(h->message, sizeof(h->message), "No ceremony starts: "
+		    "this machine is not air-gapped (%s). Remove what is "
+		    "listed (keyrite airgap-check names each), then press r "
+		    "to check again.", hl->airgap_detail);
+	else
+		return NULL;
+	return h->message;
+}
+
 static int
 home_init(struct kr_ui *ui, void *arg, void **statep)
 {
@@ -40,6 +90,10 @@ home_init(struct kr_ui *ui, void *arg, void **statep)
 	h->quit_asked = 0;
 	h->chosen = 0;
 	h->ticks = 0;
+	if (!h->defaulted) {
+		default_choice(ui, h);
+		h->defaulted = 1;
+	}
 	if (h->sel >= kr_lobby_nscripts(ui->lobby))
 		h->sel = 0;
 	ui->transcript = NULL;
@@ -76,11 +130,14 @@ home_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 			h->sel++;
 	} else if (k->fn == KEY_ENTER && n > 0 &&
 	    kr_lobby_script(ui->lobby, h->sel)->ok) {
+		if (refuses(ui, h) != NULL)
+			return KR_SCREEN_STAY;
 		h->chosen = 1;
 		return KR_SCREEN_DONE;
 	} else if (k->fn == 0 && (k->ch == 'r' || k->ch == 'R')) {
 		kr_lobby_check(ui->lobby);
 		poll_cards(ui, h);
+		h->message[0] = '\0';
 	} else if (k->fn == KR_KEY_ABORT || (k->fn == 0 &&
 	    (k->ch == 'q' || k->ch == 'Q')))
 		h->quit_asked = 1;
@@ -122,10 +179,11 @@ draw_health(const struct kr_ui *ui, int y)
 	y += fact(ui, y, "Air gap", hl->airgapped ? KR_UI_GOOD : KR_UI_BAD,
 	    buf, 2);
 	if (!hl->airgapped)
-		y += fact(ui, y, "", KR_UI_DIM, ui->cfg->rehearsal ?
-		    "Allowed in a rehearsal, and recorded. A real ceremony "
-		    "refuses to start." : "A real ceremony refuses to start "
-		    "until this is fixed.", 2);
+		y += fact(ui, y, "", ui->cfg->rehearsal ? KR_UI_DIM :
+		    KR_UI_BAD, ui->cfg->rehearsal ? "Allowed in a rehearsal, "
+		    "and recorded. A real ceremony refuses to start." : "No "
+		    "ceremony starts until this is fixed: remove what is "
+		    "listed, then press r.", 2);
 	return y;
 }
 
@@ -214,7 +272,7 @@ home_draw(const struct kr_ui *ui, const void *state)
 	y = kr_ui_home_appliance_draw(ui, y);
 	draw_scripts(ui, h, y + 1);
 	if (h->message[0] != '\0')
-		kr_ui_wrap(ui, ui->rows - 3, 2, ui->cols - 4, 2, KR_UI_BAD,
+		kr_ui_wrap(ui, ui->rows - 4, 2, ui->cols - 4, 3, KR_UI_BAD,
 		    h->message, 1);
 	else if (h->notice[0] != '\0')
 		kr_ui_wrap(ui, ui->rows - 3, 2, ui->cols - 4, 2, KR_UI_GOOD,

@@ -96,10 +96,21 @@ enum kr_ui_role {
 #define KR_RUN_TAIL		64	/* transcript lines kept for the pane */
 #define KR_RUN_LINE		192
 #define KR_RUN_MAX_STEPS	64
-#define KR_RUN_MAX_CARDS	64
 
 enum kr_step_state { KR_STEP_PENDING, KR_STEP_CURRENT, KR_STEP_DONE,
 	KR_STEP_FAILED };
+
+/*
+ * A fact from a KR_EVENT_RESULT, kept for the Summary: what results asked
+ * to repeat there (KR_DETAIL_SUMMARY: a certificate's fingerprint, a key
+ * id), and what a ceremony that did not commit leaves (ceremony.end).
+ */
+#define KR_RUN_FACTS		24
+struct kr_run_fact {
+	char		key[48];
+	char		value[512];
+	unsigned int	flags;
+};
 
 /* A ceremony being run: what event() learnt, for the runner to draw. */
 struct kr_run {
@@ -122,8 +133,11 @@ struct kr_run {
 	size_t			 ntail;		/* ring: the last KR_RUN_TAIL */
 	size_t			 records;
 	char			 transcript[KR_UI_PATH_MAX];
-	char			 presented[KR_RUN_MAX_CARDS][33];
-	size_t			 npresented;
+	struct kr_run_fact	 facts[KR_RUN_FACTS];	/* for the Summary */
+	size_t			 nfacts;
+	struct kr_run_fact	 end[KR_RUN_FACTS];	/* ceremony.end */
+	size_t			 nend;
+	char			 end_title[64];
 	int			 in_ask;
 	const struct kr_prompt	*asking;	/* the prompt up, or NULL */
 	int			 watch_error;	/* its watch failed: why */
@@ -213,6 +227,12 @@ int	kr_ui_textf(const struct kr_ui *ui, int y, int x, int w,
 int	kr_ui_wrap(const struct kr_ui *ui, int y, int x, int w, int maxrows,
 	    enum kr_ui_role role, const char *text, int draw);
 
+/*
+ * The bytes of text's first row when word-wrapped into w columns (the
+ * way kr_ui_wrap() breaks it); *nextp is where the next row starts.
+ */
+size_t	kr_ui_fit(const char *text, int w, const char **nextp);
+
 /* Blanks row y from x for w columns in role's colours. */
 void	kr_ui_fill(const struct kr_ui *ui, int y, int x, int w,
 	    enum kr_ui_role role);
@@ -297,6 +317,18 @@ extern const struct kr_screen_ops kr_ui_abort_ops;
 extern const struct kr_screen_ops kr_ui_transcript_ops;
 extern const struct kr_screen_ops kr_ui_qr_ops;
 extern const struct kr_screen_ops kr_ui_summary_ops;
+extern const struct kr_screen_ops kr_ui_result_ops;
+extern const struct kr_screen_ops kr_ui_cardpick_ops;
+
+/* --- ui-result.c: details (engine.h, struct kr_detail) as a table -------- */
+
+/*
+ * Draws n details from row y, column x, w wide, in at most maxrows rows;
+ * returns the rows they all need (with draw 0 it only measures).
+ */
+int	kr_ui_details(const struct kr_ui *ui, int y, int x, int w, int maxrows,
+	    const struct kr_detail *d, size_t n, int draw);
+
 extern const struct kr_screen_ops kr_ui_csr_ops;	/* ui-csr.c */
 extern const struct kr_screen_ops kr_ui_list_ops;	/* ui-list.c */
 
@@ -323,12 +355,19 @@ struct kr_ui_home {
 	struct kr_card_view cards[32];
 	size_t	ncards;
 	char	cards_error[256];
-	char	message[512];	/* why the last ceremony could not open */
+	char	message[1024];	/* why the last ceremony could not open */
 	char	notice[512];	/* what the last Home action did */
 	unsigned ticks;
+	int	defaulted;	/* the first choice was made for people */
 };
 
-/* Parameters: the script being set up and the error of the last start. */
+struct kr_lobby_input_state;
+
+/*
+ * Parameters: the script being set up and the error of the last start.
+ * The rows are the script's parameters, then "previous" (the ceremony
+ * this one follows), then Start.
+ */
 struct kr_ui_params {
 	char			 path[KR_UI_PATH_MAX];
 	struct kr_script	*script;
@@ -337,11 +376,25 @@ struct kr_ui_params {
 	int			 editing;
 	struct kr_line		 line;
 	char			 problem[KR_SCRIPT_MAX_PARAMS][256];
+	char			 typed[KR_SCRIPT_MAX_PARAMS][128]; /* refused */
 	int			 edited[KR_SCRIPT_MAX_PARAMS];
 	char			**violations;
 	size_t			 nviolations;
 	char			 message[1024];
+	int			 blocked;	/* message: script or policy */
 	int			 start;
+	/* Checked while the screen is up, as the ceremony will check. */
+	char			 media_problem[512];	/* "" when ready */
+	int			 input_kind[KR_SCRIPT_MAX_PARAMS];
+	struct kr_lobby_input_state *inputs;	/* per parameter */
+	unsigned		 ticks;
+	/* The previous ceremony (a sealed transcript on the media). */
+	char			 previous[KR_UI_PATH_MAX];	/* "": none */
+	int			 previous_chosen;	/* by people */
+	/* A list of files on the media to choose a value from. */
+	size_t			 picking;	/* row + 1; 0: not picking */
+	char			(*files)[129];
+	size_t			 nfiles, fsel;
 };
 
 /* One prompt shown by a screen; the answer is written to a. */
@@ -352,6 +405,7 @@ struct kr_ui_ask {
 	size_t			 choice;
 	char			 error[256];
 	int			 no_more;	/* CARD: no more cards come */
+	int			 skipped;	/* PIN: the card is left out */
 	long long		 shown_ms;	/* when the prompt appeared */
 };
 

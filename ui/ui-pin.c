@@ -8,6 +8,11 @@
  * reports its final try.  An empty PIN, or one longer than a card takes,
  * is refused here: neither would be a real attempt, and either would stop
  * the ceremony.
+ *
+ * Where the card may be left out (a recovery, which takes any M
+ * custodians' cards: the prompt's may_skip), Esc asks "leave this card
+ * out?", at any attempt, the last one too; y leaves it out and the
+ * engine asks for the next custodian's card.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +28,7 @@ struct pin_state {
 	char			*pin;	/* KR_TOKEN_PIN_MAX + 1, secmem */
 	size_t			 len;
 	char			 error[128];
+	int			 asking_skip;	/* Esc: leave the card out? */
 };
 
 static int
@@ -66,6 +72,21 @@ pin_key(struct kr_ui *ui, void *state, const struct kr_key *k)
 	struct pin_state *ps = state;
 
 	(void)ui;
+	/* The clock's ticks are not an answer to "leave this card out?". */
+	if (k->fn == KR_KEY_TICK)
+		return KR_SCREEN_STAY;
+	if (ps->asking_skip) {
+		ps->asking_skip = 0;
+		if (k->fn == 0 && (k->ch == 'y' || k->ch == 'Y')) {
+			ps->st->skipped = 1;
+			return KR_SCREEN_DONE;
+		}
+		return KR_SCREEN_STAY;
+	}
+	if (k->fn == KR_KEY_ESC && ps->st->p->may_skip) {
+		ps->asking_skip = 1;
+		return KR_SCREEN_STAY;
+	}
 	if (k->fn == KEY_ENTER)
 		return send_pin(ps);
 	if (k->fn == KEY_BACKSPACE && ps->len > 0) {
@@ -97,9 +118,12 @@ draw_warnings(const struct kr_ui *ui, const struct kr_prompt *p, int y)
 		    "you are not sure of your PIN, stop now (F10) and talk to "
 		    "the administrator.", 1);
 	if (p->attempts_left == 1)
-		kr_ui_wrap(ui, y, 2, w, 2, KR_UI_BAD, "This is the last "
-		    "attempt keyrite allows for this card in this ceremony: if "
-		    "this PIN is wrong too, the ceremony stops.", 1);
+		kr_ui_wrap(ui, y, 2, w, 2, KR_UI_BAD, p->may_skip ? "This is "
+		    "the last attempt keyrite allows for this card in this "
+		    "ceremony: if this PIN is wrong too, the card is left out "
+		    "(Esc leaves it out now)." : "This is the last attempt "
+		    "keyrite allows for this card in this ceremony: if this PIN "
+		    "is wrong too, the ceremony stops.", 1);
 }
 
 static void
@@ -144,8 +168,18 @@ pin_draw(const struct kr_ui *ui, const void *state)
 	draw_warnings(ui, p, ui->rows - 6);
 	kr_ui_text(ui, ui->rows - 3, 2, w, KR_UI_DIM, "Nobody else looks at "
 	    "the keyboard while a PIN is typed.");
-	kr_ui_footer(ui, "Enter", "send the PIN", "Backspace", "correct",
-	    "F10", "abort", (const char *)NULL);
+	if (ps->asking_skip) {
+		kr_ui_fill(ui, ui->rows - 1, 0, ui->cols, KR_UI_BAD);
+		kr_ui_textf(ui, ui->rows - 1, 1, ui->cols - 2, KR_UI_BAD,
+		    "Leave card %s out? y: yes, ask for the next card; any "
+		    "other key: no", p->card ? p->card : "");
+	} else if (p->may_skip)
+		kr_ui_footer(ui, "Enter", "send the PIN", "Backspace",
+		    "correct", "Esc", "leave this card out", "F10", "abort",
+		    (const char *)NULL);
+	else
+		kr_ui_footer(ui, "Enter", "send the PIN", "Backspace",
+		    "correct", "F10", "abort", (const char *)NULL);
 }
 
 static void

@@ -140,6 +140,37 @@ repaint_working(struct kr_ui *ui)
 }
 
 static void
+fact_copy(struct kr_run_fact *f, const struct kr_detail *d)
+{
+	snprintf(f->key, sizeof(f->key), "%s", d->key);
+	snprintf(f->value, sizeof(f->value), "%s", d->value);
+	f->flags = d->flags;
+}
+
+/*
+ * Keeps from a result what the Summary repeats: the facts marked for it,
+ * and, whole, how a ceremony that did not commit ended and what it left.
+ */
+static void
+keep_result(struct kr_run *run, const struct kr_event *ev)
+{
+	size_t i;
+
+	if (ev->id != NULL && strcmp(ev->id, "ceremony.end") == 0) {
+		snprintf(run->end_title, sizeof(run->end_title), "%s",
+		    ev->text ? ev->text : "");
+		for (run->nend = 0; run->nend < ev->ndetails &&
+		    run->nend < KR_RUN_FACTS; run->nend++)
+			fact_copy(&run->end[run->nend],
+			    &ev->details[run->nend]);
+		return;
+	}
+	for (i = 0; i < ev->ndetails && run->nfacts < KR_RUN_FACTS; i++)
+		if (ev->details[i].flags & KR_DETAIL_SUMMARY)
+			fact_copy(&run->facts[run->nfacts++], &ev->details[i]);
+}
+
+static void
 fe_event(void *ctx, const struct kr_event *ev)
 {
 	struct kr_ui *ui = ctx;
@@ -173,6 +204,9 @@ fe_event(void *ctx, const struct kr_event *ev)
 		snprintf(run->notice, sizeof(run->notice), "Step %zu: %s",
 		    run->step, ev->text ? ev->text : "");
 		break;
+	case KR_EVENT_RESULT:
+		keep_result(run, ev);
+		break;
 	case KR_EVENT_OUTPUT:
 		break;
 	}
@@ -196,6 +230,51 @@ is_release(const struct kr_prompt *p)
 
 	return p->expect != NULL && n > 8 &&
 	    strcmp(p->id + n - 8, ".release") == 0;
+}
+
+/*
+ * The screen that asks p: most prompts have one of their own; the rest
+ * (instructions, names, choices, yes/no) are the Runner's action area.
+ */
+static const struct kr_screen_ops *
+screen_for(const struct kr_prompt *p)
+{
+	switch (p->kind) {
+	case KR_PROMPT_CARD:
+		return &kr_ui_card_ops;
+	case KR_PROMPT_PIN:
+		return &kr_ui_pin_ops;
+	case KR_PROMPT_CONFIRM:
+		if (is_fingerprint(p))
+			return &kr_ui_fingerprint_ops;
+		/* A reshare's roll call: the old roster beside the new. */
+		if (strncmp(p->id, "roll-call.", 10) == 0)
+			return p->table != NULL ? &kr_ui_roster_ops :
+			    &kr_ui_review_ops;
+		if (strncmp(p->id, "csr.witness.", 12) == 0 ||
+		    strncmp(p->id, "cross.witness.", 14) == 0)
+			return &kr_ui_csr_ops;
+		if (strcmp(p->id, "crl.confirm") == 0 ||
+		    strcmp(p->id, "ocsp.confirm") == 0 ||
+		    strcmp(p->id, "target.confirm") == 0)
+			return &kr_ui_list_ops;
+		if (is_release(p))
+			return &kr_ui_release_ops;
+		break;
+	case KR_PROMPT_INFO:
+		/* Facts to read: a key, a roster, a step's result. */
+		if (p->ndetails > 0)
+			return &kr_ui_result_ops;
+		break;
+	case KR_PROMPT_TEXT:
+		/* Which card a custodian brings: chosen from those present. */
+		if (p->cards_present != NULL)
+			return &kr_ui_cardpick_ops;
+		break;
+	case KR_PROMPT_CHOICE:
+		break;
+	}
+	return &kr_ui_runner_ops;
 }
 
 static int
@@ -250,26 +329,7 @@ fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 	memset(&st, 0, sizeof(st));
 	st.p = p;
 	st.a = a;
-	if (p->kind == KR_PROMPT_CARD)
-		ops = &kr_ui_card_ops;
-	else if (p->kind == KR_PROMPT_PIN)
-		ops = &kr_ui_pin_ops;
-	else if (p->kind == KR_PROMPT_CONFIRM && is_fingerprint(p))
-		ops = &kr_ui_fingerprint_ops;
-	else if (p->kind == KR_PROMPT_CONFIRM &&
-	    strncmp(p->id, "roll-call.", 10) == 0)
-		ops = p->table != NULL ? &kr_ui_roster_ops : &kr_ui_review_ops;
-	else if (p->kind == KR_PROMPT_CONFIRM &&
-	    (strncmp(p->id, "csr.witness.", 12) == 0 ||
-	    strncmp(p->id, "cross.witness.", 14) == 0))
-		ops = &kr_ui_csr_ops;
-	else if (p->kind == KR_PROMPT_CONFIRM &&
-	    (strcmp(p->id, "crl.confirm") == 0 ||
-	    strcmp(p->id, "ocsp.confirm") == 0 ||
-	    strcmp(p->id, "target.confirm") == 0))
-		ops = &kr_ui_list_ops;
-	else if (p->kind == KR_PROMPT_CONFIRM && is_release(p))
-		ops = &kr_ui_release_ops;
+	ops = screen_for(p);
 	r = kr_ui_screen_run(ui, ops, &st);
 	run->in_ask = 0;
 	run->asking = NULL;
@@ -278,12 +338,11 @@ fe_ask(void *ctx, const struct kr_prompt *p, struct kr_answer *a)
 	if (r == KR_SCREEN_DONE && st.no_more)
 		return kr_err_set(KR_ERR_ANSWER_MISSING, "the administrator "
 		    "said no more cards will be presented");
+	if (r == KR_SCREEN_DONE && st.skipped)
+		return kr_err_set(KR_ERR_ANSWER_MISSING, "the custodian left "
+		    "card %s out", p->card ? p->card : "");
 	if (r == KR_SCREEN_DONE) {
 		run->notice[0] = '\0';
-		if (p->kind == KR_PROMPT_CARD && a->text != NULL &&
-		    run->npresented < KR_RUN_MAX_CARDS)
-			snprintf(run->presented[run->npresented++],
-			    sizeof(run->presented[0]), "%s", a->text);
 		repaint_working(ui);
 		return 0;
 	}
@@ -345,6 +404,8 @@ kr_ui_ceremony(struct kr_ui *ui, struct kr_ui_params *pp)
 	cfg.module = ui->cfg->module;
 	cfg.target_module = ui->cfg->target_module;
 	cfg.rehearsal = ui->cfg->rehearsal;
+	/* The ceremony this one follows, as chosen on Parameters. */
+	cfg.previous = pp->previous[0] != '\0' ? pp->previous : NULL;
 	cfg.printer = ui->cfg->printer;
 	for (i = 0; i < pp->script->nparams && i < KR_SCRIPT_MAX_PARAMS; i++) {
 		if (!pp->edited[i])

@@ -2,7 +2,11 @@
  * ui-summary.c: the Summary screen, after kr_engine_run() returned.
  *
  * Says in one word how the ceremony ended (COMPLETE, ABORTED, FAILED) and
- * why, lists the files written, where the transcript is, whether it is
+ * why; after a completed ceremony, repeats what its results marked for
+ * the summary (the certificate's fingerprint, the key id, the air gap)
+ * and lists the files written; after one that did not complete, what it
+ * left and what must not be used, with the cleaning step (the engine's
+ * ceremony.end result); then where the transcript is, whether it is
  * sealed, and its SHA-256.  Enter goes back to Home, or, after the air
  * gap was breached, leaves keyrite; F2 and F3 show the transcript and its
  * QR code.
@@ -69,7 +73,7 @@ draw_outcome(const struct kr_ui *ui, const struct sum_state *ss, int y)
 {
 	const struct kr_run *run = ss->run;
 	char why[1200];
-	int w = ui->cols - 4;
+	int w = ui->cols - 4, n;
 
 	if (run->result == 0) {
 		kr_ui_text(ui, y++, 2, w, KR_UI_GOOD, "CEREMONY COMPLETE");
@@ -89,8 +93,27 @@ draw_outcome(const struct kr_ui *ui, const struct sum_state *ss, int y)
 	    run->step, run->nsteps);
 	snprintf(why, sizeof(why), "%s%s%s", kr_strerror(run->result),
 	    run->detail[0] ? ": " : "", run->detail);
-	y += kr_ui_wrap(ui, y, 2, w, 4, KR_UI_WARN, why, 1);
-	return y;
+	n = kr_ui_wrap(ui, y, 2, w, 3, KR_UI_WARN, why, 1);
+	return y + (n < 3 ? n : 3);
+}
+
+/* Facts kept from the run's results, as a table. */
+static int
+draw_facts(const struct kr_ui *ui, const struct kr_run_fact *f, size_t n,
+    const char *title, int y, int maxrows)
+{
+	struct kr_detail d[KR_RUN_FACTS];
+	size_t i;
+
+	if (n == 0)
+		return y;
+	for (i = 0; i < n && i < KR_RUN_FACTS; i++) {
+		d[i].key = f[i].key;
+		d[i].value = f[i].value;
+		d[i].flags = f[i].flags;
+	}
+	kr_ui_rule(ui, y++, 0, ui->cols, title);
+	return y + kr_ui_details(ui, y, 2, ui->cols - 4, maxrows, d, i, 1);
 }
 
 static void
@@ -101,15 +124,22 @@ sum_draw(const struct kr_ui *ui, const void *state)
 	size_t i, n = kr_engine_outputs(run->engine);
 	int y = 2, w = ui->cols - 6;
 
-	y = draw_outcome(ui, ss, y) + 1;
-	kr_ui_rule(ui, y++, 0, ui->cols, run->result == 0 ? "OUTPUTS" :
-	    "FILES WRITTEN BEFORE IT STOPPED");
-	if (n == 0)
-		kr_ui_text(ui, y++, 4, w, KR_UI_DIM, "none");
-	for (i = 0; i < n && y < ui->rows - 7; i++)
-		kr_ui_text(ui, y++, 4, w, KR_UI_NORMAL,
-		    kr_engine_output(run->engine, i));
-	y++;
+	y = draw_outcome(ui, ss, y);
+	if (run->result != 0 && run->nend > 0) {
+		/* Nothing was published: what it left, and what to do. */
+		y = draw_facts(ui, run->end, run->nend, "WHAT IT LEFT", y,
+		    ui->rows - 6 - y);
+	} else {
+		y = draw_facts(ui, run->facts, run->nfacts, "RESULTS", y,
+		    ui->rows - 9 - y - (int)n);
+		kr_ui_rule(ui, y++, 0, ui->cols, run->result == 0 ?
+		    "OUTPUTS" : "FILES WRITTEN BEFORE IT STOPPED");
+		if (n == 0)
+			kr_ui_text(ui, y++, 4, w, KR_UI_DIM, "none");
+		for (i = 0; i < n && y < ui->rows - 6; i++)
+			kr_ui_text(ui, y++, 4, w, KR_UI_NORMAL,
+			    kr_engine_output(run->engine, i));
+	}
 	kr_ui_rule(ui, y++, 0, ui->cols, "TRANSCRIPT");
 	if (ui->transcript == NULL) {
 		kr_ui_text(ui, y, 4, w, KR_UI_BAD, "none was written");

@@ -696,15 +696,15 @@ wrong_pin(struct kr_token_session *s, int r, struct kr_token_pin_budget *b)
 	if (r == KR_ERR_TOKEN_PIN_LOCKED || s->info.pin_locked)
 		return kr_err_set(KR_ERR_TOKEN_PIN_LOCKED, "%s: the card has "
 		    "locked its PIN; only the card's SO PIN (PUK) can unblock "
-		    "it, outside the ceremony (docs/cards.md)", s->name);
+		    "it (docs/cards.md)", s->name);
 	left = b->limit - b->failed;
 	if (left == 0)
 		return kr_err_set(KR_ERR_TOKEN_PIN_INCORRECT, "%s: the PIN is "
 		    "wrong. That was the last attempt keyrite allows on this "
-		    "card in this ceremony; %s", s->name, card_tries(&s->info));
+		    "card; %s", s->name, card_tries(&s->info));
 	return kr_err_set(KR_ERR_TOKEN_PIN_INCORRECT, "%s: the PIN is wrong. "
-	    "keyrite allows %u more attempt(s) on this card in this "
-	    "ceremony; %s", s->name, left, card_tries(&s->info));
+	    "keyrite allows %u more attempt(s) on this card; %s", s->name,
+	    left, card_tries(&s->info));
 }
 
 int
@@ -717,10 +717,10 @@ kr_token_login(struct kr_token_session *s, const char *pin, size_t pinlen,
 	assert(budget != NULL);
 	if (budget->failed >= budget->limit) {
 		r = kr_err_set(KR_ERR_TOKEN_ATTEMPTS, "%s: keyrite allows %u "
-		    "PIN attempt(s) per card per ceremony and all were wrong, "
-		    "so this PIN was not tried; %s. The custodian should find "
-		    "the right PIN before another ceremony", s->name,
-		    budget->limit, card_tries(&s->info));
+		    "PIN attempt(s) per card and all were wrong, so this PIN "
+		    "was not tried; %s. The custodian should find the right "
+		    "PIN before trying again", s->name, budget->limit,
+		    card_tries(&s->info));
 		goto out;
 	}
 	if (s->logged_in) {

@@ -1,8 +1,14 @@
 /*
  * engine-common.c: the verbs every ceremony uses (self-test, air-gap
- * check, roll call, witnesses' fingerprint check, wipe, seal) and the
- * table that maps a script's verb names to their functions.
+ * check, roll call, witnesses' fingerprint check, wipe, seal), the facts
+ * shown with a step's instruction, and the table that maps a script's
+ * verb names to their functions.
+ *
+ * A verb whose outcome people read aloud or check (the self-tests, the
+ * air gap, the wipe) ends with kr_engine_result(), so that the outcome is
+ * on the step's own screen before the next step's instruction.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,11 +26,13 @@
 #include "host/airgap.h"
 #include "reviewed.h"
 
+#define ENGINE_REVIEW_ROUNDS	32	/* roll-call corrections, at most */
 
 static int
 verb_selftest(struct kr_engine *e, const struct kr_script_step *st)
 {
 	struct kr_selftest_result res[KR_SELFTEST_MAX_RESULTS];
+	struct kr_engine_details ds;
 	char passed[16], failed[512] = "";
 	size_t n = 0, i, nfail = 0, used = 0;
 	int r;
@@ -51,17 +59,74 @@ verb_selftest(struct kr_engine *e, const struct kr_script_step *st)
 		return kr_err_set(KR_ERR_SELFTEST_FAILED, "self-tests failed "
 		    "(%s): this machine must not be used for a ceremony",
 		    failed);
-	return 0;
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "self-tests", "PASSED: %zu of "
+	    "%zu", n, n);
+	kr_engine_detail(&ds, 0, "covering", "every algorithm the policy "
+	    "allows (known answers and pairwise checks), the random "
+	    "generator, secret sharing, AES-256-GCM");
+	return kr_engine_result(e, "Self-tests passed", &ds);
+}
+
+/* The air-gap check's verdict as details, for the people to read. */
+static void
+airgap_details(const struct kr_airgap_report *rep, int r, int rehearsal,
+    struct kr_engine_details *ds)
+{
+	char list[1024];
+	size_t i, used;
+
+	kr_engine_detail(ds, (r == 0 ? KR_DETAIL_GOOD : KR_DETAIL_BAD) |
+	    KR_DETAIL_SUMMARY, "air gap", "%s", r == 0 ? "AIR-GAPPED" :
+	    rehearsal ? "NOT AIR-GAPPED: allowed in a rehearsal, and recorded" :
+	    "NOT AIR-GAPPED");
+	used = 0;
+	list[0] = '\0';
+	for (i = 0; i < rep->nnetifs && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%s%s%s", used ? ", " : "", rep->netifs[i].name,
+		    rep->netifs[i].ok ? "" : " (NOT ALLOWED)");
+	kr_engine_detail(ds, 0, "interfaces", "%s", used ? list : "none");
+	used = 0;
+	list[0] = '\0';
+	for (i = 0; i < rep->nradios && used < sizeof(list); i++)
+		used += (size_t)snprintf(list + used, sizeof(list) - used,
+		    "%s%s (%s)", used ? ", " : "", rep->radios[i].name,
+		    rep->radios[i].kind);
+	kr_engine_detail(ds, rep->nradios ? KR_DETAIL_BAD : 0, "radios", "%s",
+	    used ? list : "none");
+	used = 0;
+	list[0] = '\0';
+	for (i = 0; i < rep->nusb; i++) {
+		if (rep->usb[i].ok)
+			continue;
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used, sizeof(list) -
+			    used, "%s%04x:%04x %s (%s)", used ? "; " : "",
+			    rep->usb[i].vid, rep->usb[i].pid,
+			    rep->usb[i].product, rep->usb[i].reason);
+	}
+	kr_engine_detail(ds, used ? KR_DETAIL_BAD : 0, "USB devices",
+	    "%zu attached%s%s", rep->nusb, used ? "; not allowed: " :
+	    ", none can reach a network", list);
+	if (rep->incomplete[0] != '\0')
+		kr_engine_detail(ds, KR_DETAIL_BAD, "not read", "%s",
+		    rep->incomplete);
+	kr_engine_detail(ds, 0, "watched", "from now until the seal: "
+	    "anything new stops the ceremony%s", rehearsal && r != 0 ?
+	    " (in this rehearsal, it is only recorded)" : "");
 }
 
 static int
 verb_airgap(struct kr_engine *e, const struct kr_script_step *st)
 {
 	struct kr_airgap_report *rep = NULL;
+	struct kr_engine_details ds;
 	char *json = NULL, detail[1024];
 	int r, rj;
 
 	(void)st;
+	memset(&ds, 0, sizeof(ds));
 	r = kr_airgap_scan(&rep);
 	snprintf(detail, sizeof(detail), "%s", r ? kr_err_detail() : "");
 	if (rep == NULL)
@@ -78,6 +143,7 @@ verb_airgap(struct kr_engine *e, const struct kr_script_step *st)
 		    3)) != 0)
 			goto out;
 	}
+	airgap_details(rep, r, e->cfg.rehearsal, &ds);
 	if (r != 0 && e->cfg.rehearsal) {
 		kr_engine_notice(e, "not air-gapped (%s); allowed because this "
 		    "is a rehearsal, and recorded", detail);
@@ -88,8 +154,11 @@ verb_airgap(struct kr_engine *e, const struct kr_script_step *st)
 	/* From here on the air gap is watched (engine-watch.c). */
 	if (r == 0)
 		r = kr_engine_watch_start(e, rep);
+	if (r == 0)
+		r = kr_engine_result(e, "Air-gap check", &ds);
 	rj = r;
  out:
+	kr_engine_details_free(&ds);
 	free(json);
 	kr_airgap_report_free(rep);
 	return rj;
@@ -109,74 +178,162 @@ custodians_needed(const struct kr_engine *e)
 }
 
 /*
- * Who has been named so far in this roll call, other than the entry
- * being asked: the same person may not hold two roles or two shares.
+ * Who else in this roll call has this name, leaving out self (the entry
+ * being asked, which may hold it already): one person holds one role and
+ * one share.
  */
 static const char *
-named_already(const struct kr_engine *e, const char *name, size_t upto)
+named_already(const struct kr_engine *e, const char *name, const char *self)
 {
 	size_t i;
 
-	if (strcasecmp(name, e->operator_name) == 0)
+	if (self != e->operator_name && strcasecmp(name, e->operator_name) == 0)
 		return "the administrator";
 	for (i = 0; i < e->nwitnesses; i++)
-		if (strcasecmp(name, e->witnesses[i]) == 0)
+		if (self != e->witnesses[i] &&
+		    strcasecmp(name, e->witnesses[i]) == 0)
 			return "a witness";
-	for (i = 0; i < upto; i++)
-		if (strcasecmp(name, e->custodians[i].name) == 0)
+	for (i = 0; i < e->ncustodians; i++)
+		if (self != e->custodians[i].name &&
+		    strcasecmp(name, e->custodians[i].name) == 0)
 			return "a custodian";
 	return NULL;
 }
 
-/* Asks for custodian i's name and card, refusing repeats on the spot. */
+/*
+ * Asks a person's name into name (one of the roll call's buffers),
+ * refusing on the spot a name that is someone else's in this roll call.
+ * An optional name may be left empty.
+ */
 static int
-roll_one_custodian(struct kr_engine *e, size_t i, size_t n)
+ask_name(struct kr_engine *e, const char *id, const char *text, int required,
+    char *name, size_t len)
 {
-	struct kr_engine_custodian *c = &e->custodians[i];
-	char id[64], text[256], refused[256];
+	char refused[256] = "";
 	const char *who;
-	size_t j, tries;
+	size_t tries;
 	int r;
 
-	refused[0] = '\0';
-	snprintf(id, sizeof(id), "custodian.%zu.name", i + 1);
-	snprintf(text, sizeof(text), "Name of custodian %zu of %zu.", i + 1,
-	    n);
 	for (tries = 0;; tries++) {
 		if (tries == ENGINE_ANSWER_TRIES)
 			return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: %s",
 			    id, refused);
 		if ((r = kr_engine_ask_text_again(e, id, "administrator",
-		    "Roll call", text, 1, refused[0] ? refused : NULL,
-		    c->name, sizeof(c->name))) != 0)
+		    "Roll call", text, required, refused[0] ? refused : NULL,
+		    name, len)) != 0)
 			return r;
-		if ((who = named_already(e, c->name, i)) == NULL)
-			break;
+		if (name[0] == '\0' ||
+		    (who = named_already(e, name, name)) == NULL)
+			return 0;
 		snprintf(refused, sizeof(refused), "%s is %s already: one "
-		    "person holds one role and one share", c->name, who);
+		    "person holds one role and one share", name, who);
 		kr_engine_notice(e, "%s", refused);
 	}
-	refused[0] = '\0';
+}
+
+/*
+ * The serial of the card c names, if it is in a reader now ("" if not):
+ * so that a card named by its label and again by its serial is seen to
+ * be one card as soon as it is named.
+ */
+static void
+card_serial(struct kr_engine *e, struct kr_engine_custodian *c)
+{
+	struct kr_token_info info;
+
+	c->serial[0] = '\0';
+	if (e->mod == NULL || kr_token_module_reload(e->mod) != 0)
+		return;
+	if (kr_token_find(e->mod, c->card, &info) == 0)
+		snprintf(c->serial, sizeof(c->serial), "%s", info.serial);
+	kr_err_clear();
+}
+
+/* The serials of the cards named for custodians other than i. */
+static size_t
+other_serials(const struct kr_engine *e, size_t i, char (*out)[17])
+{
+	size_t j, n = 0;
+
+	for (j = 0; j < e->ncustodians; j++)
+		if (j != i && e->custodians[j].serial[0] != '\0')
+			memcpy(out[n++], e->custodians[j].serial, 17);
+	return n;
+}
+
+/*
+ * Asks which card custodian i brings: a frontend may offer the cards
+ * present to choose from (cards_present), without the ones named already
+ * (used), and takes a typed label for a card not in a reader yet; the
+ * roll call's review checks that every card is there before the
+ * ceremony goes on.  The same card twice is refused on the spot.
+ */
+static int
+ask_card(struct kr_engine *e, size_t i)
+{
+	struct kr_engine_custodian *c = &e->custodians[i];
+	char id[64], text[256], refused[512] = "", (*used)[17];
+	struct kr_prompt p;
+	size_t j, tries;
+	int r = 0;
+
+	if ((used = calloc(e->ncustodians + 1, sizeof(*used))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "roll call");
 	snprintf(id, sizeof(id), "custodian.%zu.card", i + 1);
 	snprintf(text, sizeof(text), "Label of %s's card.", c->name);
 	for (tries = 0;; tries++) {
-		if (tries == ENGINE_ANSWER_TRIES)
-			return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: %s",
-			    id, refused);
-		if ((r = kr_engine_ask_text_again(e, id, "administrator",
-		    "Roll call", text, 1, refused[0] ? refused : NULL,
-		    c->card, sizeof(c->card))) != 0)
-			return r;
-		for (j = 0; j < i; j++)
-			if (strcmp(c->card, e->custodians[j].card) == 0)
+		if (tries == ENGINE_ANSWER_TRIES) {
+			r = kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: %s", id,
+			    refused);
+			break;
+		}
+		memset(&p, 0, sizeof(p));
+		p.id = id;
+		p.role = "administrator";
+		p.title = "Roll call";
+		p.text = text;
+		p.refused = refused[0] ? refused : NULL;
+		if (e->mod != NULL) {
+			p.cards_present = kr_engine_cards_present;
+			p.cards_ctx = e;
+		}
+		p.nused = other_serials(e, i, used);
+		p.used = used;
+		if ((r = kr_engine_ask_line(e, &p, c->card,
+		    sizeof(c->card))) != 0)
+			break;
+		card_serial(e, c);
+		for (j = 0; j < e->ncustodians; j++)
+			if (j != i && e->custodians[j].card[0] != '\0' &&
+			    (strcmp(c->card, e->custodians[j].card) == 0 ||
+			    (c->serial[0] != '\0' && strcmp(c->serial,
+			    e->custodians[j].serial) == 0)))
 				break;
-		if (j == i)
-			return 0;
+		if (j == e->ncustodians)
+			break;
 		snprintf(refused, sizeof(refused), "card %s is %s's already: "
 		    "each custodian brings a card of their own", c->card,
 		    e->custodians[j].name);
 		kr_engine_notice(e, "%s", refused);
 	}
+	free(used);
+	return r;
+}
+
+/* Asks for custodian i's name and card, refusing repeats on the spot. */
+static int
+roll_one_custodian(struct kr_engine *e, size_t i)
+{
+	struct kr_engine_custodian *c = &e->custodians[i];
+	char id[64], text[256];
+	int r;
+
+	snprintf(id, sizeof(id), "custodian.%zu.name", i + 1);
+	snprintf(text, sizeof(text), "Name of custodian %zu of %zu.", i + 1,
+	    e->ncustodians);
+	if ((r = ask_name(e, id, text, 1, c->name, sizeof(c->name))) != 0)
+		return r;
+	return ask_card(e, i);
 }
 
 /*
@@ -228,6 +385,7 @@ check_cards(struct kr_engine *e, char *problems, size_t plen)
 		if (used >= plen)
 			break;
 	}
+	kr_err_clear();
 	return 0;
 }
 
@@ -299,61 +457,168 @@ reshare_table(const struct kr_engine *e, char *out, size_t outlen)
 	}
 }
 
-static void
-roll_call_text(const struct kr_engine *e, const char *problems, char *out,
-    size_t outlen)
-{
-	size_t i, used;
+/*
+ * The roll call as entries (one line each, the order the review and its
+ * corrections use): the administrator, each witness, why, what
+ * authorizes it, each custodian with the card and its serial.
+ */
+struct roll_entries {
+	char	*line[3 + ENGINE_MAX_WITNESSES + 255];
+	size_t	 n;
+};
 
-	used = (size_t)snprintf(out, outlen, "Administrator: %s\n",
-	    e->operator_name);
-	for (i = 0; i < e->nwitnesses && used < outlen; i++)
-		used += (size_t)snprintf(out + used, outlen - used,
-		    "Witness %zu: %s\n", i + 1, e->witnesses[i]);
-	if (is_reshare(e) && used < outlen)
-		used += (size_t)snprintf(out + used, outlen - used, "Old "
-		    "roster (%s, %u of %u), retired at the seal:\n",
-		    e->escrow_name, e->escrow->m, e->escrow->n);
-	for (i = 0; is_reshare(e) && i < e->escrow->n && used < outlen; i++)
-		used += (size_t)snprintf(out + used, outlen - used,
-		    "  %zu: %s, card %s serial %s\n", i + 1,
-		    e->escrow->roster[i].name, e->escrow->roster[i].card,
-		    e->escrow->roster[i].serial);
-	if (is_reshare(e) && used < outlen)
-		used += (size_t)snprintf(out + used, outlen - used, "New "
-		    "roster:\n");
-	for (i = 0; i < e->ncustodians && used < outlen; i++)
-		used += (size_t)snprintf(out + used, outlen - used,
-		    "Custodian %zu: %s, card %s%s%s\n", i + 1,
+static void
+entries_free(struct roll_entries *re)
+{
+	size_t i;
+
+	for (i = 0; i < re->n; i++)
+		free(re->line[i]);
+	re->n = 0;
+}
+
+static void
+entry_add(struct roll_entries *re, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+entry_add(struct roll_entries *re, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (re->n < sizeof(re->line) / sizeof(re->line[0]) &&
+	    (re->line[re->n] = strdup(buf)) != NULL)
+		re->n++;
+}
+
+static void
+roll_entries(const struct kr_engine *e, struct roll_entries *re)
+{
+	size_t i;
+
+	re->n = 0;
+	entry_add(re, "Administrator: %s", e->operator_name);
+	for (i = 0; i < e->nwitnesses; i++)
+		entry_add(re, "Witness %zu: %s", i + 1, e->witnesses[i]);
+	entry_add(re, "Why: %s", e->reason[0] ? e->reason : "(not given)");
+	entry_add(re, "Authorization: %s", e->authorization[0] ?
+	    e->authorization : "(not given)");
+	for (i = 0; i < e->ncustodians; i++)
+		entry_add(re, "Custodian %zu: %s, card %s%s%s", i + 1,
 		    e->custodians[i].name, e->custodians[i].card,
 		    e->custodians[i].serial[0] ? " serial " : " (not in a "
 		    "reader)", e->custodians[i].serial);
+}
+
+static void
+roll_call_text(const struct kr_engine *e, const struct roll_entries *re,
+    const char *problems, char *out, size_t outlen)
+{
+	size_t i, j, used = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < re->n && used < outlen; i++) {
+		/* A reshare: the old roster, then the new one. */
+		if (i == 3 + e->nwitnesses && is_reshare(e)) {
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "Old roster (%s, %u of %u), retired at the "
+			    "seal:\n", e->escrow_name, e->escrow->m,
+			    e->escrow->n);
+			for (j = 0; j < e->escrow->n && used < outlen; j++)
+				used += (size_t)snprintf(out + used,
+				    outlen - used, "  %zu: %s, card %s "
+				    "serial %s\n", j + 1,
+				    e->escrow->roster[j].name,
+				    e->escrow->roster[j].card,
+				    e->escrow->roster[j].serial);
+			if (used < outlen)
+				used += (size_t)snprintf(out + used,
+				    outlen - used, "New roster:\n");
+			if (used >= outlen)
+				break;
+		}
+		used += (size_t)snprintf(out + used, outlen - used, "%s\n",
+		    re->line[i]);
+	}
 	if (used < outlen)
 		snprintf(out + used, outlen - used, problems[0] ? "\nTo "
 		    "correct: %s.\nInsert the cards and answer yes to check "
-		    "again, or no to correct the roll call." : "\nIs this "
-		    "right? yes: go on; no: correct the roll call.", problems);
+		    "again, or correct the roll call." : "\nIs this right? "
+		    "yes: go on; no: correct the roll call.", problems);
+}
+
+static int ask_why(struct kr_engine *, int);
+static int ask_authorization(struct kr_engine *, int);
+
+/*
+ * Corrects entry k (1-based, in roll_entries() order) alone: the person
+ * or answer is asked for again.  k = 0: every custodian again.
+ */
+static int
+correct_entry(struct kr_engine *e, size_t k)
+{
+	size_t nw = e->nwitnesses, i;
+	char id[64], text[128];
+	int r;
+
+	if (k == 1)
+		return ask_name(e, "operator.name", "Name of the ceremony "
+		    "administrator.", 1, e->operator_name,
+		    sizeof(e->operator_name));
+	if (k >= 2 && k < 2 + nw) {
+		snprintf(id, sizeof(id), "witness.%zu.name", k - 1);
+		snprintf(text, sizeof(text), "Name of witness %zu.", k - 1);
+		return ask_name(e, id, text, 1, e->witnesses[k - 2],
+		    sizeof(e->witnesses[0]));
+	}
+	if (k == 2 + nw)
+		return ask_why(e, 1);
+	if (k == 3 + nw)
+		return ask_authorization(e, 1);
+	if (k > 3 + nw && k - 4 - nw < e->ncustodians) {
+		i = k - 4 - nw;
+		memset(&e->custodians[i], 0, sizeof(e->custodians[i]));
+		return roll_one_custodian(e, i);
+	}
+	kr_engine_notice(e, "the roll call is corrected: the custodians are "
+	    "asked again");
+	for (i = 0; i < e->ncustodians; i++)
+		memset(&e->custodians[i], 0, sizeof(e->custodians[i]));
+	for (i = 0; i < e->ncustodians; i++)
+		if ((r = roll_one_custodian(e, i)) != 0)
+			return r;
+	return 0;
 }
 
 /*
  * The roll call, shown whole for review before anything irreversible:
- * every card must be in a reader and distinct.  No corrects it (the
- * custodians are asked again); cards put in meanwhile are checked again.
+ * every card must be in a reader and distinct.  People may correct any
+ * one entry (the engine asks for it again) or every custodian; cards put
+ * in meanwhile are checked again.
  */
 static int
 review_roll_call(struct kr_engine *e)
 {
 	char problems[1024], text[8192], refused[1100], table[8192];
+	struct kr_engine_details ds;
+	struct roll_entries re;
 	struct kr_prompt p;
 	struct kr_answer a;
-	size_t i, tries = 0;
+	size_t tries = 0, rounds, k;
 	int r, yes;
 
 	refused[0] = '\0';
-	for (;;) {
+	re.n = 0;
+	for (rounds = 0; rounds < ENGINE_REVIEW_ROUNDS; rounds++) {
+		entries_free(&re);
 		if ((r = check_cards(e, problems, sizeof(problems))) != 0)
 			return r;
-		roll_call_text(e, problems, text, sizeof(text));
+		roll_entries(e, &re);
+		roll_call_text(e, &re, problems, text, sizeof(text));
 		if (is_reshare(e))
 			reshare_table(e, table, sizeof(table));
 		memset(&p, 0, sizeof(p));
@@ -363,33 +628,46 @@ review_roll_call(struct kr_engine *e)
 		p.role = "administrator";
 		p.title = "Roll call";
 		p.text = text;
+		p.choices = (const char *const *)re.line;
+		p.nchoices = re.n;
 		p.refused = refused[0] ? refused : NULL;
-		if ((r = kr_engine_ask(e, &p, &a)) != 0)
-			return r;
+		memset(&ds, 0, sizeof(ds));
+		if (problems[0] != '\0')
+			kr_engine_detail(&ds, KR_DETAIL_BAD, "to correct",
+			    "%s", problems);
+		p.details = ds.d;
+		p.ndetails = ds.n;
+		r = kr_engine_ask(e, &p, &a);
+		kr_engine_details_free(&ds);
+		if (r != 0)
+			break;
 		yes = a.yes || (a.text != NULL && strcasecmp(a.text,
 		    "yes") == 0);
+		k = a.choice;
 		kr_engine_answer_free(&p, &a);
 		if (yes && problems[0] == '\0')
-			return 0;
+			break;
 		if (yes) {
 			snprintf(refused, sizeof(refused), "still to correct: "
 			    "%s", problems);
-			if (++tries == ENGINE_ANSWER_TRIES)
-				return kr_err_set(KR_ERR_TOKEN_NOT_PRESENT,
-				    "roll call: %s: insert the cards named, or "
+			if (++tries == ENGINE_ANSWER_TRIES) {
+				r = kr_err_set(KR_ERR_TOKEN_NOT_PRESENT, "roll "
+				    "call: %s: insert the cards named, or "
 				    "correct the roll call", problems);
+				break;
+			}
 			continue;
 		}
 		refused[0] = '\0';
-		kr_engine_notice(e, "the roll call is corrected: the "
-		    "custodians are asked again");
-		for (i = 0; i < e->ncustodians; i++)
-			memset(&e->custodians[i], 0, sizeof(e->custodians[i]));
-		for (i = 0; i < e->ncustodians; i++)
-			if ((r = roll_one_custodian(e, i,
-			    e->ncustodians)) != 0)
-				return r;
+		if ((r = correct_entry(e, k <= re.n ? k : 0)) != 0)
+			break;
 	}
+	entries_free(&re);
+	if (rounds == ENGINE_REVIEW_ROUNDS)
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "the roll call was "
+		    "corrected %d times without being confirmed",
+		    ENGINE_REVIEW_ROUNDS);
+	return r;
 }
 
 static int
@@ -404,22 +682,12 @@ roll_custodians(struct kr_engine *e)
 		return kr_err_set(KR_ERR_NOMEM, "roll call");
 	e->ncustodians = n;
 	for (i = 0; i < n; i++)
-		if ((r = roll_one_custodian(e, i, n)) != 0)
+		if ((r = roll_one_custodian(e, i)) != 0)
 			return r;
 	return 0;
 }
 
-static int
-named_witness(const struct kr_engine *e, size_t j)
-{
-	size_t i;
-
-	for (i = 0; i < j; i++)
-		if (strcasecmp(e->witnesses[i], e->witnesses[j]) == 0)
-			return 1;
-	return 0;
-}
-
+/* Witnesses until an empty name; a name given twice is asked again. */
 static int
 roll_witnesses(struct kr_engine *e)
 {
@@ -431,34 +699,29 @@ roll_witnesses(struct kr_engine *e)
 		snprintf(id, sizeof(id), "witness.%zu.name", j + 1);
 		snprintf(text, sizeof(text), "Name of witness %zu%s.", j + 1,
 		    j == 0 ? "" : " (empty when there are no more)");
-		r = kr_engine_ask_text(e, id, "administrator", "Roll call",
-		    text, j == 0, e->witnesses[j], sizeof(e->witnesses[0]));
+		r = ask_name(e, id, text, j == 0, e->witnesses[j],
+		    sizeof(e->witnesses[0]));
 		if (r == KR_ERR_ANSWER_MISSING && j > 0)
 			break;
 		if (r != 0)
 			return r;
 		if (e->witnesses[j][0] == '\0')
 			break;
-		if (strcasecmp(e->witnesses[j], e->operator_name) == 0 ||
-		    named_witness(e, j))
-			return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: %s is "
-			    "named already in this roll call: a witness is a "
-			    "person of their own", id, e->witnesses[j]);
 		e->nwitnesses++;
 	}
 	return 0;
 }
 
 static int
-record_roll_call(struct kr_engine *e, const char *reason, const char *auth)
+record_roll_call(struct kr_engine *e)
 {
-	struct kr_fact f[4 + ENGINE_MAX_WITNESSES + 2 * 255];
-	char keys[ENGINE_MAX_WITNESSES + 2 * 255][48];
+	struct kr_fact f[4 + ENGINE_MAX_WITNESSES + 3 * 255];
+	char keys[ENGINE_MAX_WITNESSES + 3 * 255][48];
 	size_t n = 0, k = 0, i;
 
 	f[n++] = (struct kr_fact){ "operator", e->operator_name };
-	f[n++] = (struct kr_fact){ "reason", reason };
-	f[n++] = (struct kr_fact){ "authorization", auth };
+	f[n++] = (struct kr_fact){ "reason", e->reason };
+	f[n++] = (struct kr_fact){ "authorization", e->authorization };
 	for (i = 0; i < e->nwitnesses; i++, k++) {
 		snprintf(keys[k], sizeof(keys[k]), "witness.%zu", i + 1);
 		f[n++] = (struct kr_fact){ keys[k], e->witnesses[i] };
@@ -468,51 +731,70 @@ record_roll_call(struct kr_engine *e, const char *reason, const char *auth)
 		f[n++] = (struct kr_fact){ keys[k++], e->custodians[i].name };
 		snprintf(keys[k], sizeof(keys[k]), "custodian.%zu.card", i + 1);
 		f[n++] = (struct kr_fact){ keys[k++], e->custodians[i].card };
+		snprintf(keys[k], sizeof(keys[k]), "custodian.%zu.serial",
+		    i + 1);
+		f[n++] = (struct kr_fact){ keys[k++], e->custodians[i].serial };
 	}
 	return kr_engine_record(e, "roll-call", "administrator", f, n);
+}
+
+/*
+ * Why the ceremony is held, and what authorizes it: required in a real
+ * ceremony (and when corrected), "rehearsal" when a rehearsal leaves
+ * them empty.
+ */
+static int
+ask_reason(struct kr_engine *e, const char *id, const char *title,
+    const char *text, int need, char *out, size_t outlen)
+{
+	int r;
+
+	/* Destroying a key is never held without saying why and who says so. */
+	need = need || !e->cfg.rehearsal || script_has(e, "destroy-shares");
+	r = kr_engine_ask_text(e, id, "administrator", title, text, need, out,
+	    outlen);
+	if (r == KR_ERR_ANSWER_MISSING && !need) {
+		out[0] = '\0';
+		r = 0;
+	}
+	if (r == KR_ERR_ANSWER_MISSING)
+		return kr_err_set(r, "%s; %s does not start without a reason "
+		    "and an authorization", kr_err_detail(), e->cfg.rehearsal ?
+		    "a key-destroy, even in rehearsal," : "a real ceremony");
+	if (r == 0 && out[0] == '\0')
+		snprintf(out, outlen, "rehearsal");
+	return r;
+}
+
+static int
+ask_why(struct kr_engine *e, int need)
+{
+	return ask_reason(e, "ceremony.reason", "Why", "Why is this ceremony "
+	    "held?", need, e->reason, sizeof(e->reason));
+}
+
+static int
+ask_authorization(struct kr_engine *e, int need)
+{
+	return ask_reason(e, "ceremony.authorization", "Authorization", "What "
+	    "authorizes it (change ticket, board resolution, court order)?",
+	    need, e->authorization, sizeof(e->authorization));
 }
 
 static int
 verb_roll_call(struct kr_engine *e, const struct kr_script_step *st)
 {
-	char reason[ENGINE_TEXT_MAX + 1], auth[ENGINE_TEXT_MAX + 1];
-	/* Destroying a key is never held without saying why and who says so. */
-	int r, need = !e->cfg.rehearsal || script_has(e, "destroy-shares");
+	int r;
 
 	(void)st;
-	if ((r = kr_engine_ask_text(e, "operator.name", "administrator",
-	    "Roll call", "Name of the ceremony administrator.", 1,
-	    e->operator_name, sizeof(e->operator_name))) != 0 ||
-	    (r = roll_witnesses(e)) != 0)
+	if ((r = ask_name(e, "operator.name", "Name of the ceremony "
+	    "administrator.", 1, e->operator_name,
+	    sizeof(e->operator_name))) != 0 ||
+	    (r = roll_witnesses(e)) != 0 || (r = ask_why(e, 0)) != 0 ||
+	    (r = ask_authorization(e, 0)) != 0 ||
+	    (r = roll_custodians(e)) != 0 || (r = review_roll_call(e)) != 0)
 		return r;
-	r = kr_engine_ask_text(e, "ceremony.reason", "administrator", "Why",
-	    "Why is this ceremony held?", need, reason, sizeof(reason));
-	if (r == KR_ERR_ANSWER_MISSING && !need) {
-		reason[0] = '\0';
-		r = 0;
-	}
-	if (r == 0)
-		r = kr_engine_ask_text(e, "ceremony.authorization",
-		    "administrator", "Authorization", "What authorizes it "
-		    "(change ticket, board resolution, court order)?", need,
-		    auth, sizeof(auth));
-	if (r == KR_ERR_ANSWER_MISSING && !need) {
-		auth[0] = '\0';
-		r = 0;
-	}
-	if (r != 0)
-		return r == KR_ERR_ANSWER_MISSING ? kr_err_set(r, "%s; %s does "
-		    "not start without a reason and an authorization",
-		    kr_err_detail(), e->cfg.rehearsal ? "a key-destroy, even "
-		    "in rehearsal," : "a real ceremony") : r;
-	if (reason[0] == '\0')
-		snprintf(reason, sizeof(reason), "rehearsal");
-	if (auth[0] == '\0')
-		snprintf(auth, sizeof(auth), "rehearsal");
-	if ((r = roll_custodians(e)) != 0 ||
-	    (r = review_roll_call(e)) != 0)
-		return r;
-	return record_roll_call(e, reason, auth);
+	return record_roll_call(e);
 }
 
 /*
@@ -560,19 +842,50 @@ fingerprint_text(struct kr_engine *e, int of_key, char *out, size_t outlen)
 	    "certificate or key yet");
 }
 
+/*
+ * The fingerprint witnesses compare (the certificate's, else the key
+ * id); the screens and the recovery checks use it.
+ */
+int
+kr_engine_fingerprint_text(struct kr_engine *e, char *out, size_t outlen)
+{
+	return fingerprint_text(e, 0, out, outlen);
+}
+
+/* What the fingerprint is of, for the people comparing it. */
+static const char *
+fingerprint_of(const struct kr_engine *e, int of_key)
+{
+	if (e->cert != NULL && !of_key)
+		return "SHA-256 fingerprint of the certificate";
+	if ((e->escrow != NULL && e->escrow->symmetric) || e->symkey != NULL)
+		return "check value of the symmetric key";
+	return "key id: SHA-256 of the public key";
+}
+
+/*
+ * Each witness types the last group of fp (labelled label on the
+ * screen).  A group typed wrong is recorded (fingerprint-refused) and
+ * asked for again, with the reason; three wrong groups abort the
+ * ceremony.  A group typed right is recorded as event.
+ */
 int
 kr_engine_witness_confirm(struct kr_engine *e, size_t j, const char *what,
-    const char *title, const char *text, const char *fp, const char *event)
+    const char *title, const char *label, const char *text, const char *fp,
+    const char *event)
 {
+	struct kr_engine_details ds;
 	struct kr_prompt p;
 	struct kr_answer a;
 	const char *last = strrchr(fp, ' ') ? strrchr(fp, ' ') + 1 : fp;
-	char id[64];
+	char id[64], refused[256] = "", typed[16];
 	int r, tries, ok;
 
 	snprintf(id, sizeof(id), "witness.%zu.%s", j + 1, what);
 	for (tries = 0; tries < 3; tries++) {
 		memset(&p, 0, sizeof(p));
+		memset(&ds, 0, sizeof(ds));
+		kr_engine_detail(&ds, KR_DETAIL_GROUPS, label, "%s", fp);
 		p.kind = KR_PROMPT_CONFIRM;
 		p.id = id;
 		p.role = "witness";
@@ -580,9 +893,15 @@ kr_engine_witness_confirm(struct kr_engine *e, size_t j, const char *what,
 		p.title = title;
 		p.text = text;
 		p.expect = last;
-		if ((r = kr_engine_ask(e, &p, &a)) != 0)
+		p.refused = refused[0] ? refused : NULL;
+		p.details = ds.d;
+		p.ndetails = ds.n;
+		r = kr_engine_ask(e, &p, &a);
+		kr_engine_details_free(&ds);
+		if (r != 0)
 			return r;
 		ok = a.yes || (a.text != NULL && strcasecmp(a.text, last) == 0);
+		snprintf(typed, sizeof(typed), "%s", a.text ? a.text : "");
 		free(a.text);
 		if (ok) {
 			struct kr_fact f[] = { { "witness", e->witnesses[j] },
@@ -590,8 +909,18 @@ kr_engine_witness_confirm(struct kr_engine *e, size_t j, const char *what,
 
 			return kr_engine_record(e, event, "witness", f, 2);
 		}
-		kr_engine_notice(e, "that is not the last group (%s); compare "
-		    "again", last);
+		{
+			struct kr_fact f[] = { { "witness", e->witnesses[j] },
+			    { "typed", typed }, { "expected", last } };
+
+			if ((r = kr_engine_record(e, "fingerprint-refused",
+			    "witness", f, 3)) != 0)
+				return r;
+		}
+		snprintf(refused, sizeof(refused), "%s is not the last group "
+		    "(%d of 3 tries left): compare again, group by group",
+		    typed[0] ? typed : "nothing typed", 2 - tries);
+		kr_engine_notice(e, "%s", refused);
 	}
 	/* A static word for the record (docs/transcript-format.md). */
 	e->abort_reason = strcmp(what, "fingerprint") == 0 ?
@@ -620,15 +949,70 @@ verb_show_fingerprint(struct kr_engine *e, const struct kr_script_step *st)
 		    of_key ? "key id (of the public key, as in the pubhash "
 		    "file's sha256-spki-der)" : "fingerprint", fp);
 		if ((r = kr_engine_witness_confirm(e, j, "fingerprint",
-		    "Fingerprint", text, fp, "fingerprint-confirmed")) != 0)
+		    "Fingerprint", fingerprint_of(e, of_key), text, fp,
+		    "fingerprint-confirmed")) != 0)
 			return r;
 	}
 	return 0;
 }
 
+/* show-fingerprint: the fingerprint is on the screen as it is read. */
+static void
+details_fingerprint(struct kr_engine *e, const struct kr_script_step *st,
+    struct kr_engine_details *ds)
+{
+	const char *of = kr_script_arg(st, "of");
+	char fp[KR_X509_FP_TEXT_BYTES];
+	int of_key = of != NULL && strcmp(of, "key") == 0;
+
+	if (fingerprint_text(e, of_key, fp, sizeof(fp)) != 0) {
+		kr_err_clear();
+		return;
+	}
+	kr_engine_detail(ds, KR_DETAIL_GROUPS | KR_DETAIL_SUMMARY,
+	    fingerprint_of(e, of_key), "%s", fp);
+}
+
+/* load-escrow: the package was read before the ceremony; show it. */
+static void
+details_escrow(struct kr_engine *e, const struct kr_script_step *st,
+    struct kr_engine_details *ds)
+{
+	(void)st;
+	kr_engine_escrow_details(e, ds);
+}
+
+/*
+ * The facts a step's instruction speaks of, shown with it: the verbs
+ * whose instruction says something "is now on the screen".
+ */
+static const struct {
+	const char	*verb;
+	void		(*details)(struct kr_engine *,
+			    const struct kr_script_step *,
+			    struct kr_engine_details *);
+} step_details[] = {
+	{ "show-fingerprint",	details_fingerprint },
+	{ "load-escrow",	details_escrow },
+};
+
+void
+kr_engine_step_details(struct kr_engine *e, const struct kr_script_step *st,
+    struct kr_engine_details *ds)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(step_details) / sizeof(step_details[0]); i++)
+		if (strcmp(step_details[i].verb, st->verb) == 0)
+			step_details[i].details(e, st, ds);
+}
+
 static int
 verb_wipe(struct kr_engine *e, const struct kr_script_step *st)
 {
+	struct kr_engine_details ds;
+	int r;
+
 	(void)st;
 	kr_engine_wipe_kek(e);
 	kr_secmem_free(e->symkey, e->symkey_len);
@@ -639,8 +1023,18 @@ verb_wipe(struct kr_engine *e, const struct kr_script_step *st)
 		    { "kept", e->key ? "ceremony key, until the seal" :
 		    "nothing" } };
 
-		return kr_engine_record(e, "secrets-wiped", "engine", f, 2);
+		if ((r = kr_engine_record(e, "secrets-wiped", "engine", f,
+		    2)) != 0)
+			return r;
 	}
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "wipe", "COMPLETE");
+	kr_engine_detail(&ds, 0, "wiped", "the key-encryption key and every "
+	    "share, from locked memory");
+	kr_engine_detail(&ds, 0, "kept", "%s", e->key ? "the key, only to "
+	    "sign the transcript at the next step; then it is wiped too" :
+	    "nothing");
+	return kr_engine_result(e, "Secrets wiped", &ds);
 }
 
 static int

@@ -44,6 +44,7 @@ kr_engine_verb_generate_key(struct kr_engine *e,
 {
 	const char *name = arg(st, "algorithm", "");
 	const struct kr_key_alg *alg = kr_key_alg_find(name);
+	struct kr_engine_details ds;
 	uint8_t id[KR_KEY_ID_BYTES];
 	char hex[65];
 	int r;
@@ -64,8 +65,17 @@ kr_engine_verb_generate_key(struct kr_engine *e,
 		struct kr_fact f[] = { { "algorithm", name },
 		    { "key-id", hex } };
 
-		return kr_engine_record(e, "key-generated", "engine", f, 2);
+		if ((r = kr_engine_record(e, "key-generated", "engine", f,
+		    2)) != 0)
+			return r;
 	}
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "key", "generated, in locked "
+	    "memory only");
+	kr_engine_detail(&ds, 0, "algorithm", "%s", name);
+	kr_engine_detail(&ds, KR_DETAIL_GROUPS | KR_DETAIL_SUMMARY, "key id",
+	    "%s", hex);
+	return kr_engine_result(e, "Key generated", &ds);
 }
 
 int
@@ -73,6 +83,7 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 {
 	struct kr_x509_request req;
 	struct kr_x509_info info;
+	struct kr_engine_details ds;
 	char fp[KR_X509_FP_TEXT_BYTES];
 	int r;
 
@@ -81,7 +92,9 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 	memset(&req, 0, sizeof(req));
 	req.subject = arg(st, "subject", "");
 	req.validity_days = atoi(arg(st, "validity-days", "0"));
-	req.path_len = atoi(arg(st, "path-length", "-1"));
+	/* "none" (or not given): no pathLenConstraint. */
+	req.path_len = strcmp(arg(st, "path-length", "none"), "none") == 0 ?
+	    -1 : atoi(arg(st, "path-length", "-1"));
 	req.rehearsal = e->cfg.rehearsal;
 	if (strcmp(arg(st, "profile", "root-ca"), "code-signing") == 0)
 		req.profile = KR_X509_PROFILE_CODE_SIGNING;
@@ -98,9 +111,44 @@ kr_engine_verb_self_sign(struct kr_engine *e, const struct kr_script_step *st)
 		    { "sha256-fingerprint", fp },
 		    { "profile", arg(st, "profile", "root-ca") } };
 
-		return kr_engine_record(e, "certificate-issued", "engine", f,
-		    7);
+		if ((r = kr_engine_record(e, "certificate-issued", "engine", f,
+		    7)) != 0)
+			return r;
 	}
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "certificate", "signed and "
+	    "checked");
+	kr_engine_detail(&ds, 0, "subject", "%s", info.subject);
+	kr_engine_detail(&ds, 0, "valid", "%s to %s", info.not_before,
+	    info.not_after);
+	kr_engine_detail(&ds, 0, "path length", "%s", req.path_len < 0 ?
+	    "none (no pathLenConstraint)" : arg(st, "path-length", ""));
+	kr_engine_detail(&ds, 0, "signature", "%s", info.sig_alg);
+	kr_engine_detail(&ds, KR_DETAIL_GROUPS | KR_DETAIL_SUMMARY,
+	    "certificate SHA-256", "%s", fp);
+	return kr_engine_result(e, "Certificate signed", &ds);
+}
+
+/* An output staged on every medium, as a step's result. */
+static int
+staged_result(struct kr_engine *e, const char *name, const char *title)
+{
+	struct kr_engine_details ds;
+	size_t i, n = kr_media_count(e->media);
+
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "written", "%s, read back "
+	    "identical", name);
+	for (i = 0; i < n; i++) {
+		char k[32];
+
+		snprintf(k, sizeof(k), "medium %zu", i + 1);
+		kr_engine_detail(&ds, 0, k, "%s", kr_media_dir(e->media, i));
+	}
+	kr_engine_detail(&ds, 0, "published", "under its name when the "
+	    "transcript is sealed, at the end; until then it is kept aside "
+	    "and an interrupted ceremony leaves none");
+	return kr_engine_result(e, title, &ds);
 }
 
 int
@@ -119,7 +167,10 @@ kr_engine_verb_write_certificate(struct kr_engine *e,
 	r = kr_engine_output_file(e, arg(st, "name", "root-ca.pem"), pem, len,
 	    "certificate");
 	free(pem);
-	return r;
+	if (r != 0)
+		return r;
+	return staged_result(e, arg(st, "name", "root-ca.pem"),
+	    "Certificate written");
 }
 
 static int
@@ -137,6 +188,7 @@ new_escrow(struct kr_engine *e, unsigned int m, unsigned int n)
 		    e->ncustodians);
 	if ((e->escrow = kr_escrow_new((uint8_t)m, (uint8_t)n)) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "escrow package");
+	e->made_escrow = 1;
 	if (e->symkey != NULL)
 		r = kr_escrow_set_symmetric(e->escrow, kr_symkey_alg_find(old ?
 		    old->algorithm : e->import->algorithm), e->symkey,
@@ -180,6 +232,7 @@ kr_engine_verb_split(struct kr_engine *e, const struct kr_script_step *st)
 {
 	unsigned int m = (unsigned int)atoi(arg(st, "threshold", "0"));
 	unsigned int n = (unsigned int)atoi(arg(st, "shares", "0"));
+	struct kr_engine_details ds;
 	char setid[33], mm[8], nn[8];
 	int r;
 
@@ -214,9 +267,17 @@ kr_engine_verb_split(struct kr_engine *e, const struct kr_script_step *st)
 		    { "share-set", setid }, { "replaces", e->old_escrow ?
 		    e->old_escrow->transcript_id : "" } };
 
-		return kr_engine_record(e, "kek-split", "engine", f,
-		    e->old_escrow ? 4 : 3);
+		if ((r = kr_engine_record(e, "kek-split", "engine", f,
+		    e->old_escrow ? 4 : 3)) != 0)
+			return r;
 	}
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "split", "%u shares, any %u of "
+	    "which recover the key", n, m);
+	kr_engine_detail(&ds, 0, "checked", "every group of %u shares gives "
+	    "the sealing key back", m);
+	kr_engine_detail(&ds, 0, "share set", "%s", setid);
+	return kr_engine_result(e, "Sealing key split", &ds);
 }
 
 /*
@@ -248,6 +309,32 @@ clean_card(struct kr_engine *e, struct kr_token_session *s,
 	}
 	kr_clean_report_free(&rep);
 	return r;
+}
+
+/*
+ * The custodian is told, by name, that the share is on the card and was
+ * read back, and takes the card back before the next one is asked for.
+ */
+static int
+share_written(struct kr_engine *e, size_t i,
+    const struct kr_token_info *info)
+{
+	struct kr_engine_details ds;
+	char id[64], text[256];
+
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "share", "%zu of %u written "
+	    "and read back identical", i + 1, e->escrow->n);
+	kr_engine_detail(&ds, 0, "custodian", "%s", e->custodians[i].name);
+	kr_engine_detail(&ds, 0, "card", "%s", info->label);
+	kr_engine_detail(&ds, 0, "serial", "%s", info->serial);
+	kr_engine_detail(&ds, 0, "valid", "once the transcript is sealed, at "
+	    "the end of this ceremony");
+	snprintf(id, sizeof(id), "custodian.%zu.written", i + 1);
+	snprintf(text, sizeof(text), "Share written. %s, take your card back "
+	    "now and keep it safe.", e->custodians[i].name);
+	return kr_engine_inform(e, id, "custodian", e->custodians[i].name,
+	    "Share written", text, &ds);
 }
 
 /*
@@ -304,8 +391,11 @@ write_one_share(struct kr_engine *e, size_t i)
 		    { "read-back", "identical" },
 		    { "state", "pending until the seal" } };
 
-		return kr_engine_record(e, "share-written", "custodian", f, 7);
+		if ((r = kr_engine_record(e, "share-written", "custodian", f,
+		    7)) != 0)
+			return r;
 	}
+	return share_written(e, i, &info);
 }
 
 int
@@ -333,9 +423,10 @@ kr_engine_verb_verify_shares(struct kr_engine *e,
     const struct kr_script_step *st)
 {
 	struct kr_shamir_share *ss = NULL;
+	struct kr_engine_details ds;
 	struct kr_share *one = NULL;
 	size_t sslen, i;
-	char count[16];
+	char count[16] = "";
 	int r;
 
 	(void)st;
@@ -375,7 +466,15 @@ kr_engine_verb_verify_shares(struct kr_engine *e,
  out:
 	kr_secmem_free(one, sizeof(*one));
 	kr_secmem_free(ss, sslen);
-	return r;
+	if (r != 0)
+		return r;
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "shares", "all %u checked "
+	    "against their commitments", e->escrow->n);
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "groups", "%s groups of %u "
+	    "recombined: every one gives the sealing key", count,
+	    e->escrow->m);
+	return kr_engine_result(e, "Shares verified", &ds);
 }
 
 int
@@ -417,5 +516,8 @@ kr_engine_verb_write_escrow(struct kr_engine *e,
 	if (r == 0 && e->old_escrow != NULL)
 		r = kr_engine_record_supersedes(e, arg(st, "name",
 		    "root-ca.escrow"), sha);
-	return r;
+	if (r != 0)
+		return r;
+	return staged_result(e, arg(st, "name", "root-ca.escrow"),
+	    "Escrow package written");
 }

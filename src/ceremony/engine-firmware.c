@@ -487,7 +487,8 @@ kr_engine_verb_review_release(struct kr_engine *e,
 		if (b.failed)
 			return kr_err_set(KR_ERR_NOMEM, "review-release");
 		if ((r = kr_engine_witness_confirm(e, j, "release", "Release",
-		    b.data, fp, "release-confirmed")) != 0)
+		    "SHA-256 of the release manifest", b.data, fp,
+		    "release-confirmed")) != 0)
 			break;
 	}
 	kr_buf_free(&b);

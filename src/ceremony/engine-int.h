@@ -25,7 +25,8 @@
 #define ENGINE_MAX_WITNESSES	16
 #define ENGINE_MAX_OUTPUTS	112	/* a release of 32 images: 98 */
 #define ENGINE_MAX_PATHS	128	/* published copies reported */
-#define ENGINE_CARD_TRIES	3	/* wrong card presented, then stop */
+#define ENGINE_CARD_TRIES	3	/* card not found, then stop */
+#define ENGINE_WRONG_CARDS	20	/* wrong cards presented, then stop */
 #define ENGINE_ANSWER_TRIES	3	/* a refused answer asked again */
 /* Room a ceremony needs on each medium besides its outputs' estimates. */
 #define ENGINE_TRANSCRIPT_RESERVE	(2u << 20)
@@ -90,6 +91,8 @@ struct kr_engine {
 	size_t				 nwitnesses;
 	struct kr_engine_custodian	*custodians;
 	size_t				 ncustodians;
+	char				 reason[ENGINE_TEXT_MAX + 1];
+	char				 authorization[ENGINE_TEXT_MAX + 1];
 
 	/* Key material: wiped by engine_wipe() on every path. */
 	EVP_PKEY			*key;
@@ -99,6 +102,7 @@ struct kr_engine {
 	uint8_t				*shares;	/* n * KR_SHARE_BYTES */
 	size_t				 shareslen;
 	time_t				 key_deadline;	/* recovery window */
+	int				 made_escrow;	/* split made e->escrow */
 
 	/* keyrite's own PIN budget, per card serial, for this ceremony. */
 	struct {
@@ -159,6 +163,52 @@ struct kr_engine {
 	const char			*abort_reason;
 };
 
+/*
+ * Facts for a prompt or a result (engine.h, struct kr_detail), built one
+ * by one: kr_engine_detail() copies key and the formatted value (escaped
+ * with kr_printable(), so a name from a file or a card is safe to draw).
+ * A detail that does not fit (memory) is left out; the list stays valid.
+ */
+struct kr_engine_details {
+	struct kr_detail	*d;
+	size_t			 n, cap;
+};
+void	kr_engine_detail(struct kr_engine_details *ds, unsigned int flags,
+	    const char *key, const char *fmt, ...)
+	    __attribute__((format(printf, 4, 5)));
+void	kr_engine_details_free(struct kr_engine_details *ds);
+
+/*
+ * A step's result, shown on that step's screen: a KR_EVENT_RESULT event,
+ * then an information prompt "step.<k>.result" with the details (batch
+ * frontends acknowledge it by themselves).  Frees ds.  Returns 0 or what
+ * the prompt returned (an abort, a signal, a breach).
+ */
+int	kr_engine_result(struct kr_engine *e, const char *title,
+	    struct kr_engine_details *ds);
+/*
+ * An information prompt with details and a stable id of its own (e.g.
+ * "custodian.2.written"); frees ds.  Returns 0 or what the prompt
+ * returned.
+ */
+int	kr_engine_inform(struct kr_engine *e, const char *id, const char *role,
+	    const char *actor, const char *title, const char *text,
+	    struct kr_engine_details *ds);
+
+/*
+ * The facts shown with step st's instruction, before it runs (the
+ * fingerprint the witnesses compare, the key a package holds); empty for
+ * most verbs.  engine-common.c.
+ */
+void	kr_engine_step_details(struct kr_engine *e,
+	    const struct kr_script_step *st, struct kr_engine_details *ds);
+/* The key fingerprint text witnesses compare ("XXXX XXXX ..."). */
+int	kr_engine_fingerprint_text(struct kr_engine *e, char *out,
+	    size_t outlen);
+/* The roster of the package loaded, as details (engine-recover.c). */
+void	kr_engine_escrow_details(struct kr_engine *e,
+	    struct kr_engine_details *ds);
+
 /* engine.c */
 int	kr_engine_record(struct kr_engine *e, const char *event,
 	    const char *actor, const struct kr_fact *facts, size_t n);
@@ -169,6 +219,12 @@ void	kr_engine_answer_free(const struct kr_prompt *p, struct kr_answer *a);
 int	kr_engine_ask_text(struct kr_engine *e, const char *id,
 	    const char *role, const char *title, const char *text,
 	    int required, char *out, size_t outlen);
+/*
+ * Asks the TEXT prompt p (id, role, title, text, optional, refused and any
+ * other field set by the caller; kind and max_len are set here) into out.
+ */
+int	kr_engine_ask_line(struct kr_engine *e, struct kr_prompt *p, char *out,
+	    size_t outlen);
 /* The same, with the reason the previous answer was refused (or NULL). */
 int	kr_engine_ask_text_again(struct kr_engine *e, const char *id,
 	    const char *role, const char *title, const char *text,
@@ -201,13 +257,14 @@ int	kr_engine_output_staged(struct kr_engine *e, const char *name,
 	    const uint8_t h[32], const char *kind);
 /*
  * Witness j confirms what is shown (text) by typing the last group of
- * fp (16 groups of 4 hex digits); prompt "witness.<j>.<what>", recorded
- * as event with the facts what=fp; three tries, then the ceremony stops
- * with abort reason "<what>-not-confirmed".
+ * fp (16 groups of 4 hex digits, drawn as a detail labelled label);
+ * prompt "witness.<j>.<what>", recorded as event with the facts what=fp;
+ * a wrong group is recorded as fingerprint-refused; three tries, then
+ * the ceremony stops with abort reason "<what>-not-confirmed".
  */
 int	kr_engine_witness_confirm(struct kr_engine *e, size_t j,
-	    const char *what, const char *title, const char *text,
-	    const char *fp, const char *event);
+	    const char *what, const char *title, const char *label,
+	    const char *text, const char *fp, const char *event);
 /*
  * Asks for a card (want: its label or serial, or NULL for any) until one
  * is presented that is not among the nused serials in used, opens it and
@@ -216,6 +273,15 @@ int	kr_engine_witness_confirm(struct kr_engine *e, size_t j,
 int	kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
 	    const char *want, const char (*used)[17], size_t nused,
 	    struct kr_token_session **sp, struct kr_token_info *info);
+/*
+ * Whose card it is: the custodian named for it at the roll call, or in
+ * the package's roster; NULL when nobody's.  Not escaped.
+ */
+const char	*kr_engine_holder(const struct kr_engine *e, const char *label,
+		    const char *serial);
+/* kr_prompt.cards_present for the engine's prompts (ctx: the engine). */
+int	kr_engine_cards_present(void *ctx, struct kr_card_view *out,
+	    size_t max, size_t *n);
 /* Records that a card was refused, and why ("card-refused"). */
 int	kr_engine_card_refused(struct kr_engine *e,
 	    const struct kr_token_info *info, const char *why);

@@ -246,11 +246,49 @@ kr_engine_verb_load_escrow(struct kr_engine *e,
 	}
 }
 
+void
+kr_engine_escrow_details(struct kr_engine *e, struct kr_engine_details *ds)
+{
+	const struct kr_escrow *x = e->escrow;
+	char hex[65], fp[KR_X509_FP_TEXT_BYTES];
+	uint8_t fpb[KR_X509_FP_BYTES];
+	size_t i;
+
+	if (x == NULL)
+		return;
+	kr_engine_detail(ds, 0, "package", "%s, made by ceremony %s (its "
+	    "transcript is sealed)", e->escrow_name, x->transcript_id);
+	kr_hex_encode(x->key_id, sizeof(x->key_id), hex, sizeof(hex));
+	kr_engine_detail(ds, KR_DETAIL_GROUPS | KR_DETAIL_SUMMARY, "key id",
+	    "%s", hex);
+	if (e->cert != NULL && kr_x509_fingerprint(e->cert, fpb) == 0) {
+		kr_x509_fingerprint_text(fpb, fp, sizeof(fp));
+		kr_engine_detail(ds, KR_DETAIL_GROUPS, "certificate", "%s",
+		    fp);
+	}
+	kr_engine_detail(ds, 0, "algorithm", "%s, class %s, made %s",
+	    x->algorithm, x->key_class, x->created);
+	kr_engine_detail(ds, 0, "quorum", "any %u of %u custodians", x->m,
+	    x->n);
+	kr_engine_detail(ds, KR_DETAIL_HEADING, "custodians", "%s",
+	    "name, card, serial");
+	for (i = 0; i < x->n; i++) {
+		char k[24];
+
+		snprintf(k, sizeof(k), "%zu", i + 1);
+		kr_engine_detail(ds, KR_DETAIL_ROW, k, "%-24s %-16s %s",
+		    x->roster[i].name, x->roster[i].card,
+		    x->roster[i].serial[0] ? x->roster[i].serial : "-");
+	}
+}
+
 /* --- collecting shares, card by card ----------------------------------- */
 
 struct collected {
 	struct kr_quorum_input	 in[MAX_INPUTS];
 	char			 names[MAX_INPUTS][KR_TOKEN_NAME_MAX];
+	char			 labels[MAX_INPUTS][33];	/* its card's */
+	char			 cserials[MAX_INPUTS][17];
 	uint8_t			*values;	/* secmem, MAX_INPUTS shares */
 	size_t			 n;
 	char			 serials[MAX_INPUTS][17];	/* cards seen */
@@ -405,6 +443,9 @@ read_card(struct kr_engine *e, struct collected *c,
 	len = sh[0].len < KR_SHARE_BYTES ? sh[0].len : KR_SHARE_BYTES;
 	memcpy(c->values + c->n * KR_SHARE_BYTES, sh[0].value, len);
 	snprintf(c->names[c->n], sizeof(c->names[0]), "%s", name);
+	snprintf(c->labels[c->n], sizeof(c->labels[0]), "%s", info->label);
+	snprintf(c->cserials[c->n], sizeof(c->cserials[0]), "%s",
+	    info->serial);
 	c->in[c->n].source = c->names[c->n];
 	c->in[c->n].data = c->values + c->n * KR_SHARE_BYTES;
 	/* The true length: kr_share_decode() refuses a wrong one before
@@ -474,17 +515,68 @@ record_verdicts(struct kr_engine *e, const struct collected *c,
 	int r;
 
 	for (i = 0; i < c->n; i++) {
-		struct kr_fact f[] = { { "card", c->names[i] }, { "x", x },
+		struct kr_fact f[] = { { "card", c->labels[i] },
+		    { "serial", c->cserials[i] }, { "x", x },
 		    { "verdict", v[i].status == 0 ? (v[i].used ? "used" :
 		    "good, not needed") : kr_strerror(v[i].status) },
 		    { "detail", v[i].status ? v[i].detail : "" } };
 
 		snprintf(x, sizeof(x), "%u", v[i].x);
 		if ((r = kr_engine_record(e, "share-checked", "engine", f,
-		    v[i].status ? 4 : 3)) != 0)
+		    v[i].status ? 5 : 4)) != 0)
 			return r;
 	}
 	return 0;
+}
+
+/*
+ * Shares found bad while the quorum is not yet reached leave the count:
+ * each is named, recorded as its card refused, and dropped, so that
+ * the progress counts good shares only and the next card is asked for.
+ */
+static int
+drop_bad(struct kr_engine *e, struct collected *c,
+    const struct kr_quorum_verdict *v)
+{
+	size_t i, k = 0;
+	int r = 0;
+
+	for (i = 0; i < c->n; i++) {
+		if (v[i].status == 0) {
+			if (k != i) {
+				c->in[k] = c->in[i];
+				memcpy(c->values + k * KR_SHARE_BYTES,
+				    c->values + i * KR_SHARE_BYTES,
+				    KR_SHARE_BYTES);
+				c->in[k].data = c->values + k * KR_SHARE_BYTES;
+				memcpy(c->names[k], c->names[i],
+				    sizeof(c->names[0]));
+				memcpy(c->labels[k], c->labels[i],
+				    sizeof(c->labels[0]));
+				memcpy(c->cserials[k], c->cserials[i],
+				    sizeof(c->cserials[0]));
+				c->in[k].source = c->names[k];
+			}
+			k++;
+			continue;
+		}
+		kr_engine_notice(e, "%s; present the next custodian's card",
+		    v[i].detail);
+		{
+			struct kr_fact f[] = { { "card", c->labels[i] },
+			    { "serial", c->cserials[i] },
+			    { "reason", kr_strerror(v[i].status) },
+			    { "detail", v[i].detail } };
+
+			if (r == 0)
+				r = kr_engine_record(e, "card-refused",
+				    "engine", f, 4);
+		}
+	}
+	explicit_bzero(c->values + k * KR_SHARE_BYTES,
+	    (c->n - k) * KR_SHARE_BYTES);
+	c->n = k;
+	return r;
 }
 
 static int
@@ -501,13 +593,39 @@ try_recover(struct kr_engine *e, struct collected *c, int last)
 		(void)record_verdicts(e, c, v);
 		kr_err_set(r, "%s", detail);
 	} else {
-		size_t i;
+		int rd;
 
-		for (i = 0; i < c->n; i++)
-			if (v[i].status != 0)
-				kr_engine_notice(e, "%s", v[i].detail);
+		if ((rd = drop_bad(e, c, v)) != 0)
+			return rd;
 	}
 	return r;
+}
+
+/* The quorum reached: which cards gave it, and how long the key stays. */
+static int
+recovered_result(struct kr_engine *e, const struct collected *c)
+{
+	struct kr_engine_details ds;
+	const char *who;
+	char k[24];
+	size_t i;
+
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "quorum", "reached: %u good "
+	    "shares, as the package needs (any %u of %u)", e->escrow->m,
+	    e->escrow->m, e->escrow->n);
+	kr_engine_detail(&ds, KR_DETAIL_HEADING, "cards", "%s",
+	    "card, serial, custodian");
+	for (i = 0; i < c->n; i++) {
+		who = kr_engine_holder(e, c->labels[i], c->cserials[i]);
+		snprintf(k, sizeof(k), "%zu", i + 1);
+		kr_engine_detail(&ds, KR_DETAIL_ROW, k, "%-16s %s  %s",
+		    c->labels[i], c->cserials[i], who ? who : "");
+	}
+	kr_engine_detail(&ds, 0, "window", "the recovered key is wiped after "
+	    "%u minutes, whatever the ceremony is doing then", e->pclass ?
+	    e->pclass->recovery_window_minutes : 30);
+	return kr_engine_result(e, "Quorum reached", &ds);
 }
 
 int
@@ -558,8 +676,11 @@ kr_engine_verb_recover(struct kr_engine *e, const struct kr_script_step *st)
 		snprintf(mins, sizeof(mins), "%u", e->pclass ?
 		    e->pclass->recovery_window_minutes : 30);
 		kr_hex_encode(e->escrow->key_id, 32, id, sizeof(id));
-		r = kr_engine_record(e, "kek-recovered", "engine", f, 3);
+		if ((r = kr_engine_record(e, "kek-recovered", "engine", f,
+		    3)) != 0)
+			goto out;
 	}
+	r = recovered_result(e, c);
  out:
 	kr_secmem_free(c->values, MAX_INPUTS * KR_SHARE_BYTES);
 	free(c);
@@ -596,9 +717,10 @@ key_use(const struct kr_engine *e)
 int
 kr_engine_verb_prove_key(struct kr_engine *e, const struct kr_script_step *st)
 {
+	struct kr_engine_details ds;
 	uint8_t *spki = NULL;
 	size_t spkilen = 0;
-	char id[65];
+	char id[65], fp[KR_X509_FP_TEXT_BYTES];
 	int r;
 
 	(void)st;
@@ -633,6 +755,20 @@ kr_engine_verb_prove_key(struct kr_engine *e, const struct kr_script_step *st)
 		    { "certificate", e->cert ? "matches" : "not given" },
 		    { "use", key_use(e) } };
 
-		return kr_engine_record(e, "key-proven", "engine", f, 4);
+		if ((r = kr_engine_record(e, "key-proven", "engine", f,
+		    4)) != 0)
+			return r;
 	}
+	memset(&ds, 0, sizeof(ds));
+	kr_engine_detail(&ds, KR_DETAIL_GOOD, "package key", "YES: the "
+	    "recovered key is the package's public key, and a test signature "
+	    "verifies");
+	kr_engine_detail(&ds, e->cert ? KR_DETAIL_GOOD : 0, "certificate",
+	    "%s", e->cert ? "YES: it is the key of the certificate" :
+	    "none was given");
+	if (kr_engine_fingerprint_text(e, fp, sizeof(fp)) == 0)
+		kr_engine_detail(&ds, KR_DETAIL_GROUPS | KR_DETAIL_SUMMARY,
+		    e->cert ? "certificate SHA-256" : "key id", "%s", fp);
+	kr_engine_detail(&ds, 0, "used for", "nothing else");
+	return kr_engine_result(e, "Key proven", &ds);
 }

@@ -19,6 +19,7 @@
  * secret, discard the staged outputs, leave the transcript unsealed.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "base/err.h"
 #include "base/hex.h"
 #include "base/secmem.h"
+#include "base/text.h"
 #include "base/version.h"
 #include "crypto/selftest.h"
 #include "crypto/x509.h"
@@ -72,6 +74,114 @@ progress(struct kr_engine *e, const char *what, uint64_t done, uint64_t total,
 	ev.bytes = bytes;
 	if (e->fe.event != NULL)
 		e->fe.event(e->fe.ctx, &ev);
+}
+
+void
+kr_engine_detail(struct kr_engine_details *ds, unsigned int flags,
+    const char *key, const char *fmt, ...)
+{
+	char raw[2048], *value = NULL, *k = NULL;
+	size_t vlen;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	va_end(ap);
+	if (ds->n == ds->cap) {
+		size_t cap = ds->cap ? 2 * ds->cap : 16;
+		struct kr_detail *d = reallocarray(ds->d, cap, sizeof(*d));
+
+		if (d == NULL)
+			return;
+		ds->d = d;
+		ds->cap = cap;
+	}
+	vlen = 4 * strlen(raw) + 1;
+	if ((value = malloc(vlen)) == NULL ||
+	    (k = malloc(4 * strlen(key) + 1)) == NULL) {
+		free(value);
+		return;
+	}
+	kr_printable(raw, value, vlen);
+	kr_printable(key, k, 4 * strlen(key) + 1);
+	ds->d[ds->n].key = k;
+	ds->d[ds->n].value = value;
+	ds->d[ds->n].flags = flags;
+	ds->n++;
+}
+
+void
+kr_engine_details_free(struct kr_engine_details *ds)
+{
+	size_t i;
+
+	for (i = 0; i < ds->n; i++) {
+		free((char *)(uintptr_t)ds->d[i].key);
+		free((char *)(uintptr_t)ds->d[i].value);
+	}
+	free(ds->d);
+	memset(ds, 0, sizeof(*ds));
+}
+
+static void
+result_event(struct kr_engine *e, const char *id, const char *title,
+    const struct kr_engine_details *ds)
+{
+	struct kr_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = KR_EVENT_RESULT;
+	ev.step = e->step;
+	ev.nsteps = e->script->nsteps;
+	ev.id = id;
+	ev.text = title;
+	ev.details = ds->d;
+	ev.ndetails = ds->n;
+	if (e->fe.event != NULL)
+		e->fe.event(e->fe.ctx, &ev);
+}
+
+int
+kr_engine_inform(struct kr_engine *e, const char *id, const char *role,
+    const char *actor, const char *title, const char *text,
+    struct kr_engine_details *ds)
+{
+	struct kr_prompt p;
+	struct kr_answer a;
+	int r;
+
+	memset(&p, 0, sizeof(p));
+	p.kind = KR_PROMPT_INFO;
+	p.id = id;
+	p.role = role;
+	p.actor = actor;
+	p.title = title;
+	p.text = text;
+	p.details = ds->d;
+	p.ndetails = ds->n;
+	r = kr_engine_ask(e, &p, &a);
+	if (r == 0)
+		kr_engine_answer_free(&p, &a);
+	kr_engine_details_free(ds);
+	return r;
+}
+
+int
+kr_engine_result(struct kr_engine *e, const char *title,
+    struct kr_engine_details *ds)
+{
+	const struct kr_script_step *st = e->step > 0 ?
+	    &e->script->steps[e->step - 1] : NULL;
+	char id[48];
+
+	/* Step 0: what a real ceremony runs before the script's steps. */
+	if (st == NULL)
+		snprintf(id, sizeof(id), "preflight.result");
+	else
+		snprintf(id, sizeof(id), "step.%zu.result", e->step);
+	result_event(e, id, title, ds);
+	return kr_engine_inform(e, id, st ? kr_script_role_name(st->role) :
+	    "administrator", NULL, title, st ? st->say : NULL, ds);
 }
 
 void
@@ -147,8 +257,6 @@ kr_engine_ask_text_again(struct kr_engine *e, const char *id,
     const char *refused, char *out, size_t outlen)
 {
 	struct kr_prompt p;
-	struct kr_answer a;
-	int r;
 
 	memset(&p, 0, sizeof(p));
 	p.kind = KR_PROMPT_TEXT;
@@ -157,18 +265,29 @@ kr_engine_ask_text_again(struct kr_engine *e, const char *id,
 	p.title = title;
 	p.text = text;
 	p.optional = !required;
-	p.max_len = outlen - 1;
 	p.refused = refused;
-	if ((r = kr_engine_ask(e, &p, &a)) != 0)
+	return kr_engine_ask_line(e, &p, out, outlen);
+}
+
+int
+kr_engine_ask_line(struct kr_engine *e, struct kr_prompt *p, char *out,
+    size_t outlen)
+{
+	struct kr_answer a;
+	int r;
+
+	p->kind = KR_PROMPT_TEXT;
+	p->max_len = outlen - 1;
+	if ((r = kr_engine_ask(e, p, &a)) != 0)
 		return r;
 	if (a.text == NULL || a.len == 0 || a.len >= outlen) {
 		free(a.text);
-		if (!required && (a.text == NULL || a.len == 0)) {
+		if (p->optional && (a.text == NULL || a.len == 0)) {
 			out[0] = '\0';
 			return 0;
 		}
 		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "%s: give 1 to "
-		    "%zu characters", id, outlen - 1);
+		    "%zu characters", p->id, outlen - 1);
 	}
 	memcpy(out, a.text, a.len + 1);
 	free(a.text);
@@ -339,24 +458,60 @@ budget_for(struct kr_engine *e, const char *serial)
 	return &e->budgets[i].budget;
 }
 
-/* For CARD prompts: the cards present now (no session is open then). */
-static int
-cards_present(void *ctx, struct kr_card_view *out, size_t max, size_t *n)
+const char *
+kr_engine_holder(const struct kr_engine *e, const char *label,
+    const char *serial)
+{
+	size_t i;
+
+	for (i = 0; i < e->ncustodians; i++) {
+		const struct kr_engine_custodian *c = &e->custodians[i];
+
+		if (c->card[0] != '\0' && (strcmp(c->card, label) == 0 ||
+		    strcmp(c->card, serial) == 0))
+			return c->name;
+	}
+	for (i = 0; e->escrow != NULL && i < e->escrow->n; i++) {
+		const struct kr_escrow_custodian *c = &e->escrow->roster[i];
+
+		if ((c->serial[0] != '\0' && strcmp(c->serial, serial) == 0) ||
+		    (c->serial[0] == '\0' && strcmp(c->card, label) == 0))
+			return c->name;
+	}
+	return NULL;
+}
+
+/*
+ * For CARD prompts and the roll call's card labels: the cards present
+ * now (no session is open then), with whose each is when known.
+ */
+int
+kr_engine_cards_present(void *ctx, struct kr_card_view *out, size_t max,
+    size_t *n)
 {
 	struct kr_engine *e = ctx;
 	struct kr_token_info *list = NULL;
+	const char *holder;
 	size_t count = 0, i;
 	int r;
 
 	*n = 0;
+	if (e->mod == NULL && (r = kr_token_module_open(e->cfg.module,
+	    &e->mod)) != 0)
+		return r;
 	if ((r = kr_token_module_reload(e->mod)) != 0 ||
 	    (r = kr_token_list(e->mod, &list, &count)) != 0)
 		return r;
 	for (i = 0; i < count && *n < max; i++) {
+		memset(&out[*n], 0, sizeof(out[*n]));
 		kr_token_printable(list[i].label, out[*n].label,
 		    sizeof(out[*n].label));
 		kr_token_printable(list[i].serial, out[*n].serial,
 		    sizeof(out[*n].serial));
+		if ((holder = kr_engine_holder(e, list[i].label,
+		    list[i].serial)) != NULL)
+			kr_printable(holder, out[*n].holder,
+			    sizeof(out[*n].holder));
 		(*n)++;
 	}
 	free(list);
@@ -437,21 +592,24 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 {
 	struct kr_prompt p;
 	struct kr_answer a;
-	char text[512], name[128];
-	int r, tries;
+	char text[512], name[128], refused[512] = "";
+	int r, tries = 0, wrong = 0;
 
 	if (e->mod == NULL && (r = kr_token_module_open(e->cfg.module,
 	    &e->mod)) != 0)
 		return r;
-	for (tries = 0; tries < ENGINE_CARD_TRIES; tries++) {
+	while (tries < ENGINE_CARD_TRIES && wrong < ENGINE_WRONG_CARDS) {
 		memset(&p, 0, sizeof(p));
 		p.kind = KR_PROMPT_CARD;
 		p.id = id;
 		p.role = "custodian";
 		p.actor = actor;
 		p.card = want;
-		p.cards_present = cards_present;
+		p.cards_present = kr_engine_cards_present;
 		p.cards_ctx = e;
+		p.used = used;
+		p.nused = nused;
+		p.refused = refused[0] ? refused : NULL;
 		snprintf(text, sizeof(text), "Custodian%s%s: insert your "
 		    "card%s%s and confirm.", actor ? " " : "",
 		    actor ? actor : "", want ? " " : "", want ? want : "");
@@ -469,7 +627,10 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 		if (r != 0 && want == NULL)
 			return r;
 		if (r != 0) {
-			kr_engine_notice(e, "%s", kr_err_detail());
+			snprintf(refused, sizeof(refused), "%s",
+			    kr_err_detail());
+			kr_engine_notice(e, "%s", refused);
+			tries++;
 			continue;
 		}
 		kr_token_name(info, name, sizeof(name));
@@ -479,15 +640,22 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 			    "already in this step: each card counts once",
 			    name);
 		}
+		/* People correct a wrong card; each one is recorded. */
 		if (want != NULL && strcmp(info->label, want) != 0 &&
 		    strcmp(info->serial, want) != 0) {
-			kr_engine_notice(e, "wrong card: %s is not %s; take it "
-			    "out and insert %s", name, want, want);
+			snprintf(refused, sizeof(refused), "wrong card: %s is "
+			    "not %s; take it out and insert %s", name, want,
+			    want);
+			kr_engine_notice(e, "%s", refused);
 			(void)kr_engine_card_refused(e, info, "wrong card");
+			wrong++;
 			continue;
 		}
 		return check_card(e, info);
 	}
+	if (wrong == ENGINE_WRONG_CARDS)
+		return kr_err_set(KR_ERR_TOKEN_NOT_PRESENT, "%d wrong cards "
+		    "were presented for %s: check the roll call", wrong, want);
 	return kr_err_set(KR_ERR_TOKEN_NOT_PRESENT, "%s was not presented "
 	    "after %d tries: check that it is in the reader and that its label "
 	    "is the one given at the roll call", want, ENGINE_CARD_TRIES);
@@ -495,7 +663,7 @@ present_card(struct kr_engine *e, const char *id, const char *actor,
 
 static int
 login(struct kr_engine *e, struct kr_token_session *s,
-    const struct kr_token_info *info, const char *actor)
+    const struct kr_token_info *info, const char *actor, int may_skip)
 {
 	struct kr_token_pin_budget *b;
 	struct kr_prompt p;
@@ -520,6 +688,7 @@ login(struct kr_engine *e, struct kr_token_session *s,
 		p.attempts_left = b->failed < b->limit ? b->limit - b->failed :
 		    0;
 		p.final_try = now != NULL && now->pin_final_try;
+		p.may_skip = may_skip;
 		snprintf(text, sizeof(text), "%s%s: type the PIN of %s.%s",
 		    actor ? "Custodian " : "Custodian", actor ? actor : "",
 		    name, p.final_try ? " WARNING: the card says this is the "
@@ -564,7 +733,10 @@ kr_engine_card(struct kr_engine *e, const char *id, const char *actor,
 		return r;
 	if ((r = kr_token_open(e->mod, info, &s)) != 0)
 		return r;
-	if ((r = login(e, s, info, actor)) != 0) {
+	/* Any custodian's card: its holder, from the package's roster. */
+	if (actor == NULL)
+		actor = kr_engine_holder(e, info->label, info->serial);
+	if ((r = login(e, s, info, actor, want == NULL)) != 0) {
 		kr_token_close(s);
 		/* No PIN for this card (skipped): the card is out, not all. */
 		if (r == KR_ERR_ANSWER_MISSING) {
@@ -1122,7 +1294,7 @@ kr_engine_new(const struct kr_engine_config *cfg, const struct kr_frontend *fe,
 static int
 record_start(struct kr_engine *e)
 {
-	struct kr_fact f[KR_SCRIPT_MAX_PARAMS + 5];
+	struct kr_fact f[KR_SCRIPT_MAX_PARAMS + 6];
 	char hex[65];
 	size_t i, n = 0;
 
@@ -1134,6 +1306,13 @@ record_start(struct kr_engine *e)
 	    "real" };
 	f[n++] = (struct kr_fact){ "script-reviewed", e->script_reviewed ?
 	    "yes" : "no" };
+	/* The ceremony this one follows (its hash is in the header). */
+	if (e->cfg.previous != NULL) {
+		const char *slash = strrchr(e->cfg.previous, '/');
+
+		f[n++] = (struct kr_fact){ "previous", slash ? slash + 1 :
+		    e->cfg.previous };
+	}
 	for (i = 0; i < e->script->nparams && n < sizeof(f) / sizeof(f[0]);
 	    i++)
 		f[n++] = (struct kr_fact){ e->script->params[i].name,
@@ -1145,6 +1324,7 @@ static int
 run_step(struct kr_engine *e, const struct kr_script_step *st)
 {
 	const struct kr_engine_verb *v;
+	struct kr_engine_details ds;
 	struct kr_event ev;
 	struct kr_prompt p;
 	struct kr_answer a;
@@ -1161,13 +1341,20 @@ run_step(struct kr_engine *e, const struct kr_script_step *st)
 	if (e->fe.event != NULL)
 		e->fe.event(e->fe.ctx, &ev);
 	memset(&p, 0, sizeof(p));
+	memset(&ds, 0, sizeof(ds));
+	/* What the instruction speaks of is on the screen as it is read. */
+	kr_engine_step_details(e, st, &ds);
 	snprintf(id, sizeof(id), "step.%zu", e->step);
 	p.kind = KR_PROMPT_INFO;
 	p.id = id;
 	p.role = ev.role;
 	p.title = st->verb;
 	p.text = st->say;
-	if ((r = kr_engine_ask(e, &p, &a)) != 0)
+	p.details = ds.d;
+	p.ndetails = ds.n;
+	r = kr_engine_ask(e, &p, &a);
+	kr_engine_details_free(&ds);
+	if (r != 0)
 		return r;
 	free(a.text);
 	snprintf(stepno, sizeof(stepno), "%zu", e->step);
@@ -1212,12 +1399,57 @@ pending_cards(const struct kr_engine *e, char *out, size_t outlen)
 	size_t i, used = 0;
 
 	out[0] = '\0';
-	if (e->escrow == NULL || e->kek == NULL)
+	/* Only a ceremony that made the package wrote its shares. */
+	if (e->escrow == NULL || e->kek == NULL || !e->made_escrow)
 		return;
 	for (i = 0; i < e->escrow->n && used < outlen; i++)
 		if (e->escrow->roster[i].serial[0] != '\0')
 			used += (size_t)snprintf(out + used, outlen - used,
 			    "%s%s", used ? ", " : "", e->escrow->roster[i].card);
+}
+
+/*
+ * Tells the frontend what a ceremony that did not commit leaves behind
+ * and what must not be used (KR_EVENT_RESULT "ceremony.end"), for its
+ * summary: nothing it staged is published; shares it wrote never count
+ * and are deleted by keyrite clean; the transcript stays, unsealed.
+ */
+static void
+leftovers_event(struct kr_engine *e, const char *reason, const char *staged,
+    const char *pending)
+{
+	struct kr_engine_details ds;
+	char media[1024];
+	size_t i, used = 0;
+
+	memset(&ds, 0, sizeof(ds));
+	media[0] = '\0';
+	for (i = 0; i < kr_media_count(e->media) && used < sizeof(media); i++)
+		used += (size_t)snprintf(media + used, sizeof(media) - used,
+		    " --media %s", kr_media_dir(e->media, i));
+	kr_engine_detail(&ds, KR_DETAIL_BAD, "outcome", "%s: nothing this "
+	    "ceremony made may be used", reason ? "aborted" : "failed");
+	kr_engine_detail(&ds, 0, "outputs", "%s", staged ? "staged, never "
+	    "published, and removed from the media:" : "none were staged");
+	if (staged != NULL)
+		kr_engine_detail(&ds, KR_DETAIL_ROW, "", "%s", staged);
+	if (pending[0] != '\0') {
+		kr_engine_detail(&ds, KR_DETAIL_BAD, "shares", "written to "
+		    "cards but never valid (the transcript is not sealed); "
+		    "they must not be used:");
+		kr_engine_detail(&ds, KR_DETAIL_ROW, "", "%s", pending);
+		kr_engine_detail(&ds, 0, "to clean", "keyrite clean%s --pins "
+		    "FILE (or --ask-pin) with those cards inserted deletes "
+		    "them and records it; the next ceremony that uses a card "
+		    "does it too", media);
+	} else
+		kr_engine_detail(&ds, 0, "shares", "none were written");
+	kr_engine_detail(&ds, 0, "transcript", "%s: unsealed, every record "
+	    "up to the stop; keep it with the ceremony's paperwork",
+	    e->transcript_name);
+	result_event(e, "ceremony.end", reason ? "Ceremony aborted" :
+	    "Ceremony failed", &ds);
+	kr_engine_details_free(&ds);
 }
 
 /*
@@ -1250,6 +1482,7 @@ record_failure(struct kr_engine *e, int r, const char *pending)
 		f[n++] = (struct kr_fact){ "reason", reason };
 	(void)kr_engine_record(e, reason != NULL ? "ceremony-aborted" :
 	    "ceremony-failed", "engine", f, n);
+	leftovers_event(e, reason, used ? staged : NULL, pending);
 	kr_err_set(r, "%s", detail);
 }
 

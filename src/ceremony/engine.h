@@ -32,6 +32,34 @@ enum kr_prompt_kind {
 struct kr_card_view {
 	char	label[33];
 	char	serial[17];
+	/*
+	 * Whose card it is, when the ceremony knows: the custodian named
+	 * for it at the roll call, or in the escrow package's roster
+	 * (escaped); "" when nobody's.  The lobby leaves it empty.
+	 */
+	char	holder[65];
+};
+
+/*
+ * A fact a frontend shows with a prompt or a result: a short key and its
+ * value, both printable (the engine escaped what came from a file, a card
+ * or an answer).  Details let a screen show what people read aloud or
+ * compare (the key a package holds, its custodians, whether a proof
+ * held) on the step where it is read, in a general way: any ceremony
+ * fills them, any frontend shows them as a table.  docs/prompts.md,
+ * "Details".
+ */
+#define KR_DETAIL_GOOD		0x01	/* a check that passed */
+#define KR_DETAIL_BAD		0x02	/* a check that failed */
+#define KR_DETAIL_GROUPS	0x04	/* hex in groups of four, to compare */
+#define KR_DETAIL_HEADING	0x08	/* starts a group: key is its title */
+#define KR_DETAIL_SUMMARY	0x10	/* repeat it on the ceremony's summary */
+#define KR_DETAIL_ROW		0x20	/* one row of a list (key: its number) */
+
+struct kr_detail {
+	const char	*key;
+	const char	*value;
+	unsigned int	 flags;		/* KR_DETAIL_* */
 };
 
 struct kr_prompt {
@@ -41,6 +69,13 @@ struct kr_prompt {
 	const char		*actor;	/* the person's name when known */
 	const char		*title;	/* short heading */
 	const char		*text;	/* what to do, in plain words */
+	/*
+	 * CHOICE: the words to choose from.  CONFIRM with choices
+	 * (roll-call.confirm, roll-call.check): the entries under review;
+	 * the answer yes goes on, no with choice = k (1-based) corrects
+	 * entry k alone (the engine asks for it again), no with choice 0
+	 * asks every custodian again.
+	 */
 	const char *const	*choices;
 	size_t			 nchoices;
 	const char		*expect;	/* CONFIRM: the word to type */
@@ -60,10 +95,12 @@ struct kr_prompt {
 	 */
 	const char		*refused;
 	/*
-	 * CARD prompts: lists the cards present now.  A frontend may call it
-	 * while it waits (every ~250 ms) to react to insertion and removal
-	 * and to answer on its own when the wanted card appears.  Returns 0
-	 * or an error; *n cards were written to out.
+	 * CARD prompts, and the TEXT prompts that ask which card a
+	 * custodian brings (custodian.<i>.card): lists the cards present
+	 * now.  A frontend may call it while it waits (every ~250 ms) to
+	 * react to insertion and removal, to answer on its own when the
+	 * wanted card appears, or to let people choose a label instead of
+	 * typing it.  Returns 0 or an error; *n cards were written to out.
 	 */
 	int			(*cards_present)(void *ctx,
 				    struct kr_card_view *out, size_t max,
@@ -79,6 +116,29 @@ struct kr_prompt {
 	 */
 	int			(*watch)(void *ctx);
 	void			*watch_ctx;
+	/*
+	 * Facts shown with the prompt (NULL, 0: none): the step's facts
+	 * with its instruction (step.<k>), a step's result
+	 * (step.<k>.result), a share written (custodian.<i>.written), the
+	 * roll call's entries.
+	 */
+	const struct kr_detail	*details;
+	size_t			 ndetails;
+	/*
+	 * CARD prompts, and custodian.<i>.card: the serials of the cards
+	 * already presented in this step, or already named in this roll
+	 * call.  A frontend refuses them on the spot: each card counts
+	 * once.
+	 */
+	const char		(*used)[17];
+	size_t			 nused;
+	/*
+	 * PIN prompts: the card may be left out (a recovery takes any M
+	 * custodians' cards).  A frontend may offer to skip it; it then
+	 * returns KR_ERR_ANSWER_MISSING, and the engine asks for the next
+	 * custodian's card.
+	 */
+	int			 may_skip;
 	/*
 	 * CONFIRM prompts that review a list (a reshare's roll call: the old
 	 * roster beside the new): the same content as text, as lines of
@@ -106,6 +166,7 @@ enum kr_event_kind {
 	KR_EVENT_PROGRESS,	/* done of total (bytes if .bytes): text */
 	KR_EVENT_NOTICE,	/* something people should see: text */
 	KR_EVENT_OUTPUT,	/* a file was written: text is its path */
+	KR_EVENT_RESULT,	/* a result: id, text (its title), details */
 };
 
 struct kr_event {
@@ -117,6 +178,15 @@ struct kr_event {
 	const char		*text;
 	uint64_t		 done;
 	uint64_t		 total;
+	/*
+	 * KR_EVENT_RESULT: what a step found (id step.<k>.result, also
+	 * asked as an information prompt so that people read it on the
+	 * step's screen), or how the ceremony ended and what it leaves
+	 * (id ceremony.end, after the last record).
+	 */
+	const char		*id;
+	const struct kr_detail	*details;
+	size_t			 ndetails;
 	int			 bytes;		/* PROGRESS: done and total
 						   count bytes */
 };

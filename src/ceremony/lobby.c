@@ -4,7 +4,11 @@
  * Scripts are listed once, when the lobby is made; the self-tests and the
  * air-gap scan run when the frontend asks (at start, and before a
  * ceremony); the cards present are listed on every call, re-initialising
- * the module as src/card/presence.c does for SoftHSM2.
+ * the module as src/card/presence.c does for SoftHSM2.  For the
+ * Parameters screen it checks the media and the input files a ceremony
+ * will read, as the engine will, and finds the previous ceremony about
+ * the same key, so that a wrong name or a missing medium is seen before
+ * a ceremony starts.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -14,13 +18,21 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "base/err.h"
+#include "base/hex.h"
 #include "card/token.h"
+#include "clean.h"
+#include "crypto/escrow.h"
 #include "crypto/selftest.h"
+#include "crypto/x509.h"
 #include "host/airgap.h"
 #include "host/media.h"
 #include "host/printer.h"
 #include "lobby.h"
+#include "policy.h"
 #include "record/paper.h"
 #include "record/transcript.h"
 #include "script.h"
@@ -277,6 +289,12 @@ natural_cmp(const char *a, const char *b)
 }
 
 int
+kr_lobby_label_cmp(const char *a, const char *b)
+{
+	return natural_cmp(a, b);
+}
+
+int
 kr_lobby_card_cmp(const void *a, const void *b)
 {
 	const struct kr_card_view *x = a, *y = b;
@@ -412,6 +430,397 @@ kr_lobby_transcript(const char *path, char **textp, size_t *lenp,
 {
 	return kr_media_read(path, KR_TRANSCRIPT_FILE_MAX, textp, lenp,
 	    sha256);
+}
+
+/* --- the Parameters screen: media, inputs, the previous ceremony ------- */
+
+int
+kr_lobby_media_check(const char *const *dirs, size_t ndirs)
+{
+	struct kr_media *m = NULL;
+	int r;
+
+	if ((r = kr_media_open(dirs, ndirs, &m)) != 0)
+		return r;
+	kr_media_close(m);
+	return 0;
+}
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static int
+by_name_desc(const void *a, const void *b)
+{
+	return strcmp(b, a);
+}
+
+int
+kr_lobby_media_files(const char *const *dirs, size_t ndirs, const char *prefix,
+    const char *suffix, int newest, char (*names)[KR_LOBBY_NAME_MAX],
+    size_t max, size_t *count)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	size_t i, j, len, plen = strlen(prefix), slen = strlen(suffix);
+	DIR *d;
+
+	*count = 0;
+	for (i = 0; i < ndirs; i++) {
+		if ((d = opendir(dirs[i])) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL && *count < max) {
+			len = strlen(de->d_name);
+			if (de->d_name[0] == '.' || len < plen + slen ||
+			    len >= KR_LOBBY_NAME_MAX ||
+			    strncmp(de->d_name, prefix, plen) != 0 ||
+			    strcmp(de->d_name + len - slen, suffix) != 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dirs[i],
+			    de->d_name);
+			if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+				continue;
+			for (j = 0; j < *count; j++)
+				if (strcmp(names[j], de->d_name) == 0)
+					break;
+			/* len < KR_LOBBY_NAME_MAX, checked above. */
+			if (j == *count)
+				memcpy(names[(*count)++], de->d_name, len + 1);
+		}
+		closedir(d);
+	}
+	qsort(names, *count, KR_LOBBY_NAME_MAX, newest ? by_name_desc :
+	    by_name);
+	return 0;
+}
+
+int
+kr_lobby_media_path(const char *const *dirs, size_t ndirs, const char *name,
+    char *path, size_t pathlen)
+{
+	struct stat st;
+	size_t i;
+
+	for (i = 0; i < ndirs; i++) {
+		snprintf(path, pathlen, "%s/%s", dirs[i], name);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			return 1;
+	}
+	path[0] = '\0';
+	return 0;
+}
+
+/*
+ * The step arguments the engine reads as input files before a ceremony
+ * starts (engine.c check_inputs()); a new verb that reads one adds a row.
+ */
+static const struct {
+	const char		*verb;
+	const char		*arg;
+	enum kr_lobby_input	 kind;
+} inputs[] = {
+	{ "load-escrow", "file", KR_LOBBY_INPUT_ESCROW },
+	{ "load-escrow", "certificate", KR_LOBBY_INPUT_CERTIFICATE },
+};
+
+enum kr_lobby_input
+kr_lobby_param_input(const struct kr_script *s, size_t p)
+{
+	char ref[KR_SCRIPT_MAX_NAME + 4];
+	size_t f, i, j;
+
+	if (p >= s->nparams)
+		return KR_LOBBY_INPUT_NONE;
+	snprintf(ref, sizeof(ref), "${%s}", s->params[p].name);
+	for (f = 0; f < sizeof(inputs) / sizeof(inputs[0]); f++)
+		for (i = 0; i < s->nsteps; i++) {
+			const struct kr_script_step *st = &s->steps[i];
+
+			if (strcmp(st->verb, inputs[f].verb) != 0)
+				continue;
+			for (j = 0; j < st->nargs; j++)
+				if (strcmp(st->args[j].name, inputs[f].arg) ==
+				    0 && strcmp(st->args[j].raw, ref) == 0)
+					return inputs[f].kind;
+		}
+	return KR_LOBBY_INPUT_NONE;
+}
+
+const char *
+kr_lobby_input_suffix(enum kr_lobby_input kind)
+{
+	switch (kind) {
+	case KR_LOBBY_INPUT_ESCROW:
+		return ".escrow";
+	case KR_LOBBY_INPUT_CERTIFICATE:
+		return ".pem";
+	case KR_LOBBY_INPUT_NONE:
+		break;
+	}
+	return "";
+}
+
+static void
+check_escrow(const char *const *dirs, size_t ndirs, const char *path,
+    const char *text, size_t len, struct kr_lobby_input_state *st)
+{
+	struct kr_escrow *e = NULL;
+	enum kr_clean_state cs;
+	char id[17];
+
+	if (kr_escrow_parse(text, len, path, &e) != 0) {
+		snprintf(st->verdict, sizeof(st->verdict), "%s",
+		    kr_err_detail());
+		return;
+	}
+	memcpy(st->key_id, e->key_id, 32);
+	st->has_key = 1;
+	kr_hex_encode(e->key_id, 8, id, sizeof(id));
+	cs = e->has_transcript ? kr_clean_state_of(dirs, ndirs,
+	    e->transcript_id, NULL, 0) : KR_CLEAN_UNKNOWN;
+	switch (cs) {
+	case KR_CLEAN_COMMITTED:
+		st->ok = 1;
+		snprintf(st->verdict, sizeof(st->verdict), "escrow package of "
+		    "key %s..., %s, any %u of %u custodians; its ceremony %s "
+		    "completed (transcript sealed)", id, e->algorithm, e->m,
+		    e->n, e->transcript_id);
+		break;
+	case KR_CLEAN_FAILED:
+		snprintf(st->verdict, sizeof(st->verdict), "made by ceremony "
+		    "%s, which did not complete: it must not be used; keyrite "
+		    "clean removes it", e->transcript_id);
+		break;
+	case KR_CLEAN_DAMAGED:
+		snprintf(st->verdict, sizeof(st->verdict), "made by ceremony "
+		    "%s, whose transcript does not verify (keyrite verify): "
+		    "it is not used", e->transcript_id);
+		break;
+	case KR_CLEAN_UNKNOWN:
+		snprintf(st->verdict, sizeof(st->verdict), "made by ceremony "
+		    "%s, whose transcript transcript-%s.txt is not on the "
+		    "media: copy it beside the package", e->has_transcript ?
+		    e->transcript_id : "(none named)", e->has_transcript ?
+		    e->transcript_id : "?");
+		break;
+	}
+	kr_escrow_free(e);
+}
+
+static void
+check_certificate(const char *path, const char *text, size_t len,
+    const uint8_t *want_key, struct kr_lobby_input_state *st)
+{
+	X509 *cert = NULL;
+	uint8_t *spki = NULL;
+	size_t spkilen = 0;
+	unsigned int n = 0;
+
+	if (kr_x509_from_pem(text, len, path, &cert) != 0 ||
+	    kr_x509_public_spki(cert, &spki, &spkilen) != 0 ||
+	    EVP_Digest(spki, spkilen, st->key_id, &n, EVP_sha256(),
+	    NULL) != 1) {
+		snprintf(st->verdict, sizeof(st->verdict), "%s",
+		    kr_err_detail()[0] ? kr_err_detail() : "not a certificate");
+		goto out;
+	}
+	st->has_key = 1;
+	if (want_key != NULL && memcmp(want_key, st->key_id, 32) != 0) {
+		snprintf(st->verdict, sizeof(st->verdict), "a certificate of "
+		    "another key than the escrow package's: choose the "
+		    "package's certificate");
+		goto out;
+	}
+	st->ok = 1;
+	snprintf(st->verdict, sizeof(st->verdict), "certificate%s",
+	    want_key != NULL ? " of the package's key" : "");
+ out:
+	free(spki);
+	X509_free(cert);
+}
+
+int
+kr_lobby_input_check(const char *const *dirs, size_t ndirs,
+    enum kr_lobby_input kind, const char *name, const uint8_t *want_key,
+    struct kr_lobby_input_state *st)
+{
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
+
+	memset(st, 0, sizeof(*st));
+	if (!kr_media_name_ok(name)) {
+		snprintf(st->verdict, sizeof(st->verdict), "'%.64s' is not a "
+		    "plain file name", name);
+		return 0;
+	}
+	if (!kr_lobby_media_path(dirs, ndirs, name, path, sizeof(path))) {
+		snprintf(st->verdict, sizeof(st->verdict), "%s is not on the "
+		    "media: Enter lists the %s files there", name,
+		    kr_lobby_input_suffix(kind));
+		return 0;
+	}
+	if (kr_media_read(path, kind == KR_LOBBY_INPUT_ESCROW ? 1024 * 1024 :
+	    KR_X509_PEM_MAX, &text, &len, NULL) != 0) {
+		snprintf(st->verdict, sizeof(st->verdict), "%s",
+		    kr_err_detail());
+		return 0;
+	}
+	if (kind == KR_LOBBY_INPUT_ESCROW)
+		check_escrow(dirs, ndirs, path, text, len, st);
+	else if (kind == KR_LOBBY_INPUT_CERTIFICATE)
+		check_certificate(path, text, len, want_key, st);
+	free(text);
+	kr_err_clear();
+	return 0;
+}
+
+/* Whether the transcript at path verifies, is sealed, by key_id if set. */
+static int
+sealed_by(const char *path, const uint8_t *key_id)
+{
+	struct kr_transcript_summary *sum;
+	int ok;
+
+	if ((sum = calloc(1, sizeof(*sum))) == NULL)
+		return 0;
+	ok = kr_transcript_verify_file(path, NULL, 0, sum) == 0 &&
+	    sum->sealed && (key_id == NULL ||
+	    memcmp(sum->signer_key_id, key_id, 32) == 0);
+	free(sum);
+	kr_err_clear();
+	return ok;
+}
+
+#define LOBBY_MAX_TRANSCRIPTS	256
+
+int
+kr_lobby_sealed_transcripts(const char *const *dirs, size_t ndirs,
+    char (*names)[KR_LOBBY_NAME_MAX], size_t max, size_t *count)
+{
+	char (*all)[KR_LOBBY_NAME_MAX], path[PATH_MAX];
+	size_t n = 0, i;
+
+	*count = 0;
+	if ((all = calloc(LOBBY_MAX_TRANSCRIPTS, sizeof(*all))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "transcripts");
+	kr_lobby_media_files(dirs, ndirs, "transcript-", ".txt", 1, all,
+	    LOBBY_MAX_TRANSCRIPTS, &n);
+	for (i = 0; i < n && *count < max; i++)
+		if (kr_lobby_media_path(dirs, ndirs, all[i], path,
+		    sizeof(path)) && sealed_by(path, NULL))
+			memcpy(names[(*count)++], all[i], KR_LOBBY_NAME_MAX);
+	free(all);
+	return 0;
+}
+
+int
+kr_lobby_previous(const char *const *dirs, size_t ndirs,
+    const uint8_t key_id[32], char *path, size_t pathlen)
+{
+	char (*all)[KR_LOBBY_NAME_MAX];
+	size_t n = 0, i;
+	int r = KR_ERR_NOT_FOUND;
+
+	path[0] = '\0';
+	if ((all = calloc(LOBBY_MAX_TRANSCRIPTS, sizeof(*all))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "transcripts");
+	kr_lobby_media_files(dirs, ndirs, "transcript-", ".txt", 1, all,
+	    LOBBY_MAX_TRANSCRIPTS, &n);
+	for (i = 0; i < n; i++)
+		if (kr_lobby_media_path(dirs, ndirs, all[i], path, pathlen) &&
+		    sealed_by(path, key_id)) {
+			r = 0;
+			break;
+		}
+	if (r != 0)
+		path[0] = '\0';
+	free(all);
+	return r;
+}
+
+/* Which step argument parameter i feeds (feeds[] above), or -1. */
+static int
+param_feeds(const struct kr_script *s, size_t p)
+{
+	char ref[KR_SCRIPT_MAX_NAME + 4];
+	size_t f, i, j;
+
+	snprintf(ref, sizeof(ref), "${%s}", s->params[p].name);
+	for (f = 0; f < sizeof(feeds) / sizeof(feeds[0]); f++)
+		for (i = 0; i < s->nsteps; i++) {
+			const struct kr_script_step *st = &s->steps[i];
+
+			if (strcmp(st->verb, feeds[f].verb) != 0)
+				continue;
+			for (j = 0; j < st->nargs; j++)
+				if (strcmp(st->args[j].name, feeds[f].arg) ==
+				    0 && strcmp(st->args[j].raw, ref) == 0)
+					return (int)f;
+		}
+	return -1;
+}
+
+static int
+class_allows(const struct kr_policy_class *c, const char *alg)
+{
+	size_t i;
+
+	for (i = 0; i < c->nalgorithms; i++)
+		if (strcmp(c->algorithms[i], alg) == 0)
+			return 1;
+	return 0;
+}
+
+void
+kr_lobby_param_hint(const struct kr_script *s, const struct kr_policy *p,
+    size_t i, char *out, size_t outlen)
+{
+	const struct kr_script_param *pm = &s->params[i];
+	const struct kr_policy_class *c = NULL;
+	long long lo = pm->min, hi = pm->max;
+	size_t k, used = 0;
+	int f = param_feeds(s, i), any = 0;
+
+	out[0] = '\0';
+	if (p != NULL && s->key_class != NULL)
+		c = kr_policy_class(p, s->key_class);
+	if (pm->type == KR_SCRIPT_CHOICE) {
+		for (k = 0; k < pm->nchoices && used < outlen; k++) {
+			if (c != NULL && f >= 0 &&
+			    strcmp(feeds[f].arg, "algorithm") == 0 &&
+			    !class_allows(c, pm->choices[k]))
+				continue;
+			used += (size_t)snprintf(out + used, outlen - used,
+			    "%s%s", any++ ? " " : "<> ", pm->choices[k]);
+		}
+		if (c != NULL && f >= 0 && used < outlen &&
+		    strcmp(feeds[f].arg, "algorithm") == 0)
+			snprintf(out + used, outlen - used, " (policy: %s)",
+			    c->name);
+		return;
+	}
+	if (pm->type != KR_SCRIPT_INTEGER)
+		return;
+	if (c != NULL && f >= 0) {
+		if (strcmp(feeds[f].arg, "validity-days") == 0 &&
+		    c->max_validity_days > 0 && hi > c->max_validity_days)
+			hi = c->max_validity_days;
+		else if (strcmp(feeds[f].arg, "threshold") == 0 &&
+		    lo < c->min_threshold)
+			lo = c->min_threshold;
+		else if (strcmp(feeds[f].arg, "shares") == 0 &&
+		    lo < c->min_shares)
+			lo = c->min_shares;
+	}
+	if (c != NULL && (lo != pm->min || hi != pm->max))
+		snprintf(out, outlen, "%lld to %lld (policy: %s)", lo, hi,
+		    c->name);
+	else
+		snprintf(out, outlen, "%lld to %lld", lo, hi);
 }
 
 /* The paper size the print log beside path names (a4 if none). */

@@ -95,6 +95,9 @@ int	kr_lobby_cards(struct kr_lobby *l, struct kr_card_view *out,
  */
 int	kr_lobby_card_cmp(const void *a, const void *b);
 
+/* The order of kr_lobby_card_cmp() for two labels alone. */
+int	kr_lobby_label_cmp(const char *a, const char *b);
+
 /* Closes the module until the next kr_lobby_cards(); NULL-safe. */
 void	kr_lobby_release(struct kr_lobby *l);
 
@@ -128,5 +131,102 @@ int	kr_lobby_reprint(const char *path, const char *printer, char *msg,
 
 int	kr_lobby_transcript(const char *path, char **textp, size_t *lenp,
 	    uint8_t sha256[32]);
+
+/* --- the Parameters screen: media, inputs, the previous ceremony ------- */
+
+struct kr_policy;
+
+/*
+ * What parameter i of s may be under policy p, for a hint beside it: the
+ * script's range narrowed by the limit of the policy class on the value
+ * the parameter feeds (a certificate's validity at most max-validity-
+ * days; the threshold at least min-threshold; the share count at least
+ * min-shares), e.g. "1 to 9132 (policy: root-ca)"; for the algorithm,
+ * the choices the class allows.  Falls back to the script's own range or
+ * choices; "" for a free string.  p may be NULL.
+ */
+void	kr_lobby_param_hint(const struct kr_script *s,
+	    const struct kr_policy *p, size_t i, char *out, size_t outlen);
+
+#define KR_LOBBY_NAME_MAX	129	/* a file name on the media, with NUL */
+
+/*
+ * The media directories as a ceremony will find them (kr_media_open():
+ * each exists, is a writable directory, none twice).  Returns 0, or
+ * KR_ERR_MEDIA with the detail naming the directory and what to do.  A
+ * frontend calls it again while people fix a medium (create the
+ * directory, mount it read-write) without leaving the screen.
+ */
+int	kr_lobby_media_check(const char *const *dirs, size_t ndirs);
+
+/*
+ * The plain files (not hidden, no directories) on the media whose names
+ * start with prefix and end with suffix (either may be ""), each name
+ * once, sorted newest first by name (transcript names sort by time) when
+ * newest is set, else by name.  Stores up to max names and their count.
+ */
+int	kr_lobby_media_files(const char *const *dirs, size_t ndirs,
+	    const char *prefix, const char *suffix, int newest,
+	    char (*names)[KR_LOBBY_NAME_MAX], size_t max, size_t *count);
+
+/* What kind of input file a script parameter names, if any. */
+enum kr_lobby_input {
+	KR_LOBBY_INPUT_NONE,
+	KR_LOBBY_INPUT_ESCROW,		/* an escrow package (*.escrow) */
+	KR_LOBBY_INPUT_CERTIFICATE,	/* a PEM certificate (*.pem) */
+};
+
+/*
+ * Whether parameter i of s names an input file: it is the whole value
+ * (${name}) of a step argument that the engine reads as an input before
+ * the ceremony (load-escrow's file= and certificate=; the table in
+ * lobby.c lists them, so that new verbs' inputs are added there).  A
+ * parameter that is only part of a file name (firmware-sign's
+ * file=${name}.escrow) is not a file.  The file names such inputs take
+ * end in kr_lobby_input_suffix().
+ */
+enum kr_lobby_input	 kr_lobby_param_input(const struct kr_script *s,
+			    size_t i);
+const char		*kr_lobby_input_suffix(enum kr_lobby_input kind);
+
+/* What kr_lobby_input_check() found. */
+struct kr_lobby_input_state {
+	int	ok;			/* usable as far as can be told here */
+	char	verdict[512];		/* what it is, or what is wrong */
+	uint8_t	key_id[32];		/* SHA-256 of its public key */
+	int	has_key;
+};
+
+/*
+ * Reads and checks the input file name of kind on the first medium that
+ * holds it, as the engine will before the ceremony: an escrow package
+ * must parse and come from a ceremony whose transcript on these media is
+ * sealed; a certificate must parse, and when want_key is not NULL be the
+ * certificate of that key.  Fills st (the verdict names the file and
+ * says what to do).  Returns 0 (st->ok tells), or KR_ERR_NOMEM.
+ */
+int	kr_lobby_input_check(const char *const *dirs, size_t ndirs,
+	    enum kr_lobby_input kind, const char *name, const uint8_t *want_key,
+	    struct kr_lobby_input_state *st);
+
+/*
+ * The latest sealed transcript on the media whose ceremony key (the one
+ * that sealed it) is key_id: the previous ceremony about the same key,
+ * which a new ceremony names as previous (kr_engine_config.previous).
+ * Writes its path into path; returns 0, or KR_ERR_NOT_FOUND when none.
+ */
+int	kr_lobby_previous(const char *const *dirs, size_t ndirs,
+	    const uint8_t key_id[32], char *path, size_t pathlen);
+
+/*
+ * The sealed transcripts on the media, newest first (file names), for a
+ * frontend to offer as the previous ceremony.
+ */
+int	kr_lobby_sealed_transcripts(const char *const *dirs, size_t ndirs,
+	    char (*names)[KR_LOBBY_NAME_MAX], size_t max, size_t *count);
+
+/* The first medium's path of name that exists, or 0 written; 1 if found. */
+int	kr_lobby_media_path(const char *const *dirs, size_t ndirs,
+	    const char *name, char *path, size_t pathlen);
 
 #endif /* KR_LOBBY_H */

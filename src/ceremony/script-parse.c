@@ -511,6 +511,22 @@ check_param_use(struct parser *ps, const struct token *t,
 	if (len < 4 || raw[0] != '$' || raw[1] != '{' || raw[len - 1] != '}' ||
 	    (pm = kr_script_param_find(ps->s, raw + 2, len - 3)) == NULL)
 		return 0;
+	/* A choice of numbers, and "none" for an optional one. */
+	for (i = 0; a->type == ARG_INTEGER && pm->type == KR_SCRIPT_CHOICE &&
+	    i < pm->nchoices; i++) {
+		long long n = kr_script_uint(pm->choices[i],
+		    strlen(pm->choices[i]));
+
+		if (!a->required && strcmp(pm->choices[i], "none") == 0)
+			continue;
+		if (n < a->min || n > a->max)
+			return PERR(ps, at, NULL, "choice '%s' of parameter %s "
+			    "is not a whole number in %lld..%lld%s",
+			    pm->choices[i], pm->name, a->min, a->max,
+			    a->required ? "" : " (or none)");
+	}
+	if (a->type == ARG_INTEGER && pm->type == KR_SCRIPT_CHOICE)
+		return 0;
 	if (a->type == ARG_INTEGER && pm->type != KR_SCRIPT_INTEGER)
 		return PERR(ps, at, NULL, "%s %s= needs a whole number, but "
 		    "parameter %s is a %s", v->name, a->name, pm->name,

@@ -668,6 +668,9 @@ check_value(const struct kr_script_verb *vb, const struct kr_script_verb_arg *a,
 		    vb->name, a->name, from);
 	switch (a->type) {
 	case ARG_INTEGER:
+		/* An optional number may be left unset by name. */
+		if (!a->required && strcmp(v, "none") == 0)
+			return 0;
 		if ((n = kr_script_uint(v, strlen(v))) < 0)
 			return kr_script_werr(w, NULL, NULL, "%s %s=: '%.64s' "
 			    "is not a whole number%s", vb->name, a->name, v,

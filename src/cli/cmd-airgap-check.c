@@ -243,13 +243,6 @@ cmd_airgap_check(int argc, char **argv)
 	char *json = NULL;
 	int r, json_out = 0, ret = KR_EXIT_FAILURE;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		printf("usage: keyrite %s %s\n%s\n",
-		    kr_cmd_airgap_check_entry.name,
-		    kr_cmd_airgap_check_entry.args,
-		    kr_cmd_airgap_check_entry.summary);
-		return KR_EXIT_OK;
-	}
 	if (argc == 2 && strcmp(argv[1], "--json") == 0)
 		json_out = 1;
 	else if (argc != 1)
@@ -287,7 +280,21 @@ cmd_airgap_check(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_airgap_check_entry = {
-	"airgap-check", "[--json]",
-	"check that no network interface, radio or network USB device exists",
-	0, cmd_airgap_check
+	.name = "airgap-check",
+	.args = "[--json]",
+	.summary = "check that no network interface, radio or network USB "
+	    "device exists",
+	.exec = cmd_airgap_check,
+	.help =
+	"Scans the machine as a real ceremony does before it starts: network\n"
+	"interfaces other than lo (getifaddrs and /sys/class/net), radios\n"
+	"(rfkill, Bluetooth, 802.11) and USB devices that can reach a network\n"
+	"(by class and by what the kernel bound to them), and lists every USB\n"
+	"device.  Each thing found is named with what to do about it.\n"
+	"\n"
+	"  --json   print the report as JSON (schema keyrite.airgap.v1,\n"
+	"           docs/airgap.md), as ceremonies record it\n"
+	"\n"
+	"Exit status: 0 air-gapped; 4 not air-gapped; 1 the scan could not be\n"
+	"completed (keyrite fails closed); 2 bad command line.\n",
 };

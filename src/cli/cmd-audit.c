@@ -26,43 +26,6 @@
 #include "cmd.h"
 #include "host/media.h"
 
-static void
-help(void)
-{
-	printf("usage: keyrite %s %s\n\n", kr_cmd_audit_entry.name,
-	    kr_cmd_audit_entry.args);
-	printf("Reads every transcript, escrow package, certificate, CRL and\n"
-	    "policy file under the directories, verifies each transcript as\n"
-	    "`keyrite verify` does, and reports the chain of ceremonies, each\n"
-	    "key's life, the access log of every recovery, and the findings.\n"
-	    "docs/auditor-guide.md explains each finding.\n\n"
-	    "  --from DATE       only ceremonies started on or after DATE\n"
-	    "  --to DATE         only ceremonies started on or before DATE\n"
-	    "                    (DATE: YYYY-MM-DD or\n"
-	    "                    YYYY-MM-DDTHH:MM:SSZ, UTC)\n"
-	    "  --key KEYID       only this key (its id, or its first 8+ hex\n"
-	    "                    digits) and its ceremonies\n"
-	    "  --at DATE         judge drills and cryptoperiods at DATE, not\n"
-	    "                    now (the report says which)\n"
-	    "  --policy FILE     a policy file in force, besides those in the\n"
-	    "                    archive (repeatable)\n"
-	    "  --drill-interval-days N\n"
-	    "                    the drill interval for every key (default:\n"
-	    "                    the policy's, else %u days)\n"
-	    "  --scan            also read paper records: each PDF, and the\n"
-	    "                    images (PNG, JPEG, PNM) of each folder, as\n"
-	    "                    the QR codes of one transcript\n"
-	    "  --json FILE       write the report as JSON\n"
-	    "                    (docs/audit-report.schema.json)\n"
-	    "  --html FILE       write the report as one self-contained HTML\n"
-	    "                    file\n"
-	    "  --help            show this text\n\n"
-	    "Exits 0 when no finding is of severity high, 10 when one is, 1\n"
-	    "when a directory or an output cannot be read or written, 2 on a\n"
-	    "bad command line.  Outputs are never overwritten.\n",
-	    KR_AUDIT_DRILL_INTERVAL_DEFAULT);
-}
-
 /* The classes of a parsed policy, as the audit wants them. */
 static int
 policy_rules(struct kr_policy *p, const char *path, struct kr_audit_policy *ap)
@@ -259,11 +222,6 @@ cmd_audit(int argc, char **argv)
 	int i, r, rc = KR_EXIT_FAILURE;
 
 	memset(&g, 0, sizeof(g));
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0) {
-			help();
-			return KR_EXIT_OK;
-		}
 	g.opt.read_policy = read_policy;
 	if ((g.dirs = calloc((size_t)argc, sizeof(char *))) == NULL ||
 	    (g.policies = calloc((size_t)argc, sizeof(char *))) == NULL) {
@@ -323,9 +281,40 @@ cmd_audit(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_audit_entry = {
-	"audit", "DIR... [--from DATE] [--to DATE] [--key KEYID] [--at DATE] "
-	"[--policy FILE]... [--drill-interval-days N] [--scan] [--json FILE] "
-	"[--html FILE]",
-	"review a ceremony archive: chain, keys, access log, findings",
-	0, cmd_audit
+	.name = "audit",
+	.args = "DIR... [--from DATE] [--to DATE] [--key KEYID] [--at DATE] "
+	    "[--policy FILE]... [--drill-interval-days N] [--scan] "
+	    "[--json FILE] [--html FILE]",
+	.summary = "review a ceremony archive: chain, keys, access log, "
+	    "findings",
+	.exec = cmd_audit,
+	.help =
+	"Reads every transcript, escrow package, certificate, CRL and policy\n"
+	"file under the directories, verifies each transcript as `keyrite\n"
+	"verify` does, and reports the chain of ceremonies, each key's life,\n"
+	"the access log of every recovery, and the findings.\n"
+	"docs/auditor-guide.md explains each finding.\n"
+	"\n"
+	"  --from DATE       only ceremonies started on or after DATE\n"
+	"  --to DATE         only ceremonies started on or before DATE\n"
+	"                    (DATE: YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, UTC)\n"
+	"  --key KEYID       only this key (its id, or its first 8+ hex\n"
+	"                    digits) and its ceremonies\n"
+	"  --at DATE         judge drills and cryptoperiods at DATE, not now\n"
+	"                    (the report says which)\n"
+	"  --policy FILE     a policy file in force, besides those in the\n"
+	"                    archive (repeatable)\n"
+	"  --drill-interval-days N\n"
+	"                    the drill interval for every key (default: the\n"
+	"                    policy's, else 365 days)\n"
+	"  --scan            also read paper records: each PDF, and the\n"
+	"                    images (PNG, JPEG, PNM) of each folder, as the QR\n"
+	"                    codes of one transcript\n"
+	"  --json FILE       write the report as JSON\n"
+	"                    (docs/audit-report.schema.json)\n"
+	"  --html FILE       write the report as one self-contained HTML file\n"
+	"\n"
+	"Exit status: 0 no finding is of severity high; 10 one is; 1 a\n"
+	"directory or an output cannot be read or written; 2 bad command\n"
+	"line.  Outputs are never overwritten.\n",
 };

@@ -35,6 +35,7 @@
 #include "base/text.h"
 #include "card/token.h"
 #include "ceremony/answers.h"
+#include "ceremony/lobby.h"
 #include "ceremony/clean.h"
 #include "ceremony/lineage.h"
 #include "cmd.h"
@@ -480,6 +481,20 @@ show_card(const struct opts *o, struct kr_token_module *m,
 	return rc;
 }
 
+/* Cards by label; blank (uninitialised) slots last; then by serial. */
+static int
+by_label(const void *a, const void *b)
+{
+	const struct kr_token_info *x = a, *y = b;
+	int c;
+
+	if (x->initialized != y->initialized)
+		return x->initialized ? -1 : 1;
+	if ((c = kr_lobby_label_cmp(x->label, y->label)) != 0)
+		return c;
+	return strcmp(x->serial, y->serial);
+}
+
 static int
 parse_args(int argc, char **argv, struct opts *o)
 {
@@ -529,6 +544,8 @@ cmd_cards(int argc, char **argv)
 		rc = KR_EXIT_FAILURE;
 		goto out;
 	}
+	/* By label, as people look for them (custodian-2 before -10). */
+	qsort(list, n, sizeof(list[0]), by_label);
 	print_table(kr_token_module_path(o.module),
 	    kr_token_module_description(m), list, n);
 	fflush(stdout);
@@ -546,8 +563,41 @@ cmd_cards(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_cards_entry = {
-	"cards", "[--module PATH] [--pins FILE] [--ask-pin] [--media DIR...]",
-	"list the cards present; with a PIN, the keyrite shares each holds "
-	"(with --media, what each is worth now)",
-	KR_CMD_SECRETS, cmd_cards
+	.name = "cards",
+	.args = "[--module PATH] [--pins FILE] [--ask-pin] [--media DIR...]",
+	.summary = "list the cards present; with a PIN, the keyrite shares "
+	    "each holds",
+	.flags = KR_CMD_SECRETS,
+	.exec = cmd_cards,
+	.help =
+	"Lists the cards (PKCS#11 tokens) the module sees, by label: serial,\n"
+	"manufacturer, model and flags.  With a card's PIN it also lists the\n"
+	"keyrite shares the card holds (short key id, index, the ceremony that\n"
+	"wrote it), checks each one's checksum, and says whether the card holds\n"
+	"a custodian key.  This is how a custodian checks a card between\n"
+	"ceremonies (docs/custodian-guide.md).  No ceremony runs: nothing is\n"
+	"written to a card or recorded.\n"
+	"\n"
+	"  --module PATH  the PKCS#11 module (default: $KEYRITE_PKCS11_MODULE,\n"
+	"                 else OpenSC's opensc-pkcs11.so)\n"
+	"  --pins FILE    PINs from a file, one line per card:\n"
+	"                     pin.<card label> = <PIN>\n"
+	"                 or  pin.<card serial> = <PIN>\n"
+	"                 '#' starts a comment line; UTF-8; read into locked\n"
+	"                 memory and never printed.  A card without a line is\n"
+	"                 listed but not opened.  A PIN from a file is never\n"
+	"                 tried on a card at its last attempt.  For rehearsal\n"
+	"                 cards only: real PINs belong in custodians' heads.\n"
+	"  --ask-pin      ask each card's PIN at the terminal, without echo\n"
+	"                 (Enter alone skips the card); keyrite tries at most\n"
+	"                 3 PINs per card\n"
+	"  --media DIR    media holding the ceremonies' transcripts (repeat);\n"
+	"                 then each share also says what it is worth now:\n"
+	"                 current, pending (its ceremony did not complete),\n"
+	"                 superseded by a reshare, or left from a destroyed\n"
+	"                 key\n"
+	"\n"
+	"Exit status: 0 listed and every share checked; 1 a card could not be\n"
+	"read (wrong PIN, card removed, module missing); 5 a share failed its\n"
+	"checksum or is not what its label says; 2 bad command line.\n",
 };

@@ -144,8 +144,32 @@ cmd_clean(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_clean_entry = {
-	"clean", "--media DIR [--media DIR...] [--module PATH] [--pins FILE] "
-	"[--ask-pin]",
-	"finish or undo what interrupted ceremonies left on media and cards",
-	KR_CMD_SECRETS, cmd_clean
+	.name = "clean",
+	.args = "--media DIR [--media DIR...] [--module PATH] [--pins FILE] "
+	    "[--ask-pin]",
+	.summary = "finish or undo what interrupted ceremonies left on media "
+	    "and cards",
+	.flags = KR_CMD_SECRETS,
+	.exec = cmd_clean,
+	.help =
+	"Judges what interrupted ceremonies left by their transcripts, as the\n"
+	"commit point says (docs/architecture.md, \"The commit point\"):\n"
+	"  - a staging directory (.keyrite-staging-<id>) whose transcript is\n"
+	"    sealed is published (the ceremony had completed);\n"
+	"  - one whose transcript is intact but unsealed is removed, and so is\n"
+	"    a stray .keyrite-tmp-* file;\n"
+	"  - with PINs, a share a failed ceremony wrote is deleted from each\n"
+	"    card present;\n"
+	"each removal is recorded in the failed ceremony's own transcript.\n"
+	"What cannot be judged (its transcript not on the media given, or\n"
+	"damaged) is left and listed with what to do.  Every ceremony does the\n"
+	"same on its media when it starts.\n"
+	"\n"
+	"  --media DIR    a medium of the failed ceremony; give every one\n"
+	"  --module PATH  the PKCS#11 module, for cards\n"
+	"  --pins FILE    cards' PINs, pin.<label> = <PIN> (keyrite cards --help)\n"
+	"  --ask-pin      ask each card's PIN at the terminal\n"
+	"\n"
+	"Exit status: 0 nothing left to clean; 1 something was left or could\n"
+	"not be done (each is listed); 2 bad command line.\n",
 };

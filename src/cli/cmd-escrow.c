@@ -139,10 +139,11 @@ print_package(const char *path, const struct kr_escrow *e)
 	if (e->has_transcript) {
 		kr_hex_encode(e->transcript_hash, 32, hex, sizeof(hex));
 		printf("  %-14s%s\n", "made by", safe(e->transcript_id));
-		printf("  transcript-hash (the chain value of the creation "
-		    "transcript's record\n  %-14sbefore the package was staged, "
-		    "not a file hash: docs/transcript-format.md)\n  %-14s%s\n",
-		    "", "", hex);
+		printf("  %-14s%s\n  %-14s(transcript-hash: the creation "
+		    "transcript's chain value just\n  %-14sbefore the package "
+		    "was staged; not a file hash: see\n  %-14s"
+		    "docs/transcript-format.md)\n", "chain value", hex, "", "",
+		    "");
 	} else
 		printf("  %-14snone recorded\n", "transcript");
 	printf("  %-14s%zu bytes, AES-256-GCM\n", "sealed key",
@@ -184,7 +185,22 @@ cmd_escrow(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_escrow_entry = {
-	"escrow", "inspect FILE",
-	"show an escrow package's public metadata and check its structure",
-	0, cmd_escrow
+	.name = "escrow",
+	.args = "inspect FILE",
+	.summary = "show an escrow package's public metadata and check its "
+	    "structure",
+	.exec = cmd_escrow,
+	.help =
+	"keyrite escrow inspect FILE reads an escrow package (docs/formats.md)\n"
+	"and prints what anyone may read without a quorum: the key id, class\n"
+	"and algorithm, the quorum M of N, the roster (each custodian's name,\n"
+	"card label and serial, and share commitment), the policy, the ceremony\n"
+	"that made it and the chain value of its transcript (transcript-hash:\n"
+	"docs/transcript-format.md shows how to match it).  It checks that the\n"
+	"file parses and that the key id is the SHA-256 of the public key;\n"
+	"whether the sealed key opens is known only when a quorum opens it.\n"
+	"Everything the file says is printed escaped.\n"
+	"\n"
+	"Exit status: 0 the structure is good; 5 malformed (the line is named);\n"
+	"1 the file cannot be read; 2 bad command line.\n",
 };

@@ -32,33 +32,6 @@ struct print_args {
 	struct kr_paper_opts	 paper;
 };
 
-static void
-help(void)
-{
-	printf("usage: keyrite %s %s\n\n", kr_cmd_print_entry.name,
-	    kr_cmd_print_entry.args);
-	printf("Makes the paper record of a ceremony transcript,\n"
-	    "transcript-<id>.pdf: the records for people to read, QR codes\n"
-	    "carrying the file's exact bytes, the seal and a sign-off block.\n"
-	    "Writes it to the media (never overwriting), then prints it when\n"
-	    "CUPS has a printer and follows the job to its end.\n\n"
-	    "  --printer NAME    print on this CUPS printer (default: CUPS's\n"
-	    "                    default printer, if any)\n"
-	    "  --copies N        copies to print, 1-99 (default 1)\n"
-	    "  --paper SIZE      a4 (default) or letter\n"
-	    "  --media DIR       write the PDF here (default: the\n"
-	    "                    transcript's directory)\n"
-	    "  --allow-unsealed  render an interrupted ceremony's transcript,\n"
-	    "                    marked NOT SEALED on every page\n"
-	    "  --pdf-only        write the PDF, do not print\n"
-	    "  --help            show this text\n\n"
-	    "Exits 0 when the PDF is written and printed (or there is no\n"
-	    "printer), 8 when the PDF is written but printing failed (queue\n"
-	    "stopped, out of paper, printer gone, no such printer), 5 when\n"
-	    "the transcript fails its check, 1 on other errors, 2 on a bad\n"
-	    "command line.\n");
-}
-
 static int
 parse(int argc, char **argv, struct print_args *a)
 {
@@ -200,10 +173,6 @@ cmd_print(int argc, char **argv)
 	size_t len = 0, pdflen = 0;
 	int r, rc = KR_EXIT_FAILURE;
 
-	if (argc == 2 && strcmp(argv[1], "--help") == 0) {
-		help();
-		return KR_EXIT_OK;
-	}
 	if (parse(argc, argv, &a) != 0)
 		return kr_cmd_usage(&kr_cmd_print_entry);
 	if ((r = kr_media_read(a.path, KR_TRANSCRIPT_FILE_MAX, &text, &len,
@@ -251,8 +220,31 @@ cmd_print(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_print_entry = {
-	"print", "TRANSCRIPT [--printer NAME] [--copies N] [--paper a4|letter] "
-	"[--media DIR] [--allow-unsealed] [--pdf-only]",
-	"make a transcript's paper record (PDF with QR codes) and print it",
-	0, cmd_print
+	.name = "print",
+	.args = "TRANSCRIPT [--printer NAME] [--copies N] [--paper a4|letter] "
+	    "[--media DIR] [--allow-unsealed] [--pdf-only]",
+	.summary = "make a transcript's paper record (PDF with QR codes) and "
+	    "print it",
+	.exec = cmd_print,
+	.help =
+	"Makes the paper record of a ceremony transcript,\n"
+	"transcript-<id>.pdf: the records for people to read, QR codes carrying\n"
+	"the file's exact bytes, the seal and a sign-off block.  Writes it to\n"
+	"the media (never overwriting), then prints it when CUPS has a printer\n"
+	"and follows the job to its end.\n"
+	"\n"
+	"  --printer NAME    print on this CUPS printer (default: CUPS's\n"
+	"                    default printer, if any)\n"
+	"  --copies N        copies to print, 1-99 (default 1)\n"
+	"  --paper SIZE      a4 (default) or letter\n"
+	"  --media DIR       write the PDF here (default: the transcript's\n"
+	"                    directory)\n"
+	"  --allow-unsealed  render an interrupted ceremony's transcript,\n"
+	"                    marked NOT SEALED on every page\n"
+	"  --pdf-only        write the PDF, do not print\n"
+	"\n"
+	"Exit status: 0 the PDF is written and printed (or there is no\n"
+	"printer); 8 the PDF is written but printing failed (queue stopped, out\n"
+	"of paper, printer gone, no such printer); 5 the transcript fails its\n"
+	"check; 1 other errors; 2 bad command line.\n",
 };

@@ -70,7 +70,6 @@ cmd_rehearsal_cards(int argc, char **argv)
 		{ "dir",	required_argument,	NULL, 'd' },
 		{ "count",	required_argument,	NULL, 'n' },
 		{ "module",	required_argument,	NULL, 'm' },
-		{ "help",	no_argument,		NULL, 'h' },
 		{ NULL,		0,			NULL, 0 }
 	};
 	struct kr_rehearsal *rh = NULL;
@@ -91,11 +90,6 @@ cmd_rehearsal_cards(int argc, char **argv)
 		case 'm':
 			module = optarg;
 			break;
-		case 'h':
-			printf("usage: keyrite %s %s\n",
-			    kr_cmd_rehearsal_cards_entry.name,
-			    kr_cmd_rehearsal_cards_entry.args);
-			return KR_EXIT_OK;
 		default:
 			return kr_cmd_usage(&kr_cmd_rehearsal_cards_entry);
 		}
@@ -112,7 +106,20 @@ cmd_rehearsal_cards(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_rehearsal_cards_entry = {
-	"rehearsal-cards", "--dir DIR --count N [--module PATH]",
-	"make SoftHSM2 custodian cards for a rehearsal", 0,
-	cmd_rehearsal_cards
+	.name = "rehearsal-cards",
+	.args = "--dir DIR --count N [--module PATH]",
+	.summary = "make SoftHSM2 custodian cards for a rehearsal",
+	.exec = cmd_rehearsal_cards,
+	.help =
+	"Makes N virtual custodian cards, custodian-1 .. custodian-N, as\n"
+	"SoftHSM2 tokens in DIR, with the published rehearsal PINs (card\n"
+	"custodian-N has PIN 12340N), prints them, and writes DIR/env to point\n"
+	"keyrite at them (. DIR/env).  A real ceremony refuses these cards.\n"
+	"\n"
+	"  --dir DIR      a new or empty directory; nothing is overwritten\n"
+	"  --count N      how many cards, 1 to 32\n"
+	"  --module PATH  the SoftHSM2 module (default: Debian's)\n"
+	"\n"
+	"Exit status: 0 made; 1 could not (directory not empty, module not\n"
+	"SoftHSM2); 2 bad command line.  docs/rehearsal.md tells more.\n",
 };

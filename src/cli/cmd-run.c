@@ -196,6 +196,7 @@ static void
 batch_event(void *ctx, const struct kr_event *ev)
 {
 	char text[4 * 1024 + 1];
+	size_t i;
 
 	switch (ev->kind) {
 	case KR_EVENT_STEP:
@@ -206,6 +207,14 @@ batch_event(void *ctx, const struct kr_event *ev)
 		/* Notices quote names from the answers file and cards. */
 		printf("  notice: %s\n", kr_printable(ev->text, text,
 		    sizeof(text)));
+		break;
+	case KR_EVENT_RESULT:
+		/* Details are printable already (engine.h). */
+		printf("  %s:\n", ev->text ? ev->text : "result");
+		for (i = 0; i < ev->ndetails; i++)
+			printf("    %s%s%s\n", ev->details[i].key,
+			    ev->details[i].key[0] ? ": " : "  ",
+			    ev->details[i].value);
 		break;
 	case KR_EVENT_PROGRESS:
 		batch_progress(ctx, ev);
@@ -331,10 +340,47 @@ cmd_run(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_run_entry = {
-	"run", "SCRIPT --media DIR [--media DIR...] --answers FILE "
-	"[--module PATH] [--target-module PATH] [--rehearsal] "
-	"[--set NAME=VALUE...] [--previous TRANSCRIPT] [--policy FILE] "
-	"[--printer NAME]",
-	"run a ceremony script with answers from a file (batch frontend)",
-	KR_CMD_SECRETS, cmd_run
+	.name = "run",
+	.args = "SCRIPT --media DIR [--media DIR...] --answers FILE "
+	    "[--module PATH] [--target-module PATH] [--rehearsal] "
+	    "[--set NAME=VALUE...] [--previous TRANSCRIPT] [--policy FILE] "
+	    "[--printer NAME]",
+	.summary = "run a ceremony script with answers from a file (batch "
+	    "frontend)",
+	.flags = KR_CMD_SECRETS,
+	.exec = cmd_run,
+	.help =
+	"Runs the ceremony SCRIPT (ceremony-scripts/*.ceremony, docs/scripts.md)\n"
+	"with every answer a person would give taken from an answers file: for\n"
+	"rehearsals, tests and automation.  Everything is checked before the\n"
+	"first irreversible act (exit 7 if not); outputs are published only\n"
+	"when the transcript is sealed.  Steps, notices and each step's result\n"
+	"are printed as they happen.  Without --rehearsal the ceremony is real:\n"
+	"only the installed, reviewed scripts and hardware cards are accepted.\n"
+	"\n"
+	"  --media DIR           where outputs and the transcript go; each\n"
+	"                        medium gets a copy (up to 8)\n"
+	"  --answers FILE        key = value lines, keys the prompt ids of\n"
+	"                        docs/prompts.md: operator.name, witness.N.name,\n"
+	"                        ceremony.reason, custodian.N.name,\n"
+	"                        custodian.N.card, pin.<card>, recover.cards,\n"
+	"                        roll-call.confirm, witness.N.fingerprint;\n"
+	"                        docs/examples/*.answers are ready ones\n"
+	"  --module PATH         the PKCS#11 module for the cards\n"
+	"  --target-module PATH  the PKCS#11 module of the HSM a key is\n"
+	"                        restored to (key-restore-hsm)\n"
+	"  --rehearsal           a rehearsal: any script, virtual cards, and\n"
+	"                        'confirm = yes' allowed; recorded as such\n"
+	"  --set NAME=VALUE      a script parameter (keyrite checks its type,\n"
+	"                        range and the policy)\n"
+	"  --previous TRANSCRIPT the ceremony this one follows; its SHA-256 goes\n"
+	"                        into this transcript's header\n"
+	"  --policy FILE         the policy (default: policy.conf beside SCRIPT)\n"
+	"  --printer NAME        the CUPS printer for print-transcript\n"
+	"                        (default: CUPS's default printer, if any)\n"
+	"\n"
+	"Exit status: 0 completed, transcript sealed, outputs published; 1\n"
+	"failed or aborted (the transcript says why, unsealed); 4 the air gap\n"
+	"was breached during the ceremony; 7 refused before any work; 2 bad\n"
+	"command line, or 'confirm = yes' without --rehearsal.\n",
 };

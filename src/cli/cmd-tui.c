@@ -76,8 +76,35 @@ cmd_tui(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_tui_entry = {
-	"tui", "[--rehearsal] [--media DIR...] [--module PATH] "
-	"[--policy FILE] [--scripts DIR] [--printer NAME] [--cards-dir DIR]",
-	"run ceremonies interactively (the default on a terminal)",
-	KR_CMD_SECRETS, cmd_tui
+	.name = "tui",
+	.args = "[--rehearsal] [--media DIR...] [--module PATH] "
+	    "[--target-module PATH] "
+	    "[--policy FILE] [--scripts DIR] [--printer NAME] [--cards-dir DIR]",
+	.summary = "run ceremonies interactively (the default on a terminal)",
+	.flags = KR_CMD_SECRETS,
+	.exec = cmd_tui,
+	.help =
+	"The ceremony room: a full-screen terminal interface (80x25 at least)\n"
+	"that shows the administrator, custodians and witnesses each step, what\n"
+	"to read aloud, and asks for names, cards, PINs and confirmations\n"
+	"(docs/operator-guide.md).  keyrite with no arguments on a terminal\n"
+	"starts it.  F10 (or Ctrl-X, Ctrl-C) and ABORT typed abort a ceremony;\n"
+	"F2 shows the transcript, F3 its SHA-256 as a QR code.\n"
+	"\n"
+	"  --rehearsal     virtual cards and any script; nothing made is real\n"
+	"  --media DIR     where outputs and transcripts go (repeat for copies)\n"
+	"  --module PATH   the PKCS#11 module for the cards\n"
+	"  --target-module PATH\n"
+	"                  the PKCS#11 module of the HSM a key is restored to\n"
+	"  --policy FILE   the policy (default: beside the scripts)\n"
+	"  --scripts DIR   the ceremony scripts (default: installed beside\n"
+	"                  keyrite, $KEYRITE_SCRIPTS, or ./ceremony-scripts)\n"
+	"  --printer NAME  the CUPS printer for print-transcript (default:\n"
+	"                  CUPS's default printer, if any)\n"
+	"  --cards-dir DIR where the appliance's Home makes rehearsal cards\n"
+	"                  (c, in a rehearsal)\n"
+	"\n"
+	"Exit status: 0 left from Home; 1 stopped by a signal or a lost\n"
+	"terminal (a ceremony in progress was aborted and recorded first), or no\n"
+	"terminal; 4 a ceremony's air gap was breached; 2 bad command line.\n",
 };

@@ -26,31 +26,6 @@
 #include "record/scan.h"
 #include "record/transcript.h"
 
-static void
-help(void)
-{
-	printf("usage: keyrite %s %s\n\n", kr_cmd_verify_entry.name,
-	    kr_cmd_verify_entry.args);
-	printf("Checks a ceremony transcript: its header, the hash chain of\n"
-	    "every record, the ceremony key's seal signature and every\n"
-	    "card's co-signature; names the first bad record.  The format\n"
-	    "and a by-hand check are in docs/transcript-format.md.\n\n"
-	    "  --cert PEM        also check that the transcript was sealed\n"
-	    "                    by this certificate's key\n"
-	    "  --allow-unsealed  accept a transcript whose records are\n"
-	    "                    intact but which ends before the seal (an\n"
-	    "                    interrupted ceremony), with a warning\n"
-	    "  --scan FILE...    read the transcript from the QR codes of its\n"
-	    "                    paper record: scanned pages (PNG, JPEG,\n"
-	    "                    PNM) or PDF files, in any order\n"
-	    "  --out FILE        with --scan, also write the reassembled\n"
-	    "                    transcript (byte-identical to the original)\n"
-	    "  --help            show this text\n\n"
-	    "Exits 0 if good, 5 if altered, damaged or unsealed, 1 if a\n"
-	    "file cannot be read or QR chunks are missing or disagree (the\n"
-	    "message names them), 2 on a bad command line.\n");
-}
-
 /* Prints 32 bytes as two lines of 8 groups of 4 hex digits. */
 static void
 print_grouped(const char *label, const uint8_t p[32])
@@ -212,10 +187,7 @@ cmd_verify(int argc, char **argv)
 		if (strcmp(argv[i], "--scan") == 0)
 			scan = 1;
 	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0) {
-			help();
-			return KR_EXIT_OK;
-		} else if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
+		if (strcmp(argv[i], "--cert") == 0 && i + 1 < argc)
 			cert = argv[++i];
 		else if (strcmp(argv[i], "--allow-unsealed") == 0)
 			allow = 1;
@@ -317,8 +289,34 @@ cmd_verify(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_verify_entry = {
-	"verify", "TRANSCRIPT | --scan FILE... [--out FILE]  [--cert PEM] "
-	"[--allow-unsealed]",
-	"check a ceremony transcript's hash chain and signatures",
-	0, cmd_verify
+	.name = "verify",
+	.args = "TRANSCRIPT | --scan FILE... [--out FILE]  [--cert PEM] "
+	    "[--allow-unsealed]",
+	.summary = "check a ceremony transcript's hash chain and signatures",
+	.exec = cmd_verify,
+	.help =
+	"Checks a ceremony transcript: its header, the hash chain of every\n"
+	"record, the ceremony key's seal signature and every card's\n"
+	"co-signature (which counts only if a record binds its key to the card);\n"
+	"names the first bad place.  Prints the ceremony, the number of records\n"
+	"and the final chain value in groups of four, for reading aloud.  The\n"
+	"format, and a check by hand with sha256sum and openssl, are in\n"
+	"docs/transcript-format.md.\n"
+	"\n"
+	"  --cert PEM        also check that the transcript was sealed by this\n"
+	"                    certificate's key\n"
+	"  --allow-unsealed  accept a transcript whose records are intact but\n"
+	"                    which ends before the seal (an interrupted\n"
+	"                    ceremony), with a warning: to read what it did,\n"
+	"                    never to accept it as finished\n"
+	"  --scan FILE...    read the transcript from the QR codes of its\n"
+	"                    paper record: scanned pages (PNG, JPEG, PNM) or\n"
+	"                    PDF files, in any order\n"
+	"  --out FILE        with --scan, also write the reassembled\n"
+	"                    transcript (byte-identical to the original)\n"
+	"\n"
+	"Exit status: 0 good; 5 altered, damaged or unsealed; 9 sealed and\n"
+	"intact, but an expected co-signature is missing; 1 a file cannot be\n"
+	"read, or QR chunks are missing or disagree (the message names them);\n"
+	"2 bad command line.\n",
 };

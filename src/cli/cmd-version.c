@@ -18,5 +18,12 @@ cmd_version(int argc, char **argv)
 }
 
 const struct kr_cmd_entry kr_cmd_version_entry = {
-	"version", "", "print keyrite's version", 0, cmd_version
+	.name = "version",
+	.args = "",
+	.summary = "print keyrite's version",
+	.exec = cmd_version,
+	.help =
+	"Prints keyrite's version and the OpenSSL it runs with.  keyrite\n"
+	"--version does the same.  Every transcript records the version that\n"
+	"wrote it.\n",
 };

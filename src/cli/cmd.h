@@ -10,6 +10,8 @@
 #ifndef KR_CMD_H
 #define KR_CMD_H
 
+#include <stdio.h>
+
 /* Exit codes; documented in docs/exit-codes.md.  Keep the two in step. */
 #define KR_EXIT_OK		0	/* success */
 #define KR_EXIT_FAILURE		1	/* the operation failed; see message */
@@ -29,12 +31,22 @@
 /* Flags for struct kr_cmd_entry. */
 #define KR_CMD_SECRETS		0x1	/* harden the process before running */
 
+/*
+ * One subcommand.  Write entries with designated initializers: fields may
+ * be added.  `keyrite NAME --help` (or -h) prints, to stdout with exit 0,
+ * "usage: keyrite NAME ARGS", the summary, and help, before exec runs:
+ * no subcommand handles --help itself.  help is the whole text: what the
+ * command does, each option, the files it reads, its exit codes; lines
+ * of at most 76 columns, each ending in a newline.  The man page
+ * (docs/man/keyrite.1) says the same at more length.
+ */
 struct kr_cmd_entry {
 	const char	*name;
 	const char	*args;		/* usage, after the name */
 	const char	*summary;	/* one line for the usage text */
 	int		 flags;
 	int		(*exec)(int argc, char **argv);	/* returns KR_EXIT_* */
+	const char	*help;		/* the full help text, above */
 };
 
 extern const struct kr_cmd_entry kr_cmd_selftest_entry;
@@ -69,7 +81,13 @@ int	kr_cmd_card_login(const struct kr_answers *pins, int ask,
  */
 void	kr_cmd_perror(const char *context, int r);
 
-/* Prints "usage: keyrite <name> <args>" for e to stderr; returns KR_EXIT_USAGE. */
+/*
+ * Prints "usage: keyrite <name> <args>" for e to stderr, and where the
+ * whole help is; returns KR_EXIT_USAGE.
+ */
 int	kr_cmd_usage(const struct kr_cmd_entry *e);
+
+/* Prints e's full help (usage, summary, help text) to f. */
+void	kr_cmd_help(const struct kr_cmd_entry *e, FILE *f);
 
 #endif /* KR_CMD_H */

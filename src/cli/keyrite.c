@@ -36,10 +36,70 @@ usage(FILE *f)
 {
 	const struct kr_cmd_entry *const *e;
 
-	fprintf(f, "usage: keyrite <command> [arguments]\n\ncommands:\n");
+	fprintf(f, "usage: keyrite [<command> [arguments]]\n\n"
+	    "keyrite holds key ceremonies on an offline appliance: keys are\n"
+	    "made, split M of N onto custodians' cards, recovered and used,\n"
+	    "and every act is recorded in a signed, hash-chained transcript.\n"
+	    "On a terminal, keyrite alone starts the ceremony room (tui).\n\n"
+	    "commands:\n");
 	for (e = cmd_table; *e != NULL; e++)
 		fprintf(f, "  %-16s %s\n", (*e)->name, (*e)->summary);
-	fprintf(f, "\nkeyrite <command> --help shows a command's arguments.\n");
+	fprintf(f, "\nkeyrite <command> --help (or -h) shows a command's whole "
+	    "help; man keyrite\nthe manual.  Exit codes: docs/exit-codes.md.\n");
+}
+
+/* "usage: keyrite NAME ARGS", the arguments wrapped at 76 columns. */
+static void
+usage_line(const struct kr_cmd_entry *e, FILE *f)
+{
+	const char *p = e->args, *sp;
+	int col, indent, len;
+
+	col = indent = fprintf(f, "usage: keyrite %s", e->name);
+	while (*p != '\0') {
+		sp = p + strcspn(p, " ");
+		len = (int)(sp - p);
+		/* Keep "[--media DIR...]" and the like together. */
+		if (*p == '[' && memchr(p, ']', strlen(p)) != NULL)
+			len = (int)(strchr(p, ']') - p + 1);
+		if (col + 1 + len > 76 && col > indent) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+		}
+		col += fprintf(f, " %.*s", len, p);
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+void
+kr_cmd_help(const struct kr_cmd_entry *e, FILE *f)
+{
+	usage_line(e, f);
+	fputc('\n', f);
+	fprintf(f, "%c%s.\n", e->summary[0] >= 'a' && e->summary[0] <= 'z' ?
+	    e->summary[0] - 'a' + 'A' : e->summary[0], e->summary + 1);
+	if (e->help != NULL)
+		fprintf(f, "\n%s", e->help);
+}
+
+static const struct kr_cmd_entry *
+find(const char *name)
+{
+	const struct kr_cmd_entry *const *e;
+
+	for (e = cmd_table; *e != NULL; e++)
+		if (strcmp((*e)->name, name) == 0)
+			return *e;
+	return NULL;
+}
+
+static int
+is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
 }
 
 void
@@ -56,7 +116,8 @@ kr_cmd_perror(const char *context, int r)
 int
 kr_cmd_usage(const struct kr_cmd_entry *e)
 {
-	fprintf(stderr, "usage: keyrite %s %s\n", e->name, e->args);
+	usage_line(e, stderr);
+	fprintf(stderr, "(keyrite %s --help tells more)\n", e->name);
 	return KR_EXIT_USAGE;
 }
 
@@ -65,10 +126,10 @@ main(int argc, char **argv)
 {
 	static char tui_name[] = "tui";
 	static char *tui_argv[] = { NULL, tui_name, NULL };
-	const struct kr_cmd_entry *const *e;
+	const struct kr_cmd_entry *e;
 	struct kr_harden_status st;
 	const char *name;
-	int r;
+	int i, r;
 
 	/* Before anything can make OpenSSL allocate. */
 	if ((r = kr_harden_crypto_memory()) != 0) {
@@ -85,21 +146,28 @@ main(int argc, char **argv)
 		usage(stderr);
 		return KR_EXIT_USAGE;
 	}
-	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+	/* keyrite -h, keyrite help [COMMAND] */
+	if (is_help(argv[1]) || strcmp(argv[1], "help") == 0) {
+		if (argc > 2 && (e = find(argv[2])) != NULL) {
+			kr_cmd_help(e, stdout);
+			return KR_EXIT_OK;
+		}
 		usage(stdout);
-		return KR_EXIT_OK;
+		return argc > 2 ? KR_EXIT_USAGE : KR_EXIT_OK;
 	}
 	name = strcmp(argv[1], "--version") == 0 ? "version" : argv[1];
-
-	for (e = cmd_table; *e != NULL; e++)
-		if (strcmp((*e)->name, name) == 0)
-			break;
-	if (*e == NULL) {
+	if ((e = find(name)) == NULL) {
 		fprintf(stderr, "keyrite: unknown command '%s'\n", name);
 		usage(stderr);
 		return KR_EXIT_USAGE;
 	}
-	if ((*e)->flags & KR_CMD_SECRETS) {
+	/* Every command's --help and -h, from the table, before it runs. */
+	for (i = 2; i < argc; i++)
+		if (is_help(argv[i])) {
+			kr_cmd_help(e, stdout);
+			return KR_EXIT_OK;
+		}
+	if (e->flags & KR_CMD_SECRETS) {
 		if ((r = kr_harden_process(&st)) != 0) {
 			kr_cmd_perror("hardening the process", r);
 			return KR_EXIT_HARDEN;
@@ -111,5 +179,5 @@ main(int argc, char **argv)
 			    "be swapped. Run as root for full protection.\n",
 			    st.mlockall_why);
 	}
-	return (*e)->exec(argc - 1, argv + 1);
+	return e->exec(argc - 1, argv + 1);
 }

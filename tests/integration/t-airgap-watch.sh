@@ -60,8 +60,8 @@ tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
     "--scripts $S 2>$T/tui.err" || fail "tmux"
 home_choose root-ca-create || fail "home"
 send End Enter
-ack 1 || fail "step 1"
-ack 2 || fail "step 2"
+ackr 1 || fail "step 1"
+ackr 2 || fail "step 2"
 ack 3 || fail "step 3"
 wait_for "Name of the ceremony administrator" "record the answer" ||
     fail "roll call"
@@ -90,7 +90,7 @@ tail -1 "$TR" | grep -q " ceremony-aborted engine error=the%20air%20gap%20was%20
     { cat "$T/verify.out"; fail "the aborted transcript is not intact"; }
 [ "$(ls "$T/media")" = "$(basename "$TR")" ] ||
     fail "files besides the transcript: $(ls "$T/media")"
-tui_stop
+tui_stop || fail "the tmux server did not stop"
 echo "ok 1 - TUI: veth added at the roll call aborts at once, exit 4, named"
 
 # --- batch helpers ------------------------------------------------------------
@@ -136,12 +136,21 @@ batch() {
 	$2 || fail "$2"
 	cat "$CONF" >&3
 	exec 3>&-
-	( while cat "$CONF" > "$T/fifo"; do :; done ) 2>/dev/null &
+	# The server serves every later open, whatever one cat's status: a
+	# reader that closes before the end (EPIPE, SIGPIPE) once ended the
+	# loop, and keyrite's next open waited for a writer forever.
+	( trap '' PIPE; while :; do cat "$CONF" > "$T/fifo"; done ) \
+	    2>/dev/null &
 	server=$!
 	wait $kpid
 	echo $? > "$T/$1.rc"
 	kill "$server" 2>/dev/null
+	wait "$server" 2>/dev/null
 	server=
+	# A cat of the loop may still wait in open for a reader: one that
+	# opens read-write does not wait, and lets it write and go.
+	exec 4<> "$T/fifo"
+	exec 4<&-
 	cat "$T/$1.out"
 }
 

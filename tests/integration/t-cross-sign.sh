@@ -86,7 +86,7 @@ openssl verify -x509_strict -partial_chain -show_chain -CAfile "$R1" \
     -untrusted "$I2" -untrusted "$X21" "$T/leaf.pem" > "$T/v1.out" 2>&1 ||
     { cat "$T/v1.out"; fail "leaf -> I(R2) -> cross -> R1 does not verify"; }
 cat "$T/v1.out"
-grep -qx "depth=3: O = Example, CN = Example Root CA (REHEARSAL)" \
+grep -qx "depth=3: C = US, O = Example, CN = Example Root CA (REHEARSAL)" \
     "$T/v1.out" || fail "the chain does not end at R1"
 grep -q "^depth=2: O = Example, CN = Example Root CA G2 (REHEARSAL) (untrusted)" \
     "$T/v1.out" || fail "the chain does not go through the cross-certificate"

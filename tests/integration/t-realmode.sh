@@ -118,7 +118,7 @@ tui_start 80 25 "LANG=C.UTF-8 $T/airgapped $QK tui --media $T/media" ||
 wait_for "REAL CEREMONY: keys made here are real" || fail "not real mode"
 home_choose root-ca-create || fail "home"
 send End Enter
-ack 1 && ack 2 && ack 3 || fail "steps 1-3"
+ackr 1 && ackr 2 && ack 3 || fail "steps 1-3"
 answer "Name of the ceremony administrator" "Ada Administrator" &&
     answer "Name of witness 1" "Wendy Witness" &&
     answer "Name of witness 2" "" &&
@@ -126,17 +126,18 @@ answer "Name of the ceremony administrator" "Ada Administrator" &&
     answer "What authorizes it" "CHG-2026-0042" || fail "roll call"
 for i in 1 2 3 4 5; do
 	answer "Name of custodian $i of 5" "Custodian $i" &&
-	    answer "Label of Custodian $i's card" "custodian-$i" ||
+	    pick_card "custodian-$i" ||
 	    fail "custodian $i"
 done
 review_yes || fail "roll call review"
-ack 4 && ack 5 && ack 6 || fail "steps 4-6"
+ackr 4 && ackr 5 && ack 6 || fail "steps 4-6"
 fingerprint || fail "fingerprint"
-ack 7 && ack 8 && ack 9 || fail "steps 7-9"
+ackr 7 && ackr 8 && ack 9 || fail "steps 7-9"
 for i in 1 2 3 4 5; do
-	card "custodian-$i" && pin "custodian-$i" "12340$i" || fail "card $i"
+	card "custodian-$i" && pin "custodian-$i" "12340$i" &&
+	    written "Custodian $i" || fail "card $i"
 done
-ack 10 && ack 11 && ack 12 && ack 13 || fail "steps 10-13"
+ackr 10 && ackr 11 && ackr 12 && ack 13 || fail "steps 10-13"
 cosign 14 custodian-1:123401 custodian-2:123402 custodian-3:123403 \
     custodian-4:123404 custodian-5:123405 || fail "co-signing"
 ack 15 || fail "step 15 (print)"
@@ -147,7 +148,7 @@ wait_for "Leave keyrite" || fail "no leave question"
 send y
 st=$(exit_status)
 [ "$st" = 0 ] || fail "keyrite tui exit status $st"
-tui_stop
+tui_stop || fail "the tmux server did not stop"
 TC=$(ls "$T"/media/transcript-*[0-9a-f].txt)
 "$KEYRITE" verify "$TC" --cert "$T/media/root-ca.pem" > "$T/3v.out" 2>&1 ||
     { cat "$T/3v.out"; fail "the real root-ca-create transcript does not verify"; }
@@ -155,7 +156,7 @@ grep -qx "mode: real" "$TC" || fail "transcript header not mode: real"
 grep -q " ceremony-started engine script=root-ca-create .* mode=real script-reviewed=yes " "$TC" ||
     fail "ceremony-started does not say real and reviewed"
 [ "$(openssl x509 -in "$T/media/root-ca.pem" -noout -subject)" = \
-    "subject=O = Example, CN = Example Root CA" ] ||
+    "subject=C = US, O = Example, CN = Example Root CA" ] ||
     fail "subject of a real root: $(openssl x509 -in "$T/media/root-ca.pem" -noout -subject)"
 [ "$(grep -c " share-written custodian " "$TC")" = 5 ] || fail "not 5 shares"
 echo "ok: 3. a real root-ca-create in the TUI, air-gapped, SoftHSM2 qualified"

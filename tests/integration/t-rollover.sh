@@ -120,7 +120,7 @@ openssl verify -x509_strict -partial_chain -show_chain -CAfile "$R1" \
     -untrusted "$I_NEW" -untrusted "$X21" "$T/leaf.pem" > "$T/v.out" 2>&1 ||
     { cat "$T/v.out"; fail "old client"; }
 cat "$T/v.out"
-grep -qx "depth=3: O = Example, CN = Example Root CA (REHEARSAL)" "$T/v.out" ||
+grep -qx "depth=3: C = US, O = Example, CN = Example Root CA (REHEARSAL)" "$T/v.out" ||
     fail "old client: not anchored at R1"
 cat "$T/leaf.pem" "$I_NEW" "$X21" > "$T/c1.pem"
 certtool --verify --load-ca-certificate "$R1" --infile "$T/c1.pem" \
@@ -142,7 +142,7 @@ openssl verify -x509_strict -partial_chain -show_chain -CAfile "$R2" \
     -untrusted "$I_OLD" -untrusted "$X12" "$T/leaf.pem" > "$T/v.out" 2>&1 ||
     { cat "$T/v.out"; fail "new client, old chain"; }
 cat "$T/v.out"
-grep -qx "depth=2: O = Example, CN = Example Root CA (REHEARSAL) (untrusted)" \
+grep -qx "depth=2: C = US, O = Example, CN = Example Root CA (REHEARSAL) (untrusted)" \
     "$T/v.out" || fail "the chain does not go through cross(R1 by R2)"
 cat "$T/leaf.pem" "$I_OLD" "$X12" > "$T/c3.pem"
 certtool --verify --load-ca-certificate "$R2" --infile "$T/c3.pem" \

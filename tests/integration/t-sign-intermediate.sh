@@ -26,7 +26,8 @@ command -v certtool >/dev/null || fail "certtool missing (make deps)"
     fail "python3-cryptography missing (make deps)"
 
 # A root valid 2000 days with pathLen 1: room to exceed it below.
-root_setup --set validity_days=2000
+# (The profile's default is no pathLenConstraint now: set it.)
+root_setup --set validity_days=2000 --set path_length=1
 R="$T/media/root-ca.pem"
 
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes \
@@ -174,7 +175,7 @@ bad missing.csr "missing.csr"
 
 # A request for the root's own name.
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-384 -nodes \
-    -keyout "$T/same.key" -subj "/O=Example/CN=Example Root CA (REHEARSAL)" \
+    -keyout "$T/same.key" -subj "/C=US/O=Example/CN=Example Root CA (REHEARSAL)" \
     -out "$T/media/same.csr" 2>/dev/null
 bad same.csr "the request's subject is the issuer's own name"
 

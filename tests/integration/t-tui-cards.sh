@@ -1,10 +1,12 @@
 #!/bin/sh
 # The TUI at the moments that go wrong: cards taken out and put in live
 # (SoftHSM2 token directories moved away and back, as a card leaves and
-# enters a reader), a wrong card inserted and named, a wrong PIN and then
-# the right one, an abort typed in the middle of writing shares (the
-# transcript records it, no escrow package is written), and a second
-# ceremony refused before it starts because its outputs exist.
+# enters a reader), a wrong card inserted, named and recorded, a wrong PIN
+# and then the right one, an abort typed in the middle of writing shares
+# ("abort" in lower case is refused: the word is ABORT; the transcript
+# records the abort, no escrow package is written, and the Summary says
+# what was left and how to clean it), and a second ceremony refused
+# before it starts because its outputs exist.
 set -u
 T=$(mktemp -d)
 . "$KR_TOP/tests/tui/lib.sh"
@@ -34,32 +36,24 @@ tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
     "--scripts $KR_TOP/ceremony-scripts" || fail "tmux"
 home_choose root-ca-create || fail "home"
 # Parameters: a choice stepped with the arrow keys, values typed, the
-# policy's verdict next to the fields, a refused start.
-send Right
-wait_for "^  key_type +ecdsa-p521 " || fail "key_type not changed"
-send Down Down Down Down Enter BSpace
-type 1
-send Enter
+# policy's verdict next to the fields, a refused start.  Fields are
+# chosen by name, each move and edit waited for (tests/tui/lib.sh).
+param_choice key_type ecdsa-p521 || fail "key_type not changed"
+param_set threshold 1 || fail "threshold not edited"
 wait_for "^  threshold +1 +. threshold 1 is below the m" ||
     fail "threshold violation not next to its field"
-send Down Enter BSpace
-type 3
-send Enter
+param_set shares 3 || fail "shares not edited"
 wait_for "^  shares +3 +. share count 3 is below the" \
     "Policy default refuses this ceremony \(2 reasons\):" ||
     fail "share-count violation not shown"
 snap policy
-send s Enter
+param_start || fail "start"
 wait_for "The policy refuses these parameters" || fail "started anyway"
-send Up Up Up Up Enter BSpace
-type 3
-send Enter
-send Down Enter BSpace
-type 5
-send Enter
-wait_for "policy default allows this ceremony" || fail "policy still refuses"
-send s Enter
-ack 1 && ack 2 && ack 3 || fail "steps 1-3"
+param_set threshold 3 && param_set shares 5 || fail "corrections"
+wait_for "^  threshold +3 " "^  shares +5 " \
+    "policy default allows this ceremony" || fail "policy still refuses"
+param_start || fail "start"
+ackr 1 && ackr 2 && ack 3 || fail "steps 1-3"
 # A name that is needed cannot be left empty (nor blank).
 answer "ceremony administrator" "   " &&
     wait_for "An answer is needed here" || fail "an empty name was taken"
@@ -70,11 +64,10 @@ answer "ceremony administrator" "Ada Administrator" &&
     answer "What authorizes" "" || fail "roll call"
 for i in 1 2 3 4 5; do
 	answer "Name of custodian $i of 5" "Carol $i" &&
-	    answer "Label of Carol $i's card" "custodian-$i" ||
-	    fail "custodian $i"
+	    pick_card "custodian-$i" || fail "custodian $i"
 done
 review_yes || fail "roll call review"
-ack 4 && ack 5 && ack 6 && fingerprint && ack 7 && ack 8 ||
+ackr 4 && ackr 5 && ack 6 && fingerprint && ackr 7 && ackr 8 ||
     fail "steps 4-8"
 
 # Every card out of its reader before the first is asked for.
@@ -83,9 +76,8 @@ ack 9 || fail "step 9"
 wait_for "INSERT CARD" "Card asked for: +custodian-1" "No card is present" ||
     fail "card wait with no card"
 put_in custodian-4
-wait_for "WRONG CARD INSERTED: custodian-4 \\(serial [0-9a-f]{16}\\) is not" \
-    "custodian-1. Take it out and insert custodian-1" ||
-    fail "wrong card not named"
+wait_for "wrong card: card custodian-4 \\(serial [0-9a-f]{16}\\) is not" \
+    "take it out and insert custodian-1" || fail "wrong card not named"
 snap wrongcard
 take_out custodian-4
 wait_for "Card custodian-4 was taken out" || fail "removal not seen"
@@ -99,13 +91,14 @@ wait_for "ENTER PIN" "Attempts left +2" "Step 9: .*(PIN|pin)" ||
 snap wrongpin
 type "123401"
 send Enter
+written "Carol 1" || fail "share 1 written"
 # Custodian 2's turn: three other cards go in first (named wrong), then
 # hers, which moves the screen on by itself.
 wait_for "INSERT CARD" "Card asked for: +custodian-2" || fail "card 2 wait"
 for i in 3 4 5; do put_in "custodian-$i"; done
-wait_for "WRONG CARD INSERTED: custodian-[345]" || fail "wrong cards not named"
+wait_for "wrong card: card custodian-[345]" || fail "wrong cards not named"
 put_in custodian-2
-pin custodian-2 123402 || fail "pin 2"
+pin custodian-2 123402 && written "Carol 2" || fail "pin 2"
 
 # Abort while custodian 3 is asked for: a wrong word first, then Esc goes
 # back, then the real abort.
@@ -120,10 +113,20 @@ wait_for "INSERT CARD" "Card asked for: +custodian-3" || fail "Esc did not go ba
 send C-x
 wait_for "ABORT THE CEREMONY" || fail "Ctrl-X: no abort dialog"
 snap abort
+# The word is ABORT, as the guide says: lower case is refused.
+type "abort"
+send Enter
+wait_for "To abort, type ABORT" || fail "abort in lower case was taken"
+send BSpace BSpace BSpace BSpace BSpace
 type "ABORT"
 send Enter
 wait_for "CEREMONY ABORTED" "aborted at prompt custodian.3.card" ||
     fail "no aborted summary"
+# What it left, and what must not be used, with the cleaning step.
+wait_for "WHAT IT LEFT" "^  outputs +staged, never published" \
+    "root-ca.pem" "^  shares +written to cards but never valid" \
+    "custodian-1, custodian-2" "^  to clean +keyrite clean --media $T/media" ||
+    fail "the Summary does not say what the abort left"
 snap aborted
 TR=$(ls "$T"/media/transcript-*[0-9a-f].txt) || fail "no transcript"
 # Nothing is published before the seal: the certificate staged at step 7
@@ -135,10 +138,17 @@ grep -q " ceremony-aborted engine .* outputs-discarded=root-ca.pem uncommitted-s
     fail "what the abort discarded and left is not recorded"
 grep -q " ceremony-started engine .* key_type=ecdsa-p521 .* threshold=3 shares=5 " \
     "$TR" || fail "the edited parameters were not used"
-grep -q " ceremony-aborted engine error=aborted " "$TR" ||
-    fail "abort not recorded"
+grep -q " ceremony-aborted engine error=aborted .* reason=operator chain=" "$TR" ||
+    fail "the operator's abort not recorded as such: $(grep aborted "$TR")"
 grep -q " pin-rejected custodian card=custodian-1 " "$TR" ||
     fail "wrong PIN not recorded"
+# Each wrong card put in was recorded (three put in at once for custodian
+# 2: the first went to the engine; the others were already in the reader
+# when it asked again, and a card already in is not taken as presented).
+grep -q " card-refused engine card=custodian-4 serial=[0-9a-f]* reason=wrong%20card" "$TR" ||
+    fail "the wrong card custodian-4 was not recorded"
+grep -q " card-refused engine card=custodian-[35] serial=[0-9a-f]* reason=wrong%20card" "$TR" ||
+    fail "no wrong card put in for custodian 2 was recorded"
 [ "$(grep -c ' share-written ' "$TR")" = 2 ] || fail "not 2 shares written"
 "$KEYRITE" verify "$TR" > "$T/verify.out" 2>&1; rc=$?
 [ $rc = 5 ] || fail "verify of the aborted transcript: exit $rc, want 5"
@@ -152,7 +162,7 @@ grep -qi unsealed "$T/verify.out" || fail "not reported unsealed"
 echo "an earlier certificate" > "$T/media/root-ca.pem"
 leave_summary || fail "back to Home"
 home_choose root-ca-create || fail "home again"
-send End Enter
+param_start || fail "start again"
 wait_for "Not started: .*exist" "root-ca.pem" || fail "existing outputs not refused"
 [ "$(ls "$T"/media/transcript-*[0-9a-f].txt | wc -l)" = 1 ] ||
     fail "a refused ceremony wrote a transcript"

@@ -41,7 +41,7 @@ done
 cp "$T/m2/root-ca.pem" "$T/media/subject-ca.pem"
 
 use_start() { # use_start NAME: roll call to the review step
-	ack 1 && ack 2 && ack 3 || fail "$1: steps 1-3"
+	ackr 1 && ackr 2 && ack 3 || fail "$1: steps 1-3"
 	answer "ceremony administrator" "Ada Administrator" &&
 	    answer "Name of witness 1" "Wendy Witness" &&
 	    answer "Name of witness 2" "" &&
@@ -54,11 +54,7 @@ use_start() { # use_start NAME: roll call to the review step
 	fingerprint || fail "$1: root fingerprint typed"
 	ack 6 || fail "$1: step 6"
 }
-home_top() {
-	wait_for "CEREMONIES" || return 1
-	send Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up Up
-	wait_for "^  [>▶] card-check\$"	# the first, by name
-}
+
 finish() { # finish NAME: cards, steps 8-13
 	ack 7 || fail "$1: step 7"
 	for c in 1 3 5; do
@@ -66,7 +62,10 @@ finish() { # finish NAME: cards, steps 8-13
 		card "custodian-$c" || fail "card $c"
 		pin "custodian-$c" "12340$c" || fail "pin $c"
 	done
-	ack 8 && ack 9 && ack 10 && ack 11 || fail "$1: steps 8-11"
+	# recover's result once the quorum is in, prove-key's; the signing
+	# step has none; the wipe's.
+	result 7 && ackr 8 && ack 9 && ackr 10 && ack 11 ||
+	    fail "$1: steps 7-11"
 	cosign 12 custodian-1:123401 custodian-3:123403 custodian-5:123405 ||
 	    fail "$1: co-signing"
 	ack 13 || fail "$1: step 13 (print)"
@@ -113,7 +112,7 @@ XS=$(openssl x509 -in "$X" -noout -serial | cut -d= -f2 | tr A-F a-f)
 printf '%s good\n0abc revoked keyCompromise\n' "$(basename "$X")" \
     > "$T/media/ocsp-status.txt"
 ocsp_start() {
-	home_top && home_choose root-ca-ocsp-responses || fail "home (ocsp)"
+	home_choose root-ca-ocsp-responses || fail "home (ocsp)"
 	send End Enter
 	use_start ocsp
 	wait_for "ADMINISTRATOR" "OCSP responses" "OCSP RESPONSES: 2" \

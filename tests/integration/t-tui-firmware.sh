@@ -30,7 +30,7 @@ tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $M" \
 $KR_TMUX pipe-pane -t kr -o "cat >> $T/pane.log"
 home_choose firmware-sign || fail "home"
 send End Enter
-ack 1 && ack 2 && ack 3 || fail "steps 1-3"
+ackr 1 && ackr 2 && ack 3 || fail "steps 1-3"
 answer "ceremony administrator" "Ada Administrator" &&
     answer "Name of witness 1" "Wendy Witness" &&
     answer "Name of witness 2" "" &&
@@ -79,8 +79,10 @@ for c in 2 4 5; do
 	card "custodian-$c" || fail "card $c"
 	pin "custodian-$c" "12340$c" || fail "pin $c"
 done
-ack 8 && ack 9 || fail "steps 8-9"
-ack 10 && ack 11 || fail "steps 10-11"
+# recover's result once the quorum is in; prove-key's; sign-release has
+# none; the wipe's.
+result 7 && ackr 8 && ack 9 || fail "steps 7-9"
+ackr 10 && ack 11 || fail "steps 10-11"
 cosign 12 custodian-2:123402 custodian-4:123404 custodian-5:123405 ||
     fail "co-signing"
 ack 13 || fail "step 13 (print)"

@@ -34,10 +34,12 @@ gone() {
 }
 
 # kill_and_wait NAME PID: kills the tmux server, waits for PID to be gone.
+# tui_stop waits for the server to be gone too: the next tui_start uses
+# the same socket, and a server still exiting there fails it.
 kill_and_wait() {
 	c0=$(cpu "$2")
 	t0=$(date +%s%N)
-	$KR_TMUX kill-server
+	tui_stop || fail "$1: the tmux server did not stop"
 	n=0 c1=$c0
 	until gone "$2"; do
 		c=$(cpu "$2") && [ -n "$c" ] && c1=$c
@@ -55,7 +57,7 @@ kill_and_wait() {
 to_step5() {
 	home_choose root-ca-create || fail "home"
 	send End Enter
-	ack 1 && ack 2 && ack 3 || fail "steps 1-3"
+	ackr 1 && ackr 2 && ack 3 || fail "steps 1-3"
 	answer "Name of the ceremony administrator" "Ada" || fail "operator"
 	answer "Name of witness 1" "Wendy" || fail "witness 1"
 	answer "Name of witness 2" "" || fail "witness 2"
@@ -63,10 +65,10 @@ to_step5() {
 	answer "What authorizes it" "CHG-1" || fail "authorization"
 	for i in 1 2 3 4 5; do
 		answer "Name of custodian $i of 5" "C$i" || fail "custodian $i"
-		answer "Label of C$i's card" "custodian-$i" || fail "card $i"
+		pick_card "custodian-$i" || fail "card $i"
 	done
 	review_yes || fail "roll call review"
-	ack 4 || fail "step 4"
+	ackr 4 || fail "step 4"
 	wait_for "STEP 5 OF 15" "Enter +continue" || fail "step 5"
 	grep -q " key-generated engine " "$1"/transcript-*[0-9a-f].txt ||
 	    fail "no key generated before the terminal goes"

@@ -39,7 +39,7 @@ tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
     "--scripts $S" || fail "tmux"
 home_choose custodian-reshare || fail "home"
 send End Enter
-ack 1 && ack 2 && ack 3 || fail "steps 1-3"
+ackr 1 && ackr 2 && ack 3 || fail "steps 1-3"
 answer "ceremony administrator" "Ada Administrator" &&
     answer "Name of witness 1" "Wendy Witness" &&
     answer "Name of witness 2" "" &&
@@ -50,7 +50,7 @@ name() { echo "Carol One|Dan Two|Erin Three|Gina Six|Hal Seven" |
 for i in 1 2 3 4 5; do
 	c=$i; [ $i -ge 4 ] && c=$((i + 2))
 	answer "Name of custodian $i of 5" "$(name $i)" || fail "name $i"
-	answer "Label of $(name $i)'s card" "custodian-$c" || fail "card $i"
+	pick_card "custodian-$c" || fail "card $i"
 done
 # The old roster beside the new one.
 wait_for "OLD ROSTER  \|  NEW ROSTER" "Old roster: 3 of 5" \
@@ -66,13 +66,17 @@ for c in 3 4 5; do
 	wait_for "PRESENT A CARD" || fail "recover card $c"
 	card "custodian-$c" && pin "custodian-$c" "12340$c" || fail "recover $c"
 done
-ack 7 && ack 8 && ack 9 || fail "steps 7-9"
+# recover's result once the quorum is in; prove-key's and split's.
+result 6 && ackr 7 && ackr 8 && ack 9 || fail "steps 6-9"
+i=0
 for c in 1 2 3 6 7; do
+	i=$((i + 1))
 	wait_for "INSERT CARD" "Card asked for: +custodian-$c" ||
 	    fail "card wait $c"
 	card "custodian-$c" && pin "custodian-$c" "12340$c" || fail "write $c"
+	written "$(name $i)" || fail "share $i: no take-your-card-back"
 done
-ack 10 && ack 11 && ack 12 && ack 13 || fail "steps 10-13"
+ackr 10 && ackr 11 && ackr 12 && ack 13 || fail "steps 10-13"
 # After the seal every card that took part co-signs, in the order it took
 # part; the old roster's cards give up their old shares as they do.
 cosign 14 custodian-3:123403 custodian-4:123404 custodian-5:123405 \
@@ -103,16 +107,11 @@ tui_stop
 tui_start 80 25 "LANG=C.UTF-8 $KEYRITE tui --rehearsal --media $T/media" \
     "--scripts $S" || fail "tmux"
 home_choose card-check || fail "home card-check"
-# The escrow parameter: the reshared package.
-send Home Enter
-wait_for "root-ca.escrow" || fail "escrow field"
-send Home
-for k in 1 2 3 4 5 6 7 8 9 10 11 12 13 14; do send DC; done
-type "root-ca-reshared.escrow"
-send Enter
-wait_for "root-ca-reshared.escrow" || fail "escrow not set"
-send End Enter
-ack 1 && ack 2 && ack 3 && ack 4 || fail "card-check steps 1-4"
+# The escrow parameter: the reshared package, chosen from the media.
+param_pick escrow root-ca-reshared.escrow || fail "escrow field"
+wait_for "^  escrow +root-ca-reshared.escrow" || fail "escrow not set"
+param_start || fail "card-check start"
+ackr 1 && ackr 2 && ack 3 && ack 4 || fail "card-check steps 1-4"
 answer "Your name, custodian" "Gina Six" || fail "custodian name"
 wait_for "PRESENT A CARD" || fail "check card"
 card custodian-6 && pin custodian-6 123406 || fail "card 6"

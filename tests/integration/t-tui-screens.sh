@@ -4,7 +4,8 @@
 # ceremony; colour (TERM=linux) and no colour (TERM=vt100, C locale, ASCII
 # everywhere, the QR code as "##" pairs, decoded by zbarimg); `keyrite`
 # with no arguments on a terminal; SIGTERM in the middle of a ceremony
-# (aborted and recorded, the terminal given back, exit 1).
+# (aborted and recorded, the terminal given back, exit 1); a real Home on
+# a machine that is not air-gapped refuses to open a ceremony.
 set -u
 T=$(mktemp -d)
 . "$KR_TOP/tests/tui/lib.sh"
@@ -30,7 +31,8 @@ wait_for "CEREMONIES" "5 present:" || fail "home"
 snap home
 golden home || fail "the Home screen differs from its golden capture"
 $KR_TMUX resize-window -t kr -x 100 -y 30
-wait_for "^ REHEARSAL .{70,} UTC$" "One custodian checks their own card alone: the share.s checksum and commitment in the escrow$" ||
+wait_for "^ REHEARSAL .{70,} UTC$" \
+    "Destroy an escrowed key: a quorum proves it holds it, every share presented is deleted, the$" ||
     fail "no relayout at 100x30"
 $KR_TMUX resize-window -t kr -x 60 -y 20
 wait_for "needs a terminal of at least 80x25" "60x20" ||
@@ -43,7 +45,7 @@ golden home2 home || fail "Home differs after resizing back"
 # --- the same during a ceremony, and SIGTERM --------------------------------
 home_choose root-ca-create || fail "params"
 send End Enter
-ack 1 && ack 2 && ack 3 || fail "steps 1-3"
+ackr 1 && ackr 2 && ack 3 || fail "steps 1-3"
 wait_for "Name of the ceremony administrator" || fail "roll call"
 snap runner
 $KR_TMUX resize-window -t kr -x 100 -y 30
@@ -61,7 +63,7 @@ screen_all | grep -q "keyrite: tui: stopped by a signal: SIGTERM; the ceremony w
 TR=$(ls "$T"/media/transcript-*[0-9a-f].txt) || fail "no transcript"
 grep -q " ceremony-aborted engine error=stopped%20by%20a%20signal .*operator.name.* reason=signal chain=" "$TR" ||
     fail "SIGTERM: abort not recorded at the prompt, with reason=signal"
-tui_stop
+tui_stop || fail "the tmux server did not stop"
 
 # --- no colour, no UTF-8: vt100 in the C locale ---------------------------
 tui_start 80 50 "TERM=vt100 LANG=C LC_ALL=C $KEYRITE tui --rehearsal" \
@@ -98,7 +100,7 @@ send C-c
 wait_for "Leave keyrite" || fail "vt100: Ctrl-C at Home"
 send y
 wait_exit 0
-tui_stop
+tui_stop || fail "the tmux server did not stop"
 
 # --- colour: TERM=linux; and keyrite without arguments ---------------------
 tui_start 80 25 "cd $T && TERM=linux LANG=C.UTF-8 $KEYRITE" || fail "tmux linux"
@@ -109,6 +111,21 @@ grep -Eq "$(printf '\033')\\[([0-9]+;)*4[0-7]m" "$T/linux.esc" ||
 grep -q "REAL CEREMONY" "$T/linux.esc" || fail "no REAL banner without --rehearsal"
 grep -q "none: start keyrite with --media" "$T/linux.esc" ||
     fail "no media not said"
+# A real Home on a machine that is not air-gapped opens no ceremony, and
+# says what to do.
+if "$KEYRITE" airgap-check > /dev/null 2>&1; then
+	echo "this machine is air-gapped: the refusal of a real ceremony on" \
+	    "one that is not is not seen here"
+else
+	wait_for "No ceremony starts until this is fixed" ||
+	    fail "a real Home does not say that no ceremony starts"
+	send Enter
+	wait_for "No ceremony starts: this machine is not air-gapped" \
+	    "keyrite airgap-check" "then press r to check again" ||
+	    fail "a real ceremony opened"
+	snap realhome
+	screen | grep -q "PARAMETERS" && fail "Parameters opened anyway"
+fi
 send q y
 wait_exit 0
 "$KEYRITE" < /dev/null > "$T/notty.out" 2>&1; rc=$?

@@ -16,8 +16,11 @@
 #   screen, screen_all          the pane now (with its scrollback)
 #   snap NAME                   keep the pane in $T/NAME.txt
 #   golden NAME [GOLDEN]        compare a snap, masked, with a golden file
-#   home_choose, ack, answer, review_yes, fingerprint, card, pin,
-#   cosign, leave_summary:
+#   param, param_set, param_type, param_choice, param_pick, param_start:
+#                               the Parameters screen, a field by name
+#   home_choose, ack, result, ackr, answer, pick_card, review_yes,
+#   review_correct, fingerprint, card, pin, written, cosign,
+#   leave_summary:
 #                               one screen of a ceremony each (below)
 
 # The server's socket goes under $T too, so that nothing is left behind.
@@ -35,17 +38,21 @@ tui_start() {
 	    "$*; echo \$? > $T/.status"
 }
 
-# Waits (5 s at most) for the server to be gone: it does not remove its
+# Waits (20 s at most) for the server to be gone: it does not remove its
 # socket, and a tui_start that reaches a server still exiting fails with
 # "server exited unexpectedly".
 tui_stop() {
 	_spid=$($KR_TMUX display-message -p '#{pid}' 2>/dev/null)
 	$KR_TMUX kill-server 2>/dev/null
 	_n=0
-	while [ -n "$_spid" ] && [ $_n -lt 100 ] &&
+	while [ -n "$_spid" ] &&
 	    grep -q '^State:[^Z]*$' "/proc/$_spid/status" 2>/dev/null; do
-		sleep 0.05
 		_n=$((_n + 1))
+		if [ $_n -ge 400 ]; then
+			echo "tmux server $_spid still there 20 s after kill-server"
+			return 1
+		fi
+		sleep 0.05
 	done
 	return 0
 }
@@ -113,14 +120,44 @@ wait_gone() {
 # --- a ceremony, screen by screen -----------------------------------------
 
 # home_choose NAME: highlight NAME on the Home screen and open it.
+# One row at a time, each move seen before the next key, as _select_row
+# does: a key sent before the screen caught up would skip a ceremony.
+# The list is sorted by name and scrolls: a ceremony not on the screen is
+# above or below the highlighted one as its name sorts.
 home_choose() {
 	wait_for "CEREMONIES" || return 1
 	_k=0
-	until screen | grep -q "^  [>▶] $1\$"; do
-		send Down
+	while :; do
+		screen > "$T/.home"
+		_rows=$(sed -n '/CEREMONIES/,$p' "$T/.home" |
+		    sed -n -E 's/^  [>▶ ] ([a-z0-9-]+)$/\1/p')
+		_sel=$(sed -n '/CEREMONIES/,$p' "$T/.home" |
+		    sed -n -E 's/^  [>▶] ([a-z0-9-]+)$/\1/p')
+		[ "$_sel" = "$1" ] && break
+		_at=$(echo "$_rows" | grep -nx -- "$_sel" | cut -d: -f1)
+		_to=$(echo "$_rows" | grep -nx -- "$1" | cut -d: -f1)
+		if [ -z "$_to" ]; then
+			# Off the screen: before or after the highlight.
+			_first=$(printf '%s\n%s\n' "$_sel" "$1" |
+			    LC_ALL=C sort | head -1)
+			[ "$_first" = "$_sel" ] && _to=999999 || _to=0
+		fi
+		if [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
+			_next=$(echo "$_rows" | sed -n "$(( ${_at:-0} + 1 ))p")
+			send Down
+		else
+			_next=$(echo "$_rows" | sed -n "$((_at - 1))p")
+			send Up
+		fi
+		# The next row may be off the screen: then the highlight moves
+		# from this one.
+		if [ -n "$_next" ]; then
+			wait_for "^  [>▶] $_next\$" || return 1
+		else
+			wait_gone "^  [>▶] $_sel\$" || return 1
+		fi
 		_k=$((_k + 1))
-		[ $_k -lt 20 ] || { echo "no ceremony $1 on Home"; return 1; }
-		sleep 0.05
+		[ $_k -lt 60 ] || { echo "could not choose $1 on Home"; return 1; }
 	done
 	send Enter
 	wait_for "PARAMETERS"
@@ -129,8 +166,30 @@ home_choose() {
 # ack K: the instruction of step K is shown; acknowledge it.  Screens take
 # Enter only some time after they appear, and show "Enter" in the footer
 # from then on: every helper waits for that.
+# A step whose instruction speaks of facts on the screen (a fingerprint,
+# a package's key and custodians) shows them under ON THE SCREEN.
 ack() {
-	wait_for "STEP $1 OF" "READ ALOUD" "Enter +continue" || return 1
+	wait_for "STEP $1 OF" "READ ALOUD|ON THE SCREEN" "Enter +continue" ||
+	    return 1
+	send Enter
+}
+
+# result K: step K's result is on its own screen; acknowledge it.
+result() {
+	wait_for "STEP $1 OF" "Read the result aloud" "Enter +continue" ||
+	    return 1
+	send Enter
+}
+
+# ackr K: step K's instruction, then its result.
+ackr() {
+	ack "$1" && result "$1"
+}
+
+# written NAME: the share-written confirmation names the custodian.
+written() {
+	wait_for "Share written" "$1, take your card back" "Enter +continue" ||
+	    return 1
 	send Enter
 }
 
@@ -159,6 +218,15 @@ review_yes() {
 	wait_gone "y +yes, go on"
 }
 
+# review_correct ENTRY: on the review, move to the entry starting with
+# ENTRY (e.g. "Custodian 2:") and ask to correct it alone.
+review_correct() {
+	wait_for "Roll call" "Enter +correct this entry" || return 1
+	_select_row "$1" '^  [> ] (.*)$' || return 1
+	send Enter
+	wait_gone "Enter +correct this entry"
+}
+
 # leave_summary: from the Summary screen back to Home.
 leave_summary() {
 	wait_for "Enter +back to Home" || return 1
@@ -183,24 +251,76 @@ fingerprint() {
 	send Enter
 }
 
-# card LABEL: on the card screen, choose LABEL from the list and present it.
-# Moves one row at a time and waits for each move to show before the next
-# key, so that a key sent before the screen caught up cannot pick another
-# card.
-card() {
-	wait_for "INSERT CARD|PRESENT A CARD" "CARDS PRESENT" "Enter +present" ||
+# _select_row WANT [SED-RE]: moves the highlight ("  > ") of a list to the
+# row whose first word (or, with SED-RE, whose text captured by it) is
+# WANT, or starts with it.  One row at a time, waiting for each move to
+# show before the next key, so that a key sent before the screen caught
+# up cannot pick another row.
+_select_row() {
+	_re=${2:-'^  [> ] ([^ ]+) +serial .*'}
+	_sre=$(printf '%s' "$_re" | sed 's/^\^  \[> \] /^  > /')
+	_k=0
+	while :; do
+		screen > "$T/.rows"
+		_rows=$(sed -n -E "s/$_re/\\1/p" "$T/.rows")
+		_sel=$(sed -n -E "s/$_sre/\\1/p" "$T/.rows")
+		_to=$(echo "$_rows" | grep -nF -- "$1" | head -1 | cut -d: -f1)
+		[ -n "$_to" ] || { echo "$1 not in the list:"; cat "$T/.rows"
+		    return 1; }
+		_want=$(echo "$_rows" | sed -n "${_to}p")
+		[ "$_sel" = "$_want" ] && return 0
+		_at=$(echo "$_rows" | grep -nxF -- "$_sel" | head -1 | cut -d: -f1)
+		if [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
+			_next=$(echo "$_rows" | sed -n "$(( ${_at:-0} + 1 ))p")
+			send Down
+		else
+			_next=$(echo "$_rows" | sed -n "$((_at - 1))p")
+			send Up
+		fi
+		until screen | sed -n -E "s/$_sre/\\1/p" | grep -qxF -- "$_next"
+		do
+			_k=$((_k + 1))
+			[ $_k -lt 400 ] || { echo "$1: could not select it"
+			    screen; return 1; }
+			sleep 0.05
+		done
+	done
+}
+
+# --- the Parameters screen ---------------------------------------------------
+# The field chosen is the highlighted row of the list (drawn from column
+# 1, the others from column 2: _param_sel reads the attributes tmux
+# keeps).  Every helper moves one row at a time and waits for each move,
+# and waits for an edit to open and to close, so that no key lands on a
+# screen that is not ready for it.  Fields are found by name, not by
+# position: a script that gains a parameter does not move them.
+
+_esc=$(printf '\033')
+
+# _param_sel: the name of the highlighted row ("start" for Start).
+_param_sel() {
+	$KR_TMUX capture-pane -e -p -t kr |
+	    sed -n '/PARAMETERS/,/Start the ceremony/p' |
+	    grep "^\($_esc\[[0-9;]*m\)* $_esc\[" |
+	    sed "s/$_esc\[[0-9;]*m//g" |
+	    sed -n -E 's/^ +\[ Start the ceremony \].*/start/p
+		s/^ +([a-z][a-z0-9_]*(…)?)( .*)?$/\1/p' | head -1
+}
+
+# param NAME: choose the field NAME ("start" for the Start row).
+param() {
+	wait_for "PARAMETERS" "Enter +(edit / start|files on the media)" ||
 	    return 1
 	_k=0
 	while :; do
-		screen > "$T/.cards"
-		_rows=$(sed -n '/CARDS PRESENT/,$p' "$T/.cards" |
-		    sed -n -E 's/^  [> ] ([^ ]+) +serial .*/\1/p')
-		_sel=$(sed -n '/CARDS PRESENT/,$p' "$T/.cards" |
-		    sed -n -E 's/^  > ([^ ]+) +serial .*/\1/p')
-		[ "$_sel" = "$1" ] && break
-		_at=$(echo "$_rows" | grep -nx -- "$_sel" | cut -d: -f1)
-		_to=$(echo "$_rows" | grep -nx -- "$1" | cut -d: -f1)
-		[ -n "$_to" ] || { echo "card $1 not in the list:"; cat "$T/.cards"
+		_rows=$(screen | sed -n '/PARAMETERS/,/\[ Start the ceremony \]/p' |
+		    sed -n -E 's/^  ([a-z][a-z0-9_]*(…)?)( .*)?$/\1/p')
+		_rows=$(printf '%s\nstart\n' "$_rows")
+		_sel=$(_param_sel)
+		[ "$_sel" = "$1" ] && return 0
+		_at=$(echo "$_rows" | grep -nx -- "$_sel" | head -1 | cut -d: -f1)
+		_to=$(echo "$_rows" | grep -nx -- "$1" | head -1 | cut -d: -f1)
+		[ -n "$_to" ] || { echo "no field $1 on Parameters:"; screen
 		    return 1; }
 		if [ -z "$_at" ] || [ "$_at" -lt "$_to" ]; then
 			_next=$(echo "$_rows" | sed -n "$(( ${_at:-0} + 1 ))p")
@@ -209,11 +329,91 @@ card() {
 			_next=$(echo "$_rows" | sed -n "$((_at - 1))p")
 			send Up
 		fi
-		wait_for "^  > $_next +serial" || return 1
+		_n=0
+		until [ "$(_param_sel)" = "$_next" ]; do
+			_n=$((_n + 1))
+			[ $_n -lt 400 ] || { echo "param $1: $_next not" \
+			    "highlighted"; screen; return 1; }
+			sleep 0.05
+		done
 		_k=$((_k + 1))
-		[ $_k -lt 40 ] || { echo "card $1: could not select it"; return 1; }
+		[ $_k -lt 40 ] || { echo "could not choose $1"; return 1; }
 	done
+}
+
+# _param_line VALUE: the edit line is open; it is emptied, VALUE typed and
+# kept; waits for the edit to close (the value is checked by then).
+_param_line() {
+	wait_for "Enter +keep this value" || return 1
+	# The line opens with the cursor at its end (no End key: a vt100
+	# has none, and the sequence tmux sends for it is read as Esc).
+	send -N 1100 BSpace
+	[ -z "$1" ] || type "$1"
 	send Enter
+	wait_gone "Enter +keep this value"
+}
+
+# param_set NAME VALUE: the field NAME is edited to VALUE.
+param_set() {
+	param "$1" || return 1
+	send Enter
+	_param_line "$2"
+}
+
+# param_type NAME VALUE: a file name typed instead of chosen (e).
+param_type() {
+	param "$1" || return 1
+	send e
+	_param_line "$2"
+}
+
+# param_choice NAME VALUE: the choice NAME stepped (Right) to VALUE.
+param_choice() {
+	param "$1" || return 1
+	_k=0
+	until screen | grep -Eq -- "^  $1 +$2( |\$)"; do
+		_v=$(screen | sed -n -E "s/^  $1 +([^ ]+).*/\1/p")
+		send Right
+		wait_gone "^  $1 +$_v( |\$)" || return 1
+		_k=$((_k + 1))
+		[ $_k -lt 40 ] || { echo "$1: no choice $2"; return 1; }
+	done
+}
+
+# param_pick NAME FILE: Enter on NAME lists the files on the media (or the
+# previous ceremonies); FILE is chosen from the list.
+param_pick() {
+	param "$1" || return 1
+	send Enter
+	wait_for "^  CHOOSE " "Enter +take this one" || return 1
+	_select_row "$2" '^  [> ] (.*)$' || return 1
+	send Enter
+	wait_gone "Enter +take this one"
+}
+
+# param_start: the ceremony is started from Parameters (it may be refused:
+# the caller waits for what it expects).
+param_start() {
+	param start || return 1
+	send Enter
+}
+
+# card LABEL: on the card screen, choose LABEL from the list and present it.
+card() {
+	wait_for "INSERT CARD|PRESENT A CARD" "CARDS PRESENT" "Enter +present" ||
+	    return 1
+	_select_row "$1" || return 1
+	send Enter
+}
+
+# pick_card LABEL: at the roll call, choose custodian's card LABEL from the
+# cards present.
+pick_card() {
+	wait_for "ROLL CALL: WHICH CARD" "CARDS PRESENT" \
+	    "Enter +choose this card" || return 1
+	_select_row "$1" || return 1
+	send Enter
+	wait_gone "ROLL CALL: WHICH CARD"
 }
 
 # --- golden captures --------------------------------------------------------

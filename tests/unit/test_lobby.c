@@ -206,9 +206,11 @@ Test(lobby, violations_are_pinned_to_their_parameters)
 
 Test(lobby, cards_in_natural_order)
 {
-	struct kr_card_view a[] = { { "custodian-10", "b" },
-	    { "custodian-2", "a" }, { "custodian-1", "c" },
-	    { "custodian-2", "0" } };
+	struct kr_card_view a[] = {
+	    { .label = "custodian-10", .serial = "b" },
+	    { .label = "custodian-2", .serial = "a" },
+	    { .label = "custodian-1", .serial = "c" },
+	    { .label = "custodian-2", .serial = "0" } };
 
 	qsort(a, 4, sizeof(a[0]), kr_lobby_card_cmp);
 	cr_assert_str_eq(a[0].label, "custodian-1", "1 first");
@@ -291,4 +293,130 @@ Test(lobby, reads_a_transcript_with_its_hash)
 	cr_assert_eq(kr_lobby_transcript(path, &got, &len, h), KR_ERR_IO,
 	    "missing");
 	cr_assert_null(got, "nothing returned");
+}
+
+/* The index of parameter name in s, or fails. */
+static size_t
+param_index(const struct kr_script *s, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->nparams; i++)
+		if (strcmp(s->params[i].name, name) == 0)
+			return i;
+	cr_assert_fail("no parameter %s", name);
+	return 0;
+}
+
+static struct kr_script *
+load_shipped(const char *file)
+{
+	struct kr_script *s = NULL;
+	char path[PATH_MAX];
+
+	scripts_path(path, sizeof(path));
+	strcat(path, "/");
+	strcat(path, file);
+	cr_assert_eq(kr_script_load(path, &s), 0, "%s", kr_err_detail());
+	return s;
+}
+
+Test(lobby, hints_carry_the_policys_limits)
+{
+	static const struct {
+		const char	*param;
+		const char	*hint;
+	} want[] = {
+		{ "validity_days", "1 to 9132 (policy: root-ca)" },
+		{ "threshold", "2 to 255 (policy: root-ca)" },
+		{ "shares", "4 to 255 (policy: root-ca)" },
+		{ "key_type", "<> ecdsa-p384 ecdsa-p521 rsa-3072 rsa-4096 "
+		    "(policy: root-ca)" },
+		{ "path_length", "<> none 0 1 2 3 4 5" },
+		{ "subject", "" },
+	};
+	struct kr_script *s = load_shipped("root-ca-create.ceremony");
+	struct kr_policy *p = NULL;
+	char path[PATH_MAX], hint[256];
+	size_t i;
+
+	scripts_path(path, sizeof(path));
+	strcat(path, "/policy.conf");
+	cr_assert_eq(kr_policy_load(path, &p), 0, "%s", kr_err_detail());
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		kr_lobby_param_hint(s, p, param_index(s, want[i].param), hint,
+		    sizeof(hint));
+		cr_assert_str_eq(hint, want[i].hint, "%s", want[i].param);
+	}
+	/* Without a policy, the script's own range. */
+	kr_lobby_param_hint(s, NULL, param_index(s, "validity_days"), hint,
+	    sizeof(hint));
+	cr_assert_str_eq(hint, "1 to 36500", "no policy");
+	kr_policy_free(p);
+	kr_script_free(s);
+}
+
+Test(lobby, knows_which_parameters_name_input_files)
+{
+	struct kr_script *c = load_shipped("root-ca-create.ceremony");
+	struct kr_script *d = load_shipped("key-recovery-drill.ceremony");
+
+	/* In the drill escrow and certificate are read; made in create. */
+	cr_assert_eq(kr_lobby_param_input(d, param_index(d, "escrow")),
+	    KR_LOBBY_INPUT_ESCROW, "drill escrow");
+	cr_assert_eq(kr_lobby_param_input(d, param_index(d, "certificate")),
+	    KR_LOBBY_INPUT_CERTIFICATE, "drill certificate");
+	cr_assert_eq(kr_lobby_param_input(c, param_index(c, "escrow")),
+	    KR_LOBBY_INPUT_NONE, "an output is no input");
+	cr_assert_str_eq(kr_lobby_input_suffix(KR_LOBBY_INPUT_ESCROW),
+	    ".escrow", "suffix");
+	kr_script_free(c);
+	kr_script_free(d);
+}
+
+Test(lobby, lists_files_on_the_media_and_checks_inputs)
+{
+	char d1[256], d2[256], path[PATH_MAX];
+	char names[8][KR_LOBBY_NAME_MAX];
+	const char *dirs[2] = { d1, d2 };
+	struct kr_lobby_input_state st;
+	size_t n = 0;
+
+	snprintf(d1, sizeof(d1), "%s/a", dir);
+	snprintf(d2, sizeof(d2), "%s/b", dir);
+	cr_assert_eq(kr_lobby_media_check(dirs, 2), KR_ERR_MEDIA, "missing");
+	cr_assert(strstr(kr_err_detail(), d1) != NULL, "%s", kr_err_detail());
+	mkdir(d1, 0700);
+	mkdir(d2, 0700);
+	cr_assert_eq(kr_lobby_media_check(dirs, 2), 0, "%s", kr_err_detail());
+	snprintf(path, sizeof(path), "%s/transcript-20260101-000000-aa.txt", d1);
+	write_file(path, "x");
+	snprintf(path, sizeof(path), "%s/transcript-20270101-000000-bb.txt", d2);
+	write_file(path, "x");
+	snprintf(path, sizeof(path), "%s/transcript-20270101-000000-bb.txt", d1);
+	write_file(path, "x");
+	snprintf(path, sizeof(path), "%s/.transcript-hidden.txt", d1);
+	write_file(path, "x");
+	snprintf(path, sizeof(path), "%s/bad.escrow", d2);
+	write_file(path, "not a package\n");
+	cr_assert_eq(kr_lobby_media_files(dirs, 2, "transcript-", ".txt", 1,
+	    names, 8, &n), 0, "list");
+	cr_assert_eq(n, 2, "each name once, hidden ones left out: %zu", n);
+	cr_assert_str_eq(names[0], "transcript-20270101-000000-bb.txt",
+	    "newest first");
+	cr_assert_eq(kr_lobby_input_check(dirs, 2, KR_LOBBY_INPUT_ESCROW,
+	    "none.escrow", NULL, &st), 0, "check");
+	cr_assert(!st.ok && strstr(st.verdict, "none.escrow is not on the "
+	    "media") != NULL, "%s", st.verdict);
+	cr_assert_eq(kr_lobby_input_check(dirs, 2, KR_LOBBY_INPUT_ESCROW,
+	    "bad.escrow", NULL, &st), 0, "check");
+	cr_assert(!st.ok && strstr(st.verdict, "bad.escrow") != NULL, "%s",
+	    st.verdict);
+	cr_assert_eq(kr_lobby_input_check(dirs, 2, KR_LOBBY_INPUT_ESCROW,
+	    "../x.escrow", NULL, &st), 0, "check");
+	cr_assert(!st.ok && strstr(st.verdict, "not a plain file name") !=
+	    NULL, "%s", st.verdict);
+	/* No sealed transcript of any key here: no previous ceremony. */
+	cr_assert_eq(kr_lobby_previous(dirs, 2, st.key_id, path,
+	    sizeof(path)), KR_ERR_NOT_FOUND, "previous");
 }
