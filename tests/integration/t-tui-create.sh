@@ -212,6 +212,15 @@ view_find() {
 }
 view_find "^       interfaces +[a-z0-9]+ +(ok|NOT OK) " ||
     fail "the air-gap inventory is not a table"
+# The table may start near the page's foot: a line at a time to its end.
+_l=0
+until screen | grep -Eq "^       radios +none$"; do
+	_top=$(screen | sed -n 's/.*rows \([0-9]*\)-.*/\1/p')
+	send Down
+	wait_for "rows $((_top + 1))-" || fail "the viewer did not scroll"
+	_l=$((_l + 1))
+	[ $_l -lt 30 ] || fail "no radios line after the interfaces"
+done
 wait_for "^ +(interfaces +)?lo +ok +loopback$" "^       radios +none$" ||
     fail "the air-gap table lacks lo or the radios"
 snap viewer
