@@ -8,6 +8,7 @@
 # pkcs11-tool), and a share of another split are refused, named, and leave
 # an unsealed transcript that says what was found.
 set -u
+. "$KR_TOP/tests/integration/lib-flip.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 S="$KR_TOP/ceremony-scripts"
@@ -101,7 +102,7 @@ pkcs11-tool --module "$M" --token-label custodian-4 --login --pin 123404 \
     --read-object --type data --label "keyrite-share:$K:4:$C1" \
     --application-label keyrite -o "$T/s4.bin" 2>/dev/null || fail "read share"
 # One byte of the share value (offset 50) flipped: the checksum fails.
-printf '\377' | dd of="$T/s4.bin" bs=1 seek=50 conv=notrunc 2>/dev/null
+flip "$T/s4.bin" 50
 pkcs11-tool --module "$M" --token-label custodian-7 --login --pin 123407 \
     --write-object "$T/s4.bin" --type data --private \
     --label "keyrite-share:$K:4:$C1" --application-label keyrite \

@@ -6,6 +6,7 @@
 # custodian key is made once, reused, and its signature verifies with
 # openssl pkeyutl.  keyrite cards shows all of it.
 set -u
+. "$KR_TOP/tests/integration/lib-flip.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 M=/usr/lib/softhsm/libsofthsm2.so
 [ -r "$M" ] || { echo "SoftHSM2 is not installed ($M)"; exit 77; }
@@ -93,7 +94,7 @@ echo "$out" | grep -q "card custodian-3" && fail "custodian-3 has no PIN but was
 
 echo "== a damaged share is named and the exit code is 5"
 cp "$T/share-3.bin" "$T/bad3.bin"
-printf '\377' | dd of="$T/bad3.bin" bs=1 seek=50 conv=notrunc 2>/dev/null
+flip "$T/bad3.bin" 50
 p11 --token-label custodian-3 --login --pin pin-3 --write-object "$T/bad3.bin" \
     --type data --label "keyrite-share:$K:3" --application-label keyrite \
     --private >/dev/null || fail "pkcs11-tool --write-object"

@@ -22,6 +22,7 @@
 # CA, a request whose signature fails, a validity past the issuer's
 # notAfter, and others.
 set -u
+. "$KR_TOP/tests/integration/lib-flip.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 . "$KR_TOP/tests/integration/lib-root.sh"
@@ -195,8 +196,7 @@ bad "leaf.pem: .*not a CA" --set subject_cert=leaf.pem
 openssl req -in "$T/media/other.csr" -outform DER -out "$T/good.der"
 n=$(wc -c < "$T/good.der")
 cp "$T/good.der" "$T/media/badsig.csr"
-printf '\001' | dd of="$T/media/badsig.csr" bs=1 seek=$((n - 3)) \
-    conv=notrunc 2>/dev/null
+flip "$T/media/badsig.csr" $((n - 3))
 bad "badsig.csr.*does not verify under its own public key" \
     --set subject_cert= --set csr=badsig.csr
 # A validity past the issuer's notAfter (R1: 3000 days).

@@ -12,6 +12,7 @@ set -u
 T=$(mktemp -d)
 cleanup() { umount "$T/small" 2>/dev/null; rm -rf "$T"; }
 trap cleanup EXIT
+. "$KR_TOP/tests/integration/lib-flip.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 . "$KR_TOP/tests/integration/lib-firmware.sh"
 fw_cards
@@ -63,7 +64,7 @@ three() {
 
 medium mismatch "$T/k1"; three
 want=$(sha256sum < "$C/fw/app.bin" | cut -d' ' -f1)
-printf 'X' | dd of="$C/fw/app.bin" bs=1 seek=5 conv=notrunc 2>/dev/null
+flip "$C/fw/app.bin" 5
 got=$(sha256sum < "$C/fw/app.bin" | cut -d' ' -f1)
 refused mismatch "fw/app.bin ($C/release.txt line 4): its SHA-256 is $got, but the manifest says $want: this is not the image the release team listed; nothing was signed"
 

@@ -12,6 +12,7 @@
 # firmware-signing key and ed25519 for a secure-boot key.
 set -u
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+. "$KR_TOP/tests/integration/lib-flip.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 . "$KR_TOP/tests/integration/lib-firmware.sh"
 fw_cards
@@ -121,8 +122,7 @@ for alg in ecdsa-p256 ecdsa-p384 ed25519 rsa-3072; do
 		    fail "$alg: $b.p7s does not verify"; }
 		# One byte flipped: both fail.
 		cp "$M/$img" "$T/flipped"
-		printf '\377' | dd of="$T/flipped" bs=1 seek=777 conv=notrunc \
-		    2>/dev/null
+		flip "$T/flipped" 777
 		cmp -s "$M/$img" "$T/flipped" && fail "the flip changed nothing"
 		verify_sig $alg "$N.pub.pem" "$M/$b.sig" "$T/flipped" \
 		    > /dev/null 2>&1 && fail "$alg: $b.sig verifies a flipped image"

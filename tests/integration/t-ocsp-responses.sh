@@ -20,6 +20,7 @@
 # notAfter, a serial twice, a reason a CA may not give, an unknown
 # status, the root's own certificate, a missing file.
 set -u
+. "$KR_TOP/tests/integration/lib-flip.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 . "$KR_TOP/tests/integration/lib-root.sh"
@@ -110,8 +111,7 @@ grep -q "^Response verify OK" "$T/ca.out" || fail "-CAfile: no verify OK"
 # year, "20" of the GeneralizedTime, becomes "21"): both fail.
 n=$(wc -c < "$O1")
 cp "$O1" "$T/tampered-sig.der"
-printf '\001' | dd of="$T/tampered-sig.der" bs=1 seek=$((n - 5)) \
-    conv=notrunc 2>/dev/null
+flip "$T/tampered-sig.der" $((n - 5))
 cmp -s "$O1" "$T/tampered-sig.der" && fail "the byte did not change"
 if ocsp_check "$T/tampered-sig.der" -cert "$I1"; then
 	cat "$T/ocsp.out"; fail "a response with a changed signature verified"
@@ -122,8 +122,7 @@ grep -q "Response Verify Failure" "$T/ocsp.out" ||
 off=$(grep -abo "$(date -u +%Y)" "$O1" | head -1 | cut -d: -f1)
 [ -n "$off" ] || fail "no GeneralizedTime found in the response"
 cp "$O1" "$T/tampered-tbs.der"
-printf '9' | dd of="$T/tampered-tbs.der" bs=1 seek=$((off + 3)) \
-    conv=notrunc 2>/dev/null
+flip "$T/tampered-tbs.der" $((off + 3))	# the year's last digit
 cmp -s "$O1" "$T/tampered-tbs.der" && fail "the time did not change"
 if ocsp_check "$T/tampered-tbs.der" -cert "$I1"; then
 	cat "$T/ocsp.out"; fail "a response with changed data verified"

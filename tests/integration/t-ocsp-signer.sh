@@ -17,6 +17,7 @@
 # root's class, a request whose signature fails, a validity past the
 # root's notAfter.
 set -u
+. "$KR_TOP/tests/integration/lib-flip.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 . "$KR_TOP/tests/integration/lib-root.sh"
@@ -104,8 +105,7 @@ bad "lets no root-ca key certify an OCSP responder" --set validity_days=30 \
 openssl req -in "$T/media/ocsp-signer.csr" -outform DER -out "$T/good.der"
 n=$(wc -c < "$T/good.der")
 cp "$T/good.der" "$T/media/badsig.csr"
-printf '\001' | dd of="$T/media/badsig.csr" bs=1 seek=$((n - 3)) \
-    conv=notrunc 2>/dev/null
+flip "$T/media/badsig.csr" $((n - 3))
 bad "badsig.csr.*does not verify under its own public key" \
     --set csr=badsig.csr --set validity_days=30
 echo "PASS: t-ocsp-signer"

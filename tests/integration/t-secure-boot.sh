@@ -8,6 +8,7 @@
 # each image verify too.
 set -u
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
+. "$KR_TOP/tests/integration/lib-flip.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 . "$KR_TOP/tests/integration/lib-firmware.sh"
 command -v sbverify >/dev/null || fail "sbverify (sbsigntool) missing"
@@ -45,8 +46,7 @@ for alg in rsa-2048 ecdsa-p256; do
 		[ $(( $(stat -c %s "$M/$b.signed") > s )) = 1 ] ||
 		    fail "$alg: $b.signed is not longer than $b"
 		cp "$M/$b.signed" "$T/tampered"
-		printf '\377' | dd of="$T/tampered" bs=1 seek=$((s / 2)) \
-		    conv=notrunc 2>/dev/null
+		flip "$T/tampered" $((s / 2))
 		cmp -s "$M/$b.signed" "$T/tampered" && fail "no byte changed"
 		sbverify --cert "$M/db.crt" "$T/tampered" > "$T/sbv.out" 2>&1 &&
 		    { cat "$T/sbv.out"; fail "$alg: a tampered $b verifies"; }

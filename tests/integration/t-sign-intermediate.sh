@@ -18,6 +18,7 @@
 # PEM with trailing garbage, validity beyond the root and beyond the
 # policy, a path length the root does not allow, a foreign root.
 set -u
+. "$KR_TOP/tests/integration/lib-flip.sh"
 fail() { echo "FAIL: $*"; exit 1; }
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT
 . "$KR_TOP/tests/integration/lib-root.sh"
@@ -141,8 +142,7 @@ bad() { # bad NAME GREP [--set ...]: the request in $T/media/NAME
 openssl req -in "$T/media/intermediate.csr" -outform DER -out "$T/good.der"
 n=$(wc -c < "$T/good.der")
 cp "$T/good.der" "$T/media/badsig.csr"
-printf '\001' | dd of="$T/media/badsig.csr" bs=1 seek=$((n - 3)) \
-    conv=notrunc 2>/dev/null
+flip "$T/media/badsig.csr" $((n - 3))
 bad badsig.csr "badsig.csr.*does not verify under its own public key"
 
 openssl req -new -newkey rsa:1024 -nodes -keyout "$T/weak.key" \
