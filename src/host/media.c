@@ -9,8 +9,8 @@
  * DIR/<name> (same file system, so one inode and no copy), after which
  * the staging directory is removed.  FAT and exFAT, what USB sticks hold,
  * have no hard links: there renameat2(RENAME_NOREPLACE) is the same step
- * (name_once()).  Everything is fsync()ed before the next step depends on
- * it: file, then its directory.
+ * (kr_media_name_once()).  Everything is fsync()ed before the next step
+ * depends on it: file, then its directory.
  */
 #define _GNU_SOURCE		/* renameat2(2) */
 
@@ -225,8 +225,8 @@ sha256(const void *data, size_t len, uint8_t out[32])
  * (*linked 1: tmp remains), or on a filesystem without hard links
  * renameat2(RENAME_NOREPLACE) (tmp is gone).  0, or -1 with errno.
  */
-static int
-name_once(const char *tmp, const char *path, int *linked)
+int
+kr_media_name_once(const char *tmp, const char *path, int *linked)
 {
 	*linked = 0;
 	if (link(tmp, path) == 0) {
@@ -270,7 +270,7 @@ write_one(const char *dir, const char *prefix, const char *path,
 		unlink(tmp);
 		return r;
 	}
-	if (name_once(tmp, path, &linked) != 0) {
+	if (kr_media_name_once(tmp, path, &linked) != 0) {
 		r = errno == EEXIST ? kr_err_set(KR_ERR_EXISTS, "%s appeared "
 		    "while it was being written; it was not overwritten",
 		    path) : kr_err_errno(KR_ERR_MEDIA, "naming %s", path);
@@ -781,7 +781,7 @@ stream_finish_one(struct kr_media_stream *s, size_t i, const uint8_t want[32])
 	}
 	s->fd[i] = -1;
 	snprintf(path, sizeof(path), "%s/%s", s->m->staging[i], s->name);
-	if (name_once(s->tmp[i], path, &linked) != 0)
+	if (kr_media_name_once(s->tmp[i], path, &linked) != 0)
 		return errno == EEXIST ? kr_err_set(KR_ERR_EXISTS, "%s appeared "
 		    "while it was being written; it was not overwritten",
 		    path) : kr_err_errno(KR_ERR_MEDIA, "naming %s", path);
@@ -969,7 +969,7 @@ kr_media_publish_staging(const char *dir, const char *id)
 		snprintf(from, sizeof(from), "%s/%s", spath, de->d_name);
 		snprintf(to, sizeof(to), "%s/%s", dir, de->d_name);
 		/* On FAT the staged file moves: it is published all the same. */
-		if (name_once(from, to, &linked) == 0)
+		if (kr_media_name_once(from, to, &linked) == 0)
 			continue;
 		if (errno == EEXIST && same_file(to, from))
 			continue;	/* published before an interruption */

@@ -197,6 +197,15 @@ int	kr_media_remove_staging(const char *dir, const char *id);
 int	kr_media_stage_into(const char *dir, const char *id, const char *name,
 	    const void *data, size_t len);
 
+/*
+ * Gives tmp the name path, never replacing a file there (EEXIST): link(2),
+ * after which tmp remains and *linked is 1, or on a file system without
+ * hard links (FAT, exFAT: link fails with EPERM) renameat2 with
+ * RENAME_NOREPLACE, after which tmp is gone and *linked is 0.  0, or -1
+ * with errno set.
+ */
+int	kr_media_name_once(const char *tmp, const char *path, int *linked);
+
 /* Removes the stray temporary file dir/name (a KR_MEDIA_TEMP_PREFIX one). */
 int	kr_media_remove_temp(const char *dir, const char *name);
 

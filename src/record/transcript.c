@@ -443,9 +443,11 @@ header_text(const struct kr_transcript_header *h, struct kr_buf *b,
 
 /*
  * The header goes to dir/.keyrite-tmp-<id>-transcript first (a name the
- * cleaner recognises by its ceremony id), is synced, then linked to path:
- * a kill at any point leaves either no transcript or one with its whole
- * header, never an empty file under the transcript's name.
+ * cleaner recognises by its ceremony id), is synced, then linked to path
+ * (on FAT, which has no hard links, renamed to it without replacing:
+ * kr_media_name_once()): a kill at any point leaves either no transcript
+ * or one with its whole header, never an empty file under the
+ * transcript's name.
  */
 int
 kr_transcript_create(const char *path, const struct kr_transcript_header *h,
@@ -454,7 +456,7 @@ kr_transcript_create(const char *path, const struct kr_transcript_header *h,
 	struct kr_transcript *t = NULL;
 	struct kr_buf b = { 0 };
 	char tmp[4200], *copy = NULL;
-	int r, linked = 0;
+	int r, linked = 0, named = 0;
 
 	*tp = NULL;
 	if ((r = check_header(h)) != 0)
@@ -480,15 +482,16 @@ kr_transcript_create(const char *path, const struct kr_transcript_header *h,
 	}
 	if ((r = commit(t, b.data, b.len, "the header")) != 0)
 		goto out;
-	if (link(tmp, path) != 0) {
+	/* link(2), or on FAT (no hard links) a rename that never replaces. */
+	if (kr_media_name_once(tmp, path, &linked) != 0) {
 		r = kr_err_errno(errno == EEXIST ? KR_ERR_EXISTS : KR_ERR_IO,
 		    "creating transcript %s%s", path, errno == EEXIST ?
 		    " (a transcript is never overwritten; use a new name or "
 		    "medium)" : "");
 		goto out;
 	}
-	linked = 1;
-	if (unlink(tmp) != 0) {
+	named = 1;
+	if (linked && unlink(tmp) != 0) {
 		r = kr_err_errno(KR_ERR_IO, "removing %s", tmp);
 		goto out;
 	}
@@ -500,7 +503,7 @@ kr_transcript_create(const char *path, const struct kr_transcript_header *h,
  out:
 	if (t != NULL && t->fd != -1) {
 		(void)unlink(tmp);
-		if (linked)
+		if (named)
 			(void)unlink(path);
 	}
 	kr_transcript_close(t);
