@@ -196,10 +196,17 @@ wait_for "^ cosignature: [a-z0-9-]+ custodian-5 " "rows [0-9]+-([0-9]+) of \\1\$
     fail "the viewer does not open at the end"
 send Home
 wait_for "keyrite-transcript: 1" || fail "viewer did not scroll to the top"
+# settled: the pane once two captures in a row agree (a page is judged
+# only when it is drawn whole, not while its rows are still arriving).
+settled() {
+	_s1=$(screen)
+	while _s2=$(screen); [ "$_s1" != "$_s2" ]; do _s1=$_s2; done
+	printf '%s\n' "$_s1"
+}
 # view_find REGEX: page down from the top until REGEX is on the screen.
 view_find() {
 	_p=0
-	until screen | grep -Eq -- "$1"; do
+	until settled | grep -Eq -- "$1"; do
 		_top=$(screen | sed -n 's/.*rows \([0-9]*\)-.*/\1/p')
 		send NPage
 		until [ "$(screen | sed -n 's/.*rows \([0-9]*\)-.*/\1/p')" != "$_top" ]
