@@ -96,7 +96,7 @@ lock_all(void)
 		return;
 	}
 	small_thread_stacks();
-	if (mlockall(MCL_CURRENT | MCL_FUTURE) == 0) {
+	if (mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) == 0) {
 		locked = 1;
 		lock_errno = 0;
 		snprintf(lock_why, sizeof(lock_why), "all memory locked");

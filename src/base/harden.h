@@ -3,7 +3,8 @@
  *
  * kr_harden_process() makes the process non-dumpable (no core files, no
  * ptrace by other users, /proc/<pid>/mem closed), sets RLIMIT_CORE to 0,
- * locks all current and future pages with mlockall() where permitted, and
+ * locks all current and future pages with mlockall() where permitted (each
+ * page as it is first touched: MCL_ONFAULT), and
  * starts OpenSSL's secure heap so that private-key numbers live in locked
  * memory.  Every keyrite subcommand that may touch a secret calls it first.
  */

@@ -69,6 +69,45 @@ rc=$?
 [ "$rc" = 0 ] || fail "keyrite selftest --help exited $rc, want 0"
 grep -q -- '--hold' "$tmp/help" || fail "--help does not document --hold"
 
+# --- as root: every page keyrite holds is locked ---------------------------
+# mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) locks each page as it is
+# first touched, so a page that ever held a secret cannot be swapped, while
+# library pages keyrite never uses are not made resident.  Every mapping
+# with resident pages must therefore carry the "lo" (VM_LOCKED) flag, but
+# the kernel's own [vdso] and [vvar], which hold no process data.
+
+if [ "$(id -u)" = 0 ]; then
+	mkfifo "$tmp/rin" || fail "mkfifo failed"
+	exec 4<>"$tmp/rin"
+	"$KEYRITE" selftest --hold <"$tmp/rin" >"$tmp/rhold" 2>&1 4>&- &
+	rpid=$!
+	until grep -q '^selftest: holding' "$tmp/rhold" 2>/dev/null; do
+		kill -0 "$rpid" 2>/dev/null || fail "keyrite selftest --hold" \
+		    "as root exited early: $(tail -1 "$tmp/rhold")"
+		sleep 0.1
+	done
+	awk '
+	/^[0-9a-f]+-[0-9a-f]+ / { name = $6 ? $6 : "[anon]" }
+	/^Rss:/ { rss = $2 }
+	/^VmFlags:/ {
+		if (rss > 0 && name != "[vdso]" && name != "[vvar]") {
+			resident++
+			if ($0 ~ / lo( |$)/) locked++
+			else print "not locked: " name " (" rss " kB)"
+		}
+	}
+	END { printf "%d mappings with resident pages, %d locked\n",
+	    resident, locked; exit !(resident > 0 && resident == locked) }
+	' "/proc/$rpid/smaps" >"$tmp/locked" || {
+		cat "$tmp/locked"
+		fail "keyrite as root has resident pages that are not locked"
+	}
+	cat "$tmp/locked"
+	grep -E '^(VmRSS|VmLck):' "/proc/$rpid/status"
+	exec 4>&-
+	wait "$rpid" || fail "keyrite selftest --hold as root failed"
+fi
+
 # --- the held, hardened process seen from outside -------------------------
 
 if [ "$(id -u)" = 0 ]; then
