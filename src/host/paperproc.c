@@ -498,20 +498,26 @@ reap(struct kr_paperproc *p)
 }
 
 /*
- * The session failed (what): ends the helper, finds out how it ended, and
- * sets the error every later call returns.
+ * The session failed (what): ends the helper (kill_it: it is alive and
+ * misbehaving; a helper that already exited keeps its own status), finds
+ * out how it ended, and sets the error every later call returns.
  */
 static int
 failed(struct kr_paperproc *p, const char *what, int kill_it)
 {
 	char how[sizeof(p->why)];
+	int st;
 
+	if (p->fd >= 0)
+		close(p->fd);
+	p->fd = -1;
 	if (kill_it && p->pid > 0)
 		kill(p->pid, SIGKILL);
 	p->why[0] = '\0';
-	if (reap(p) == 0 || kill_it)
-		snprintf(p->why, sizeof(p->why), "%s", kill_it ? "stopped" :
-		    "it exited 0");
+	if ((st = reap(p)) == 0)
+		snprintf(p->why, sizeof(p->why), "it exited 0");
+	else if (kill_it && strstr(p->why, "signal 9 ") != NULL)
+		snprintf(p->why, sizeof(p->why), "keyrite stopped it");
 	snprintf(how, sizeof(how), "%s", p->why);
 	snprintf(p->why, sizeof(p->why), "%s (%.300s) %.400s; %.200s",
 	    KR_PAPERPROC_NAME, p->path, what, how);
@@ -541,7 +547,7 @@ kr_paperproc_call(struct kr_paperproc *p, struct kr_buf *b,
 		snprintf(what, sizeof(what), "gave no whole reply (%s)",
 		    r == KR_ERR_NOT_FOUND ? "it closed the connection" :
 		    kr_err_detail());
-		return failed(p, what, r != KR_ERR_NOT_FOUND);
+		return failed(p, what, r == KR_ERR_FORMAT);
 	}
 	ok = reply->n >= 3 && reply->f[0].len == 2 &&
 	    memcmp(reply->f[0].p, "ok", 2) == 0;
