@@ -224,12 +224,17 @@ $(PAPER_HELPER): $(BUILD)/src/paper/keyrite-paper.o $(PAPER_LIB)
 # Unit tests: one Criterion binary per tests/unit/test_<module>.c, linked
 # with libkeyrite.a; test_paper tests the implementations themselves
 # (paper.c, scan.c) and links the helper's library instead.
+# Unit tests that run whole ceremonies (test_engine) start the helper as
+# keyrite does, beside the running program: build/tests/keyrite-paper.
 UNIT_LIB = $(LIB)
 UNIT_LDLIBS =
+$(BUILD)/tests/keyrite-paper: $(PAPER_HELPER)
+	@mkdir -p $(@D)
+	$(Q)ln -sf ../keyrite-paper $@
 $(BUILD)/tests/test_paper: UNIT_LIB = $(PAPER_LIB)
 $(BUILD)/tests/test_paper: UNIT_LDLIBS = $(PAPER_LDLIBS)
 $(BUILD)/tests/test_paper: $(PAPER_LIB)
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/keyrite-paper
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) -Wno-missing-prototypes $(KR_LDFLAGS) -o $@ $< \
@@ -237,6 +242,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	    $(shell pkg-config --libs criterion)
 
 # Test helpers: small programs integration tests call (never installed).
+# watch-usb-umockdev runs a ceremony that prints: the paper helper goes
+# beside them too.
+$(BUILD)/helpers/keyrite-paper: $(PAPER_HELPER)
+	@mkdir -p $(@D)
+	$(Q)ln -sf ../keyrite-paper $@
+$(HELPER_BINS): | $(BUILD)/helpers/keyrite-paper
 $(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
