@@ -16,6 +16,7 @@
 #include "base/err.h"
 #include "host/paperproc.h"
 #include "paper.h"
+#include "transcript-int.h"
 
 #define RENDER_FIELDS	14
 
@@ -60,6 +61,7 @@ kr_paper_render(const char *text, size_t len, const char *source,
 	struct kr_pp_msg m;
 	struct kr_buf b;
 	char *pdf = NULL;
+	uint8_t h[32];
 	size_t pdflen = 0;
 	int r;
 
@@ -84,6 +86,19 @@ kr_paper_render(const char *text, size_t len, const char *source,
 	if (m.n != RENDER_FIELDS || take_info(&m, &got) != 0) {
 		r = kr_err_set(KR_ERR_PAPER_HELPER, "%s: a malformed reply to "
 		    "render (%zu fields)", KR_PAPERPROC_NAME, m.n);
+		goto out;
+	}
+	/* What can be checked here is: the hash of what was sent, a PDF. */
+	if ((r = kr_transcript_sha256(text, len, h)) != 0)
+		goto out;
+	if (memcmp(h, got.sha256, sizeof(h)) != 0) {
+		r = kr_err_set(KR_ERR_PAPER_HELPER, "%s: the PDF names another "
+		    "SHA-256 than the transcript's", KR_PAPERPROC_NAME);
+		goto out;
+	}
+	if (m.f[3].len < 5 || memcmp(m.f[3].p, "%PDF-", 5) != 0) {
+		r = kr_err_set(KR_ERR_PAPER_HELPER, "%s: what it rendered is "
+		    "not a PDF", KR_PAPERPROC_NAME);
 		goto out;
 	}
 	if ((r = kr_pp_get_dup(&m, 3, &pdf, &pdflen)) != 0)

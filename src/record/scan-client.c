@@ -18,6 +18,7 @@
 #include "base/err.h"
 #include "host/paperproc.h"
 #include "scan.h"
+#include "transcript-int.h"
 
 #define COUNT_FIELDS	5	/* files, have, count, ran, added */
 
@@ -152,6 +153,7 @@ kr_scan_finish(struct kr_scan *s, char **textp, size_t *lenp,
 	struct kr_pp_msg m;
 	struct kr_buf b;
 	char *text = NULL, detail[1024];
+	uint8_t h[32];
 	size_t len = 0;
 	int r, r2;
 
@@ -169,9 +171,15 @@ kr_scan_finish(struct kr_scan *s, char **textp, size_t *lenp,
 	    m.n != 3 + COUNT_FIELDS)
 		r = kr_err_set(KR_ERR_PAPER_HELPER, "%s: a malformed reply to "
 		    "scan-finish (%zu fields)", KR_PAPERPROC_NAME, m.n);
+	/* The bytes must be the ones the helper says it reassembled. */
 	if (r == 0 && (r = kr_pp_get_dup(&m, 8, &text, &len)) == 0 &&
-	    sha256 != NULL)
-		memcpy(sha256, m.f[9].p, 32);
+	    (r = kr_transcript_sha256(text, len, h)) == 0 &&
+	    memcmp(h, m.f[9].p, 32) != 0)
+		r = kr_err_set(KR_ERR_PAPER_HELPER, "%s: the transcript read "
+		    "from the scans does not have the SHA-256 it reported",
+		    KR_PAPERPROC_NAME);
+	if (r == 0 && sha256 != NULL)
+		memcpy(sha256, h, 32);
 	kr_pp_msg_free(&m);
 	/* The session is over: the helper must exit 0. */
 	snprintf(detail, sizeof(detail), "%s", kr_err_detail());

@@ -7,7 +7,8 @@
 #     (exit 7) naming both places looked at, with nothing written and no
 #     card touched; keyrite print names it too;
 #   - a helper that crashes, or answers with a malformed or short reply,
-#     is reported as such, naming keyrite-paper, and nothing is written;
+#     or with a PDF of another transcript, is reported as such, naming
+#     keyrite-paper, and nothing is written;
 #   - run by hand it says it is not a command.
 # The fake helpers below stand in for a broken keyrite-paper only: the
 # real one is what every other paper test runs.
@@ -120,6 +121,11 @@ def take(n):
             raise SystemExit(0)
         b += c
     return b
+def msg(*fields):
+    body = b"".join(len(f).to_bytes(4, "big") + f for f in fields)
+    return len(body).to_bytes(4, "big") + body
+def u32(v):
+    return v.to_bytes(4, "big")
 take(int.from_bytes(take(4), "big"))
 sys.stdout.buffer.write($1)
 EOS
@@ -134,6 +140,19 @@ broken fields "$(answer 'b"\0\0\0\6\0\0\0\2ok"')" \
     "keyrite-paper .*sent a malformed reply"
 broken code "$(answer 'b"\0\0\0\27\0\0\0\5error\0\0\0\4\0\0\0\5\0\0\0\2hi"')" \
     "keyrite-paper .*sent a malformed reply"
+# A well-formed "ok" whose PDF names another transcript's SHA-256: keyrite
+# checks what it can (the hash of what it sent, a PDF) and refuses it.
+mkdir -p "$T/lie/bin" "$T/lie/m"
+cp "$KEYRITE" "$T/lie/bin/keyrite"
+answer 'msg(b"ok", u32(0), b"", b"%PDF-1.4 not this one", u32(1), u32(1),
+    u32(0), u32(1), u32(10), bytes(8), b"x", bytes(32), u32(1),
+    bytes(8))' > "$T/lie/bin/keyrite-paper"
+chmod 755 "$T/lie/bin/keyrite-paper"
+"$T/lie/bin/keyrite" print "$T/t.txt" --media "$T/lie/m" --pdf-only \
+    > "$T/lie/out" 2>&1 && fail "lie: print succeeded"
+grep -q "keyrite-paper: the PDF names another SHA-256" "$T/lie/out" ||
+    { cat "$T/lie/out"; fail "lie: not reported"; }
+[ -z "$(ls -A "$T/lie/m")" ] || fail "lie: wrote $(ls -A "$T/lie/m")"
 
 # --- by hand -----------------------------------------------------------------
 "$H" --help < /dev/null > "$T/o4" 2>&1; rc=$?
