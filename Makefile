@@ -48,12 +48,17 @@ UI_CFLAGS = $(shell pkg-config --cflags $(UI_PKGS))
 UI_LDLIBS = $(shell pkg-config --libs $(UI_PKGS))
 # The paper record (src/record/paper.c, scan.c) and printing
 # (src/host/printer.c): cairo, libqrencode, zlib, zbar, poppler-glib,
-# libjpeg and libcups (no .pc file in Debian 12).  GLib's headers are
-# included as system headers so that -Werror applies to our code only.
+# libjpeg and libcups (no .pc file in Debian 12).  Linked into the paper
+# helper, keyrite-paper, only: the keyrite command, which holds secrets,
+# maps none of them (docs/architecture.md, "The paper helper";
+# tests/integration/t-linkage.sh checks it).  GLib's headers are included
+# as system headers so that -Werror applies to our code only.
 PAPER_PKGS = cairo libqrencode zlib zbar poppler-glib libjpeg
+PAPER_LDLIBS = $(shell pkg-config --libs $(PAPER_PKGS)) -lcups
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKG_LIBS)) \
 	$(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PAPER_PKGS)))
-PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) $(PAPER_PKGS)) -lcups -lm
+# zlib: the QR chunks' gzip (src/record/qrchunk.c), in both programs.
+PKG_LDLIBS = $(shell pkg-config --libs $(PKG_LIBS) zlib) -lm
 
 WARN = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wvla \
 	-Wstrict-prototypes -Wmissing-prototypes -Wcast-qual -Wwrite-strings \
@@ -81,9 +86,16 @@ KR_LDLIBS = $(PKG_LDLIBS) -lpthread $(LDLIBS)
 # "layer/name.h" (-Isrc), or bare from their own folder;
 # tests/check-layers.sh keeps every include pointing down.
 LAYERS = base host crypto card record audit ceremony
-# The engine library is every layer's *.c; the command is src/cli/.
+# The engine library is every layer's *.c but the paper helper's
+# implementations; the command is src/cli/.
 CMD_SRCS = $(wildcard src/cli/*.c)
-LIB_SRCS = $(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c))
+# Compiled into keyrite-paper only; keyrite gets the *-client.c files,
+# which keep their API and run them in the helper (src/host/paperproc.h).
+PAPER_IMPL_SRCS = src/record/paper.c src/record/scan.c src/host/printer.c
+PAPER_CLIENT_SRCS = src/record/paper-client.c src/record/scan-client.c \
+	src/host/printer-client.c
+LIB_SRCS = $(filter-out $(PAPER_IMPL_SRCS),\
+	$(foreach l,$(LAYERS),$(wildcard src/$(l)/*.c)))
 LIB_OBJS = $(LIB_SRCS:src/%.c=$(BUILD)/src/%.o)
 CMD_OBJS = $(CMD_SRCS:src/%.c=$(BUILD)/src/%.o)
 # The TUI (ui/) is a frontend like src/cli/: part of the command.
@@ -91,6 +103,12 @@ UI_SRCS = $(wildcard ui/*.c)
 UI_OBJS = $(UI_SRCS:ui/%.c=$(BUILD)/ui/%.o)
 LIB	= $(BUILD)/libkeyrite.a
 KEYRITE	= $(BUILD)/keyrite
+# The paper helper: src/paper/ and the library with the implementations
+# in place of the clients (also what test_paper and bench_paper link).
+PAPER_LIB_OBJS = $(filter-out $(PAPER_CLIENT_SRCS:src/%.c=$(BUILD)/src/%.o),\
+	$(LIB_OBJS)) $(PAPER_IMPL_SRCS:src/%.c=$(BUILD)/src/%.o)
+PAPER_LIB = $(BUILD)/libkeyrite-paper.a
+PAPER_HELPER = $(BUILD)/keyrite-paper
 
 UNIT_SRCS = $(wildcard tests/unit/test_*.c)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -103,7 +121,7 @@ BENCH_BINS = $(BENCH_SRCS:tests/bench/%.c=$(BUILD)/bench/%)
 	demo bench install clean help killsweep man image image-test
 .DEFAULT_GOAL := all
 
-all: $(KEYRITE)
+all: $(KEYRITE) $(PAPER_HELPER)
 
 help:
 	@echo "make            build $(KEYRITE)"
@@ -117,7 +135,7 @@ help:
 	@echo "make image      the bootable appliance: $(BUILD)/keyrite-<version>.iso (root)"
 	@echo "make image-test build it twice, compare, boot it in qemu (11-30 min)"
 	@echo "make install    install into \$$DESTDIR\$$PREFIX ($(PREFIX)):"
-	@echo "                keyrite, the scripts, man pages, docs"
+	@echo "                keyrite, its paper helper, the scripts, man pages, docs"
 	@echo "make man        check the manual pages with mandoc -T lint"
 	@echo "make clean      remove build outputs"
 
@@ -187,28 +205,65 @@ $(LIB): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
-$(KEYRITE): $(CMD_OBJS) $(UI_OBJS) $(LIB)
+# keyrite never runs without its paper helper beside it: whatever builds
+# it builds the helper too.
+$(KEYRITE): $(CMD_OBJS) $(UI_OBJS) $(LIB) | $(PAPER_HELPER)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(KR_LDFLAGS) -o $@ $(CMD_OBJS) $(UI_OBJS) $(LIB) \
 	    $(KR_LDLIBS) $(UI_LDLIBS)
 
-# Unit tests: one Criterion binary per tests/unit/test_<module>.c.
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+$(PAPER_LIB): $(PAPER_LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(PAPER_HELPER): $(BUILD)/src/paper/keyrite-paper.o $(PAPER_LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(KR_LDFLAGS) -o $@ $< $(PAPER_LIB) $(KR_LDLIBS) \
+	    $(PAPER_LDLIBS)
+
+# Unit tests: one Criterion binary per tests/unit/test_<module>.c, linked
+# with libkeyrite.a; test_paper tests the implementations themselves
+# (paper.c, scan.c) and links the helper's library instead.
+# Unit tests that run whole ceremonies (test_engine) start the helper as
+# keyrite does, beside the running program: build/tests/keyrite-paper.
+UNIT_LIB = $(LIB)
+UNIT_LDLIBS =
+$(BUILD)/tests/keyrite-paper: $(PAPER_HELPER)
+	@mkdir -p $(@D)
+	$(Q)ln -sf ../keyrite-paper $@
+$(BUILD)/tests/test_paper: UNIT_LIB = $(PAPER_LIB)
+$(BUILD)/tests/test_paper: UNIT_LDLIBS = $(PAPER_LDLIBS)
+$(BUILD)/tests/test_paper: $(PAPER_LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) | $(BUILD)/tests/keyrite-paper
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) -Wno-missing-prototypes $(KR_LDFLAGS) -o $@ $< \
-	    $(LIB) $(KR_LDLIBS) $(shell pkg-config --libs criterion)
+	    $(UNIT_LIB) $(KR_LDLIBS) $(UNIT_LDLIBS) \
+	    $(shell pkg-config --libs criterion)
 
 # Test helpers: small programs integration tests call (never installed).
+# watch-usb-umockdev runs a ceremony that prints: the paper helper goes
+# beside them too.
+$(BUILD)/helpers/keyrite-paper: $(PAPER_HELPER)
+	@mkdir -p $(@D)
+	$(Q)ln -sf ../keyrite-paper $@
+$(HELPER_BINS): | $(BUILD)/helpers/keyrite-paper
 $(BUILD)/helpers/%: tests/helpers/%.c $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(KR_CFLAGS) $(KR_LDFLAGS) -o $@ $< $(LIB) $(KR_LDLIBS)
 
+# bench_paper measures paper.c in its own process: the helper's library.
+BENCH_LIB = $(LIB)
+BENCH_LDLIBS =
+$(BUILD)/bench/bench_paper: BENCH_LIB = $(PAPER_LIB)
+$(BUILD)/bench/bench_paper: BENCH_LDLIBS = $(PAPER_LDLIBS)
+$(BUILD)/bench/bench_paper: $(PAPER_LIB)
 $(BUILD)/bench/%: tests/bench/%.c $(LIB)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(KR_CFLAGS) $(KR_LDFLAGS) -o $@ $< $(LIB) $(KR_LDLIBS) -lgfshare
+	$(Q)$(CC) $(KR_CFLAGS) $(KR_LDFLAGS) -o $@ $< $(BENCH_LIB) $(KR_LDLIBS) \
+	    $(BENCH_LDLIBS) -lgfshare
 
 -include $(wildcard $(BUILD)/src/*/*.d $(BUILD)/ui/*.d $(BUILD)/tests/*.d \
 	$(BUILD)/bench/*.d $(BUILD)/helpers/*.d)
@@ -299,13 +354,15 @@ MAN_DEST = $(DESTDIR)$(PREFIX)/share/man
 DOC_DEST = $(DESTDIR)$(PREFIX)/share/doc/keyrite
 SHIPPED_DOCS = README.md $(wildcard docs/*.md)
 
-install: $(KEYRITE)
+install: $(KEYRITE) $(PAPER_HELPER)
 	$(Q)cd ceremony-scripts && sha256sum --quiet --strict -c reviewed.sha256 || \
 	    { echo "install: ceremony-scripts/reviewed.sha256 does not match" \
 	    "the scripts: review them and update it (docs/rehearsal.md)"; \
 	    exit 1; }
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/keyrite
 	install -m 0755 $(KEYRITE) $(DESTDIR)$(PREFIX)/bin/keyrite
+	install -d $(DESTDIR)$(PREFIX)/lib/keyrite
+	install -m 0755 $(PAPER_HELPER) $(DESTDIR)$(PREFIX)/lib/keyrite/keyrite-paper
 	install -d -m 0755 $(SCRIPTS_DEST)
 	install -m 0444 $(SHIPPED_SCRIPTS) $(SCRIPTS_DEST)/
 	chmod 0555 $(SCRIPTS_DEST)

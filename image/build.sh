@@ -154,10 +154,12 @@ bootstrap_mounts() {
 	mount_bind "$CACHE/apt" "$ROOT/var/cache/apt/archives"
 }
 
-# The libraries the keyrite binary links against, as Debian packages.
+# The libraries keyrite and its paper helper (keyrite-paper: cairo,
+# poppler, zbar, libjpeg, libcups) link against, as Debian packages.
 keyrite_runtime_packages() {
 	local lib path
-	objdump -p "$KR_BUILD/keyrite" | awk '$1 == "NEEDED" { print $2 }' |
+	objdump -p "$KR_BUILD/keyrite" "$KR_BUILD/keyrite-paper" |
+	    awk '$1 == "NEEDED" { print $2 }' | sort -u |
 	    while read -r lib; do
 		path=$(ldconfig -p | awk -v l="$lib" \
 		    '$1 == l && /x86-64/ { print $NF; exit }')
@@ -190,7 +192,7 @@ build_keyrite() {
 	# Paths of this checkout do not go into the binary.
 	make -C "$SRC" --no-print-directory -j2 BUILD="$KR_BUILD" \
 	    CFLAGS="-ffile-prefix-map=$SRC=." "$KR_BUILD/keyrite" \
-	    >"$WORK/keyrite-build.log" 2>&1 ||
+	    "$KR_BUILD/keyrite-paper" >"$WORK/keyrite-build.log" 2>&1 ||
 		{ tail -30 "$WORK/keyrite-build.log" >&2;
 		  die "keyrite did not build; the log is $WORK/keyrite-build.log"; }
 }
@@ -224,7 +226,8 @@ install_keyrite() {
 	    CFLAGS="-ffile-prefix-map=$SRC=." PREFIX=/usr DESTDIR="$ROOT" \
 	    install >>"$WORK/keyrite-build.log" 2>&1 ||
 		die "make install failed; the log is $WORK/keyrite-build.log"
-	strip --strip-unneeded "$ROOT/usr/bin/keyrite"
+	strip --strip-unneeded "$ROOT/usr/bin/keyrite" \
+	    "$ROOT/usr/lib/keyrite/keyrite-paper"
 	# Scripts, policy and the reviewed manifest: read-only for everyone
 	# (the squashfs is read-only anyway; the modes say so on the page).
 	find "$ROOT/usr/share/keyrite" -type d -exec chmod 0555 {} +

@@ -3,10 +3,11 @@
 #
 # The layers, lowest first (docs/architecture.md):
 #
-#   base host crypto card record audit ceremony ui cli
+#   base host crypto card record audit ceremony ui cli paper
 #
 # src/<layer>/ holds each engine layer, ui/ the TUI, src/cli/ the keyrite
-# command.  A file may include a header of its own folder (bare,
+# command, src/paper/ the paper helper keyrite-paper (a program of its
+# own; nothing includes it).  A file may include a header of its own folder (bare,
 # "token-int.h") or of a lower layer ("base/err.h"), never of a higher
 # one, and never another folder's internal header (*-int.h).  A header
 # named in a way that resolves nowhere is an error too, so that a
@@ -17,7 +18,7 @@
 set -u
 top=${1:-.}
 cd "$top" || exit 2
-order="base host crypto card record audit ceremony ui cli"
+order="base host crypto card record audit ceremony ui cli paper"
 
 rank() {	# rank LAYER: its position in $order, or nothing
 	i=0

@@ -124,6 +124,7 @@ static const struct {
 	{ KR_ERR_PRINTER_MEDIA,		"the printer needs attention (paper)" },
 	{ KR_ERR_PRINTER_GONE,		"the printer is gone or offline" },
 	{ KR_ERR_PRINTER_JOB,		"the print job failed" },
+	{ KR_ERR_PAPER_HELPER,		"the paper helper (keyrite-paper) failed" },
 	{ KR_ERR_RELEASE_FORMAT,	"malformed release manifest" },
 	{ KR_ERR_RELEASE_MISMATCH,	"image does not match the release "
 					    "manifest" },

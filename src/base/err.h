@@ -140,6 +140,8 @@
 #define KR_ERR_PRINTER_MEDIA		-1312	/* out of paper, jammed, cover */
 #define KR_ERR_PRINTER_GONE		-1313	/* printer offline or removed */
 #define KR_ERR_PRINTER_JOB		-1314	/* job refused, aborted, cancelled */
+#define KR_ERR_PAPER_HELPER		-1320	/* keyrite-paper missing, died or
+						   answered badly */
 /* Firmware releases and images: -1500 .. -1599 */
 #define KR_ERR_RELEASE_FORMAT		-1500	/* malformed release manifest */
 #define KR_ERR_RELEASE_MISMATCH		-1501	/* an image is not what the

@@ -18,6 +18,7 @@
  * expired recovery window goes through one path: record why, wipe every
  * secret, discard the staged outputs, leave the transcript unsealed.
  */
+#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@
 #include "crypto/x509.h"
 #include "engine-int.h"
 #include "host/media.h"
+#include "host/paperproc.h"
 #include "record/paper.h"
 #include "reviewed.h"
 
@@ -977,22 +979,34 @@ check_outputs(struct kr_engine *e)
 	return kr_media_check_space(e->media, need);
 }
 
-/* The paper size of a print-transcript step, known before the seal. */
+/*
+ * The paper size of a print-transcript step, known before the seal; and
+ * the paper helper that will render it (host/paperproc.h), found now: a
+ * ceremony must not reach its seal to learn it cannot make its paper
+ * record.
+ */
 static int
 check_paper(struct kr_engine *e)
 {
 	enum kr_paper_size size;
+	char helper[PATH_MAX];
 	size_t i;
+	int r;
 
 	for (i = 0; i < e->script->nsteps; i++) {
 		const struct kr_script_step *st = &e->script->steps[i];
 		const char *paper = kr_script_arg(st, "paper");
 
-		if (strcmp(st->verb, "print-transcript") == 0 &&
-		    paper != NULL && kr_paper_size_parse(paper, &size) != 0)
+		if (strcmp(st->verb, "print-transcript") != 0)
+			continue;
+		if (paper != NULL && kr_paper_size_parse(paper, &size) != 0)
 			return kr_err_set(KR_ERR_SCRIPT_PARAM, "%s:%zu: step %zu "
 			    "(print-transcript): paper '%s': give a4 or letter",
 			    e->script->source, st->line, i + 1, paper);
+		if ((r = kr_paperproc_find(helper, sizeof(helper))) != 0)
+			return kr_err_set(r, "%s:%zu: step %zu "
+			    "(print-transcript): %s", e->script->source,
+			    st->line, i + 1, kr_err_detail());
 	}
 	return 0;
 }

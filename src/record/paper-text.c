@@ -10,13 +10,18 @@
  * backslash is doubled, so every backslash on paper starts an escape.
  * The exact bytes are in the QR codes; docs/auditor-guide.md explains the
  * escapes.
+ *
+ * Also the paper sizes and the PDF's name, which keyrite needs without
+ * the renderer (it runs in keyrite-paper: host/paperproc.h).
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/buf.h"
+#include "base/err.h"
 #include "paper-int.h"
 
 /* Length of a well-formed UTF-8 sequence at p[n] and its code point. */
@@ -161,4 +166,29 @@ kr_paper_wrap(const char *s, size_t *off, size_t cols)
 		len = brk;
 	*off += len;
 	return len;
+}
+
+int
+kr_paper_size_parse(const char *s, enum kr_paper_size *size)
+{
+	if (strcasecmp(s, "a4") == 0)
+		*size = KR_PAPER_A4;
+	else if (strcasecmp(s, "letter") == 0)
+		*size = KR_PAPER_LETTER;
+	else
+		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "paper size '%s': "
+		    "use a4 or letter", s);
+	return 0;
+}
+
+const char *
+kr_paper_size_name(enum kr_paper_size size)
+{
+	return size == KR_PAPER_LETTER ? "Letter" : "A4";
+}
+
+void
+kr_paper_name(const char *ceremony_id, char out[KR_PAPER_NAME_BYTES])
+{
+	snprintf(out, KR_PAPER_NAME_BYTES, "transcript-%s.pdf", ceremony_id);
 }

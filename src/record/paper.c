@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <cairo.h>
 #include <cairo-pdf.h>
@@ -1092,29 +1091,4 @@ kr_paper_render(const char *text, size_t len, const char *source,
 	free(c.people);
 	free(sum);
 	return r;
-}
-
-int
-kr_paper_size_parse(const char *s, enum kr_paper_size *size)
-{
-	if (strcasecmp(s, "a4") == 0)
-		*size = KR_PAPER_A4;
-	else if (strcasecmp(s, "letter") == 0)
-		*size = KR_PAPER_LETTER;
-	else
-		return kr_err_set(KR_ERR_INVALID_ARGUMENT, "paper size '%s': "
-		    "use a4 or letter", s);
-	return 0;
-}
-
-const char *
-kr_paper_size_name(enum kr_paper_size size)
-{
-	return size == KR_PAPER_LETTER ? "Letter" : "A4";
-}
-
-void
-kr_paper_name(const char *ceremony_id, char out[KR_PAPER_NAME_BYTES])
-{
-	snprintf(out, KR_PAPER_NAME_BYTES, "transcript-%s.pdf", ceremony_id);
 }

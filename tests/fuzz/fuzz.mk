@@ -53,7 +53,8 @@ FUZZ_COV_SRCS	= script:src/ceremony/script.c,src/ceremony/script-parse.c,src/cer
 	csr:src/crypto/csr.c,src/crypto/x509-issue.c,src/crypto/x509-lint.c,src/crypto/x509-options.c \
 	crl:src/crypto/crl.c revocations:src/crypto/crl-list.c,src/crypto/crl.c \
 	release:src/crypto/release.c pe:src/crypto/pe.c \
-	ocsp:src/crypto/ocsp-list.c,src/crypto/ocsp.c
+	ocsp:src/crypto/ocsp-list.c,src/crypto/ocsp.c \
+	paperproc:src/host/paperproc.c
 FUZZ_PROFDATA	?= llvm-profdata
 FUZZ_LLVM_COV	?= llvm-cov
 FUZZ_COV	= $(FUZZ_BUILD)/cov
