@@ -793,7 +793,7 @@ check_csr(const char *path, const char *text, size_t len,
 	}
 	st->ok = 1;
 	snprintf(st->verdict, sizeof(st->verdict), "request of %.200s, %s key, "
-	    "its signature verified (the requester holds the key)",
+	    "self-signature verified (the requester holds the key)",
 	    printable(c->subject, subj, sizeof(subj)), c->key_text);
 	kr_csr_free(c);
 }
