@@ -942,7 +942,8 @@ check_release(const char *path, const char *text, size_t len,
 	size_text(total, sz, sizeof(sz));
 	st->ok = 1;
 	snprintf(st->verdict, sizeof(st->verdict), "release manifest of "
-	    "\"%.200s\": %zu image%s, %s in all, each on the media with its size",
+	    "\"%.200s\": %zu image%s, %s in all, each on the media with its "
+	    "size",
 	    printable(rel->name, name, sizeof(name)), rel->n, rel->n == 1 ?
 	    "" : "s", sz);
  out:
@@ -973,13 +974,13 @@ check_secret_key(const char *path, const char *name,
 	struct stat sb;
 
 	if (stat(path, &sb) != 0 || sb.st_size == 0) {
-		snprintf(st->verdict, sizeof(st->verdict), "%.300s is empty: copy "
-		    "the key to import there", path);
+		snprintf(st->verdict, sizeof(st->verdict), "%.300s is empty: "
+		    "copy the key to import there", path);
 		return;
 	}
 	st->ok = 1;
-	snprintf(st->verdict, sizeof(st->verdict), "%.128s, %lld bytes: a secret, "
-	    "read and checked only when the ceremony starts", name,
+	snprintf(st->verdict, sizeof(st->verdict), "%.128s, %lld bytes: a "
+	    "secret, read and checked only when the ceremony starts", name,
 	    (long long)sb.st_size);
 }
 
