@@ -16,8 +16,10 @@
  * second, so that a condition fixed without leaving the screen (the
  * media directory created, a package copied in) is seen at once: the
  * media directories, and the input files parameters name (an escrow
- * package, a certificate), read and judged as the engine will; Enter on
- * such a parameter lists the matching files on the media to choose from.
+ * package, a certificate, a request, a revocation list, a previous CRL, a
+ * release manifest, a status list: lobby.h), read and judged as the
+ * engine will; Enter on such a parameter lists the matching files on the
+ * media to choose from, and the one typed.
  * The row "previous" names the ceremony this one follows, recorded in its
  * transcript: by default the latest sealed transcript on the media about
  * the same key (for a drill, the package's key), which people may change.
@@ -154,8 +156,10 @@ static void
 check_outside(const struct kr_ui *ui, struct kr_ui_params *pp)
 {
 	const char *const *dirs = (const char *const *)ui->cfg->media;
+	struct kr_lobby_input_ctx ctx;
 	size_t n = ui->cfg->nmedia, i;
 	const uint8_t *key;
+	const char *issuer = NULL;
 
 	pp->media_problem[0] = '\0';
 	if (n == 0)
@@ -168,12 +172,27 @@ check_outside(const struct kr_ui *ui, struct kr_ui_params *pp)
 		if (pp->input_kind[i] == KR_LOBBY_INPUT_ESCROW)
 			kr_lobby_input_check(dirs, n, KR_LOBBY_INPUT_ESCROW,
 			    pp->script->params[i].value, NULL, &pp->inputs[i]);
-	key = inputs_key(pp);
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.want_key = key = inputs_key(pp);
 	for (i = 0; i < pp->script->nparams; i++)
-		if (pp->input_kind[i] == KR_LOBBY_INPUT_CERTIFICATE)
+		if (pp->input_kind[i] == KR_LOBBY_INPUT_CERTIFICATE) {
 			kr_lobby_input_check(dirs, n,
 			    KR_LOBBY_INPUT_CERTIFICATE,
-			    pp->script->params[i].value, key, &pp->inputs[i]);
+			    pp->script->params[i].value, &ctx, &pp->inputs[i]);
+			if (pp->inputs[i].ok)
+				issuer = pp->script->params[i].value;
+		}
+	/* The rest; a previous CRL is checked under the root's certificate. */
+	ctx.want_key = NULL;
+	ctx.issuer = issuer;
+	for (i = 0; i < pp->script->nparams; i++)
+		if (pp->input_kind[i] != KR_LOBBY_INPUT_NONE &&
+		    pp->input_kind[i] != KR_LOBBY_INPUT_ESCROW &&
+		    pp->input_kind[i] != KR_LOBBY_INPUT_CERTIFICATE) {
+			ctx.optional = kr_lobby_param_optional(pp->script, i);
+			kr_lobby_input_check(dirs, n, pp->input_kind[i],
+			    pp->script->params[i].value, &ctx, &pp->inputs[i]);
+		}
 	if (!pp->previous_chosen && (key == NULL || kr_lobby_previous(dirs, n,
 	    key, pp->previous, sizeof(pp->previous)) != 0))
 		pp->previous[0] = '\0';
@@ -300,8 +319,8 @@ pick_open(struct kr_ui *ui, struct kr_ui_params *pp, size_t row)
 		kr_lobby_sealed_transcripts(dirs, n, pp->files, FILES_MAX - 1,
 		    &pp->nfiles);
 	else
-		kr_lobby_media_files(dirs, n, "", kr_lobby_input_suffix(
-		    pp->input_kind[row]), 0, pp->files, FILES_MAX,
+		kr_lobby_input_files(dirs, n, pp->input_kind[row],
+		    pp->script->params[row].value, pp->files, FILES_MAX,
 		    &pp->nfiles);
 	kr_err_clear();
 	pp->fsel = 0;

@@ -11,11 +11,13 @@
  * a ceremony starts.
  */
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -25,8 +27,13 @@
 #include "base/hex.h"
 #include "card/token.h"
 #include "clean.h"
+#include "crypto/crl.h"
+#include "crypto/csr.h"
 #include "crypto/escrow.h"
+#include "crypto/ocsp.h"
+#include "crypto/release.h"
 #include "crypto/selftest.h"
+#include "crypto/subject-cert.h"
 #include "crypto/x509.h"
 #include "host/airgap.h"
 #include "host/media.h"
@@ -517,24 +524,61 @@ kr_lobby_media_path(const char *const *dirs, size_t ndirs, const char *name,
 /*
  * The step arguments the engine reads as input files before a ceremony
  * starts (engine.c check_inputs()); a new verb that reads one adds a row.
+ * optional: the verb takes "" as "none".
  */
 static const struct {
 	const char		*verb;
 	const char		*arg;
 	enum kr_lobby_input	 kind;
+	int			 optional;
 } inputs[] = {
-	{ "load-escrow", "file", KR_LOBBY_INPUT_ESCROW },
-	{ "load-escrow", "certificate", KR_LOBBY_INPUT_CERTIFICATE },
+	{ "load-escrow", "file", KR_LOBBY_INPUT_ESCROW, 0 },
+	{ "load-escrow", "certificate", KR_LOBBY_INPUT_CERTIFICATE, 0 },
+	{ "sign-csr", "csr", KR_LOBBY_INPUT_CSR, 0 },
+	{ "cross-sign", "csr", KR_LOBBY_INPUT_CSR, 1 },
+	{ "cross-sign", "subject-cert", KR_LOBBY_INPUT_SUBJECT_CERT, 1 },
+	{ "issue-crl", "revocations", KR_LOBBY_INPUT_REVOCATIONS, 1 },
+	{ "issue-crl", "previous", KR_LOBBY_INPUT_CRL, 1 },
+	{ "review-release", "file", KR_LOBBY_INPUT_RELEASE, 0 },
+	{ "sign-ocsp", "status-list", KR_LOBBY_INPUT_STATUS_LIST, 0 },
+	{ "import-key", "file", KR_LOBBY_INPUT_SECRET_KEY, 0 },
 };
 
-enum kr_lobby_input
-kr_lobby_param_input(const struct kr_script *s, size_t p)
+/*
+ * Each kind: its suffixes, the most its reader reads, and what an empty
+ * optional value means.
+ */
+static const struct {
+	enum kr_lobby_input	 kind;
+	const char		*suffixes;
+	size_t			 max;
+	const char		*none;
+} kinds[] = {
+	{ KR_LOBBY_INPUT_ESCROW, ".escrow", 1024 * 1024, "" },
+	{ KR_LOBBY_INPUT_CERTIFICATE, ".pem", KR_X509_PEM_MAX, "" },
+	{ KR_LOBBY_INPUT_CSR, ".csr .pem", KR_CSR_MAX_BYTES,
+	    "none: the CA's certificate (subject_cert) is cross-signed" },
+	{ KR_LOBBY_INPUT_SUBJECT_CERT, ".pem .crt .cer .der",
+	    KR_SUBJECT_CERT_MAX_BYTES,
+	    "none: the CA's request (csr) is cross-signed" },
+	{ KR_LOBBY_INPUT_REVOCATIONS, ".txt", KR_CRL_LIST_MAX_BYTES,
+	    "none: no certificate is revoked now; the previous CRL's "
+	    "entries are carried over" },
+	{ KR_LOBBY_INPUT_CRL, ".crl .pem", KR_CRL_MAX_BYTES,
+	    "none: this is the root's first CRL, number 1" },
+	{ KR_LOBBY_INPUT_RELEASE, ".txt", KR_RELEASE_FILE_MAX, "" },
+	{ KR_LOBBY_INPUT_STATUS_LIST, ".txt", KR_OCSP_LIST_MAX_BYTES, "" },
+	{ KR_LOBBY_INPUT_SECRET_KEY, ".key .pem .der .p8 .bin .hex", 0, "" },
+};
+
+static int
+param_row(const struct kr_script *s, size_t p)
 {
 	char ref[KR_SCRIPT_MAX_NAME + 4];
 	size_t f, i, j;
 
 	if (p >= s->nparams)
-		return KR_LOBBY_INPUT_NONE;
+		return -1;
 	snprintf(ref, sizeof(ref), "${%s}", s->params[p].name);
 	for (f = 0; f < sizeof(inputs) / sizeof(inputs[0]); f++)
 		for (i = 0; i < s->nsteps; i++) {
@@ -545,23 +589,116 @@ kr_lobby_param_input(const struct kr_script *s, size_t p)
 			for (j = 0; j < st->nargs; j++)
 				if (strcmp(st->args[j].name, inputs[f].arg) ==
 				    0 && strcmp(st->args[j].raw, ref) == 0)
-					return inputs[f].kind;
+					return (int)f;
 		}
-	return KR_LOBBY_INPUT_NONE;
+	return -1;
+}
+
+enum kr_lobby_input
+kr_lobby_param_input(const struct kr_script *s, size_t p)
+{
+	int f = param_row(s, p);
+
+	return f < 0 ? KR_LOBBY_INPUT_NONE : inputs[f].kind;
+}
+
+int
+kr_lobby_param_optional(const struct kr_script *s, size_t p)
+{
+	int f = param_row(s, p);
+
+	return f >= 0 && inputs[f].optional;
+}
+
+static int
+kind_row(enum kr_lobby_input kind)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+		if (kinds[k].kind == kind)
+			return (int)k;
+	return -1;
 }
 
 const char *
 kr_lobby_input_suffix(enum kr_lobby_input kind)
 {
-	switch (kind) {
-	case KR_LOBBY_INPUT_ESCROW:
-		return ".escrow";
-	case KR_LOBBY_INPUT_CERTIFICATE:
-		return ".pem";
-	case KR_LOBBY_INPUT_NONE:
-		break;
+	int k = kind_row(kind);
+
+	return k < 0 ? "" : kinds[k].suffixes;
+}
+
+/* A transcript or its print log: not offered as a *.txt input. */
+static int
+is_transcript(const char *name)
+{
+	size_t len = strlen(name);
+
+	return strncmp(name, "transcript-", 11) == 0 || (len > 10 &&
+	    strcmp(name + len - 10, ".print.txt") == 0);
+}
+
+int
+kr_lobby_input_files(const char *const *dirs, size_t ndirs,
+    enum kr_lobby_input kind, const char *current,
+    char (*names)[KR_LOBBY_NAME_MAX], size_t max, size_t *count)
+{
+	char (*some)[KR_LOBBY_NAME_MAX], suffix[16], path[PATH_MAX];
+	const char *p = kr_lobby_input_suffix(kind);
+	size_t n, i, j, len;
+
+	*count = 0;
+	if ((some = calloc(max, sizeof(*some))) == NULL)
+		return kr_err_set(KR_ERR_NOMEM, "listing files");
+	while (*p != '\0') {
+		len = strcspn(p, " ");
+		snprintf(suffix, sizeof(suffix), "%.*s", (int)len, p);
+		p += len + (p[len] == ' ');
+		n = 0;
+		kr_lobby_media_files(dirs, ndirs, "", suffix, 0, some, max, &n);
+		for (i = 0; i < n && *count < max; i++) {
+			if (strcmp(suffix, ".txt") == 0 &&
+			    is_transcript(some[i]))
+				continue;
+			for (j = 0; j < *count; j++)
+				if (strcmp(names[j], some[i]) == 0)
+					break;
+			if (j == *count)
+				memcpy(names[(*count)++], some[i],
+				    KR_LOBBY_NAME_MAX);
+		}
 	}
-	return "";
+	free(some);
+	/* What people typed is offered whatever its suffix. */
+	if (current != NULL && kr_media_name_ok(current) &&
+	    strlen(current) < KR_LOBBY_NAME_MAX &&
+	    kr_lobby_media_path(dirs, ndirs, current, path, sizeof(path))) {
+		for (j = 0; j < *count; j++)
+			if (strcmp(names[j], current) == 0)
+				break;
+		if (j == *count && *count < max)
+			snprintf(names[(*count)++], KR_LOBBY_NAME_MAX, "%s",
+			    current);
+	}
+	qsort(names, *count, KR_LOBBY_NAME_MAX, by_name);
+	return 0;
+}
+
+/* The parser's message, or what to say when it left none. */
+static void
+verdict_err(struct kr_lobby_input_state *st, const char *fallback)
+{
+	snprintf(st->verdict, sizeof(st->verdict), "%s", kr_err_detail()[0] ?
+	    kr_err_detail() : fallback);
+}
+
+/* A string read from a file, escaped for a terminal, into out. */
+static const char *
+printable(const char *in, char *out, size_t outlen)
+{
+	kr_token_printable(in, out, outlen);
+	return out;
 }
 
 static void
@@ -643,15 +780,236 @@ check_certificate(const char *path, const char *text, size_t len,
 	X509_free(cert);
 }
 
-int
-kr_lobby_input_check(const char *const *dirs, size_t ndirs,
-    enum kr_lobby_input kind, const char *name, const uint8_t *want_key,
+static void
+check_csr(const char *path, const char *text, size_t len,
+    struct kr_lobby_input_state *st)
+{
+	struct kr_csr *c = NULL;
+	char subj[512];
+
+	if (kr_csr_parse((const uint8_t *)text, len, path, &c) != 0) {
+		verdict_err(st, "not a certificate request");
+		return;
+	}
+	st->ok = 1;
+	snprintf(st->verdict, sizeof(st->verdict), "request of %.200s, %s key, "
+	    "self-signature verified (the requester holds the key)",
+	    printable(c->subject, subj, sizeof(subj)), c->key_text);
+	kr_csr_free(c);
+}
+
+static void
+check_subject_cert(const char *path, const char *text, size_t len,
+    struct kr_lobby_input_state *st)
+{
+	struct kr_subject_cert *sc = NULL;
+	char subj[512], iss[512];
+
+	if (kr_subject_cert_parse((const uint8_t *)text, len, path,
+	    &sc) != 0) {
+		verdict_err(st, "not a CA certificate");
+		return;
+	}
+	st->ok = 1;
+	snprintf(st->verdict, sizeof(st->verdict), "CA certificate of %.160s, "
+	    "%s key, %s%.160s, valid to %s",
+	    printable(sc->subject, subj, sizeof(subj)), sc->key_text,
+	    sc->self_signed ? "self-signed (verified)" : "issued by ",
+	    sc->self_signed ? "" : printable(sc->issuer, iss, sizeof(iss)),
+	    sc->not_after);
+	kr_subject_cert_free(sc);
+}
+
+static void
+check_revocations(const char *path, const char *text, size_t len,
+    struct kr_lobby_input_state *st)
+{
+	struct kr_crl_list *l = NULL;
+
+	if (kr_crl_list_parse(text, len, path, time(NULL), &l) != 0) {
+		verdict_err(st, "not a revocation list");
+		return;
+	}
+	st->ok = 1;
+	if (l->n == 0)
+		snprintf(st->verdict, sizeof(st->verdict), "revocation list "
+		    "with no serial: nothing is revoked now");
+	else
+		snprintf(st->verdict, sizeof(st->verdict), "revocation list "
+		    "of %zu serial%s, read", l->n, l->n == 1 ? "" : "s");
+	kr_crl_list_free(l);
+}
+
+/* The certificate issuer names on the first medium, read; or NULL. */
+static X509 *
+read_issuer(const char *const *dirs, size_t ndirs, const char *issuer,
     struct kr_lobby_input_state *st)
 {
 	char path[PATH_MAX], *text = NULL;
 	size_t len = 0;
+	X509 *cert = NULL;
+
+	if (issuer == NULL || *issuer == '\0' || !kr_media_name_ok(issuer) ||
+	    !kr_lobby_media_path(dirs, ndirs > 0 ? 1 : 0, issuer, path,
+	    sizeof(path))) {
+		snprintf(st->verdict, sizeof(st->verdict), "the root's "
+		    "certificate is needed to check the previous CRL: choose "
+		    "it (certificate) first");
+		return NULL;
+	}
+	if (kr_media_read(path, KR_X509_PEM_MAX, &text, &len, NULL) != 0 ||
+	    kr_x509_from_pem(text, len, path, &cert) != 0)
+		snprintf(st->verdict, sizeof(st->verdict), "the root's "
+		    "certificate %.128s does not read, so the CRL cannot be "
+		    "checked: choose the right one (certificate)", issuer);
+	free(text);
+	return cert;
+}
+
+static void
+check_crl(const char *const *dirs, size_t ndirs, const char *path,
+    const char *text, size_t len, const char *issuer,
+    struct kr_lobby_input_state *st)
+{
+	struct kr_crl *c = NULL;
+	X509 *root;
+	char iss[512], esc[1024];
+
+	if ((root = read_issuer(dirs, ndirs, issuer, st)) == NULL)
+		return;
+	if (kr_crl_parse((const uint8_t *)text, len, path, root, time(NULL),
+	    &c) != 0) {
+		verdict_err(st, "not a CRL of the root");
+		X509_free(root);
+		return;
+	}
+	if (kr_x509_name_text(X509_CRL_get_issuer(c->crl), iss,
+	    sizeof(iss)) != 0)
+		snprintf(iss, sizeof(iss), "?");
+	st->ok = 1;
+	snprintf(st->verdict, sizeof(st->verdict), "CRL number %llu of %.160s, "
+	    "%zu entr%s, issued %s, verified under %.128s; the next is number "
+	    "%llu", (unsigned long long)c->number,
+	    printable(iss, esc, sizeof(esc)), c->n, c->n == 1 ? "y" : "ies",
+	    c->this_update, issuer, (unsigned long long)c->number + 1);
+	kr_crl_free(c);
+	X509_free(root);
+}
+
+static void
+size_text(uint64_t n, char *out, size_t outlen)
+{
+	if (n < 1024 * 1024)
+		snprintf(out, outlen, "%llu bytes", (unsigned long long)n);
+	else
+		snprintf(out, outlen, "%.1f MiB", (double)n / (1024 * 1024));
+}
+
+static void
+check_release(const char *path, const char *text, size_t len,
+    struct kr_lobby_input_state *st)
+{
+	struct kr_release *rel = NULL;
+	char dir[PATH_MAX], *slash, name[4 * KR_RELEASE_NAME_MAX + 1], sz[32];
+	uint64_t total = 0;
+	size_t i;
+	int dfd, fd;
+
+	if (kr_release_parse(text, len, path, &rel) != 0) {
+		verdict_err(st, "not a release manifest");
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if ((dfd = open(slash != NULL ? dir : ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		snprintf(st->verdict, sizeof(st->verdict), "opening the "
+		    "directory of %.300s failed", path);
+		goto out;
+	}
+	/* Each image there, of its size; hashed when the ceremony starts. */
+	for (i = 0; i < rel->n; i++) {
+		if (kr_release_open_image(dfd, rel, i, &fd) != 0) {
+			verdict_err(st, "an image is not usable");
+			close(dfd);
+			goto out;
+		}
+		close(fd);
+		total += rel->images[i].size;
+	}
+	close(dfd);
+	size_text(total, sz, sizeof(sz));
+	st->ok = 1;
+	snprintf(st->verdict, sizeof(st->verdict), "release manifest of "
+	    "\"%.200s\": %zu image%s, %s in all, each on the media with its "
+	    "size",
+	    printable(rel->name, name, sizeof(name)), rel->n, rel->n == 1 ?
+	    "" : "s", sz);
+ out:
+	kr_release_free(rel);
+}
+
+static void
+check_status_list(const char *path, const char *text, size_t len,
+    struct kr_lobby_input_state *st)
+{
+	struct kr_ocsp_list *l = NULL;
+
+	if (kr_ocsp_list_parse(text, len, path, time(NULL), &l) != 0) {
+		verdict_err(st, "not an OCSP status list");
+		return;
+	}
+	st->ok = 1;
+	snprintf(st->verdict, sizeof(st->verdict), "status list of %zu "
+	    "certificate%s, read", l->n, l->n == 1 ? "" : "s");
+	kr_ocsp_list_free(l);
+}
+
+/* A key to import is secret: its size is all that is looked at here. */
+static void
+check_secret_key(const char *path, const char *name,
+    struct kr_lobby_input_state *st)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0 || sb.st_size == 0) {
+		snprintf(st->verdict, sizeof(st->verdict), "%.300s is empty: "
+		    "copy the key to import there", path);
+		return;
+	}
+	st->ok = 1;
+	snprintf(st->verdict, sizeof(st->verdict), "%.128s, %lld bytes: a "
+	    "secret, read and checked only when the ceremony starts", name,
+	    (long long)sb.st_size);
+}
+
+int
+kr_lobby_input_check(const char *const *dirs, size_t ndirs,
+    enum kr_lobby_input kind, const char *name,
+    const struct kr_lobby_input_ctx *ctx, struct kr_lobby_input_state *st)
+{
+	static const struct kr_lobby_input_ctx none;
+	char path[PATH_MAX], *text = NULL;
+	size_t len = 0;
+	int k = kind_row(kind);
 
 	memset(st, 0, sizeof(*st));
+	if (ctx == NULL)
+		ctx = &none;
+	if (k < 0)
+		return 0;
+	if (*name == '\0' && ctx->optional) {
+		st->ok = 1;
+		snprintf(st->verdict, sizeof(st->verdict), "%s",
+		    kinds[k].none);
+		return 0;
+	}
+	if (*name == '\0') {
+		snprintf(st->verdict, sizeof(st->verdict), "no file named: "
+		    "Enter lists the %s files on the media", kinds[k].suffixes);
+		return 0;
+	}
 	if (!kr_media_name_ok(name)) {
 		snprintf(st->verdict, sizeof(st->verdict), "'%.64s' is not a "
 		    "plain file name", name);
@@ -660,19 +1018,55 @@ kr_lobby_input_check(const char *const *dirs, size_t ndirs,
 	if (!kr_lobby_media_path(dirs, ndirs, name, path, sizeof(path))) {
 		snprintf(st->verdict, sizeof(st->verdict), "%s is not on the "
 		    "media: Enter lists the %s files there", name,
-		    kr_lobby_input_suffix(kind));
+		    kinds[k].suffixes);
 		return 0;
 	}
-	if (kr_media_read(path, kind == KR_LOBBY_INPUT_ESCROW ? 1024 * 1024 :
-	    KR_X509_PEM_MAX, &text, &len, NULL) != 0) {
-		snprintf(st->verdict, sizeof(st->verdict), "%s",
-		    kr_err_detail());
+	/* The engine reads every input on the first medium. */
+	if (!kr_lobby_media_path(dirs, 1, name, path, sizeof(path))) {
+		kr_lobby_media_path(dirs, ndirs, name, path, sizeof(path));
+		snprintf(st->verdict, sizeof(st->verdict), "%s is not on the "
+		    "first medium %.150s, where the ceremony reads its inputs "
+		    "(only %.150s): copy it there", name, dirs[0], path);
 		return 0;
 	}
-	if (kind == KR_LOBBY_INPUT_ESCROW)
+	if (kind == KR_LOBBY_INPUT_SECRET_KEY) {
+		check_secret_key(path, name, st);
+		return 0;
+	}
+	if (kr_media_read(path, kinds[k].max, &text, &len, NULL) != 0) {
+		verdict_err(st, "cannot be read");
+		kr_err_clear();
+		return 0;
+	}
+	switch (kind) {
+	case KR_LOBBY_INPUT_ESCROW:
 		check_escrow(dirs, ndirs, path, text, len, st);
-	else if (kind == KR_LOBBY_INPUT_CERTIFICATE)
-		check_certificate(path, text, len, want_key, st);
+		break;
+	case KR_LOBBY_INPUT_CERTIFICATE:
+		check_certificate(path, text, len, ctx->want_key, st);
+		break;
+	case KR_LOBBY_INPUT_CSR:
+		check_csr(path, text, len, st);
+		break;
+	case KR_LOBBY_INPUT_SUBJECT_CERT:
+		check_subject_cert(path, text, len, st);
+		break;
+	case KR_LOBBY_INPUT_REVOCATIONS:
+		check_revocations(path, text, len, st);
+		break;
+	case KR_LOBBY_INPUT_CRL:
+		check_crl(dirs, ndirs, path, text, len, ctx->issuer, st);
+		break;
+	case KR_LOBBY_INPUT_RELEASE:
+		check_release(path, text, len, st);
+		break;
+	case KR_LOBBY_INPUT_STATUS_LIST:
+		check_status_list(path, text, len, st);
+		break;
+	case KR_LOBBY_INPUT_SECRET_KEY:
+	case KR_LOBBY_INPUT_NONE:
+		break;
+	}
 	free(text);
 	kr_err_clear();
 	return 0;

@@ -174,20 +174,49 @@ enum kr_lobby_input {
 	KR_LOBBY_INPUT_NONE,
 	KR_LOBBY_INPUT_ESCROW,		/* an escrow package (*.escrow) */
 	KR_LOBBY_INPUT_CERTIFICATE,	/* a PEM certificate (*.pem) */
+	KR_LOBBY_INPUT_CSR,		/* a PKCS#10 request (*.csr, *.pem) */
+	KR_LOBBY_INPUT_SUBJECT_CERT,	/* a CA certificate to cross-sign */
+	KR_LOBBY_INPUT_REVOCATIONS,	/* a revocation list (*.txt) */
+	KR_LOBBY_INPUT_CRL,		/* the previous CRL (*.crl, *.pem) */
+	KR_LOBBY_INPUT_RELEASE,		/* a release manifest (*.txt) */
+	KR_LOBBY_INPUT_STATUS_LIST,	/* an OCSP status list (*.txt) */
+	KR_LOBBY_INPUT_SECRET_KEY,	/* a key to import: listed, not read */
 };
 
 /*
  * Whether parameter i of s names an input file: it is the whole value
  * (${name}) of a step argument that the engine reads as an input before
- * the ceremony (load-escrow's file= and certificate=; the table in
- * lobby.c lists them, so that new verbs' inputs are added there).  A
- * parameter that is only part of a file name (firmware-sign's
- * file=${name}.escrow) is not a file.  The file names such inputs take
- * end in kr_lobby_input_suffix().
+ * the ceremony (load-escrow's file= and certificate=, sign-csr's csr=,
+ * cross-sign's subject-cert= and csr=, issue-crl's revocations= and
+ * previous=, review-release's file=, sign-ocsp's status-list=,
+ * import-key's file=; the table in lobby.c lists them, so that new
+ * verbs' inputs are added there).  A parameter that is only part of a
+ * file name (firmware-sign's file=${name}.escrow) is not a file.  The
+ * file names such inputs take end in one of kr_lobby_input_suffix()'s
+ * suffixes.  kr_lobby_param_optional() tells whether the step takes ""
+ * as "none" (issue-crl's previous= and revocations=, cross-sign's csr=
+ * and subject-cert=: one of the two).
  */
 enum kr_lobby_input	 kr_lobby_param_input(const struct kr_script *s,
 			    size_t i);
+int			 kr_lobby_param_optional(const struct kr_script *s,
+			    size_t i);
+
+/* The suffixes of kind's files, separated by spaces (".csr .pem"). */
 const char		*kr_lobby_input_suffix(enum kr_lobby_input kind);
+
+/*
+ * The plain files on the media a parameter of kind may name, for a
+ * frontend to offer: those ending in one of kind's suffixes, each name
+ * once, sorted by name, except that a *.txt kind leaves out transcripts
+ * and their print logs; and current (what the parameter says now, may be
+ * NULL) whatever its suffix, when it is a plain file on the media, so
+ * that a name people typed is never hidden.  Stores up to max names and
+ * their count.
+ */
+int	kr_lobby_input_files(const char *const *dirs, size_t ndirs,
+	    enum kr_lobby_input kind, const char *current,
+	    char (*names)[KR_LOBBY_NAME_MAX], size_t max, size_t *count);
 
 /* What kr_lobby_input_check() found. */
 struct kr_lobby_input_state {
@@ -197,16 +226,41 @@ struct kr_lobby_input_state {
 	int	has_key;
 };
 
+/* What kr_lobby_input_check() judges a file against; all may be 0. */
+struct kr_lobby_input_ctx {
+	const uint8_t	*want_key;	/* a certificate must be of this key */
+	const char	*issuer;	/* the certificate file (on the media)
+					   a previous CRL must be signed by */
+	int		 optional;	/* "" means none, and is fine */
+};
+
 /*
- * Reads and checks the input file name of kind on the first medium that
- * holds it, as the engine will before the ceremony: an escrow package
- * must parse and come from a ceremony whose transcript on these media is
- * sealed; a certificate must parse, and when want_key is not NULL be the
- * certificate of that key.  Fills st (the verdict names the file and
- * says what to do).  Returns 0 (st->ok tells), or KR_ERR_NOMEM.
+ * Reads and checks the input file name of kind as the engine will before
+ * the ceremony, on the first medium, where the engine reads its inputs
+ * (a file only on another medium is refused, saying to copy it), with
+ * the project's own parsers, whose error (naming the file, and the line
+ * where there is one) becomes the verdict:
+ *   ESCROW        parses, and comes from a ceremony whose transcript on
+ *                 these media is sealed;
+ *   CERTIFICATE   parses, and is of ctx->want_key when that is set;
+ *   CSR           parses and its self-signature verifies: its subject
+ *                 and key are said;
+ *   SUBJECT_CERT  a CA certificate another CA may cross-certify;
+ *   REVOCATIONS   parses: how many serials;
+ *   CRL           parses and verifies under the certificate ctx->issuer
+ *                 names: its number, issuer and entries;
+ *   RELEASE       parses strictly and each image is on the media with the
+ *                 size the manifest gives: how many, and their total size;
+ *   STATUS_LIST   parses: how many certificates;
+ *   SECRET_KEY    is a plain non-empty file; its contents are secret and
+ *                 read only by the ceremony.
+ * An empty name is fine when ctx->optional is set.  ctx may be NULL.
+ * Fills st (the verdict names the file and says what to do).  Returns 0
+ * (st->ok tells), or KR_ERR_NOMEM.  Prints nothing.
  */
 int	kr_lobby_input_check(const char *const *dirs, size_t ndirs,
-	    enum kr_lobby_input kind, const char *name, const uint8_t *want_key,
+	    enum kr_lobby_input kind, const char *name,
+	    const struct kr_lobby_input_ctx *ctx,
 	    struct kr_lobby_input_state *st);
 
 /*

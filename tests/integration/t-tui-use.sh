@@ -117,7 +117,7 @@ S_HEX=$(openssl x509 -in "$I" -noout -serial | cut -d= -f2)
 printf '%s keyCompromise\n' "$S_HEX" > "$T/media/revoke.txt"
 crl_start() {
 	home_choose root-ca-issue-crl || fail "home (crl)"
-	param_set revocations revoke.txt || fail "revocations parameter"
+	param_pick revocations revoke.txt || fail "revocations parameter"
 	wait_for "^  revocations +revoke.txt" || fail "parameter not set"
 	param_start || fail "start (crl)"
 	use_start crl
