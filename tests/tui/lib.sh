@@ -264,7 +264,11 @@ _select_row() {
 		screen > "$T/.rows"
 		_rows=$(sed -n -E "s/$_re/\\1/p" "$T/.rows")
 		_sel=$(sed -n -E "s/$_sre/\\1/p" "$T/.rows")
-		_to=$(echo "$_rows" | grep -nF -- "$1" | head -1 | cut -d: -f1)
+		# A row that is exactly $1 first ("release.txt" must not pick
+		# "bad-release.txt"), else the first row that contains it.
+		_to=$(echo "$_rows" | grep -nxF -- "$1" | head -1 | cut -d: -f1)
+		[ -n "$_to" ] ||
+		    _to=$(echo "$_rows" | grep -nF -- "$1" | head -1 | cut -d: -f1)
 		[ -n "$_to" ] || { echo "$1 not in the list:"; cat "$T/.rows"
 		    return 1; }
 		_want=$(echo "$_rows" | sed -n "${_to}p")
