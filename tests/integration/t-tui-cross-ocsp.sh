@@ -11,13 +11,7 @@
 #     card (ocsp-not-confirmed); "y" signs responses that openssl ocsp
 #     verifies.
 # The two roots are made in batch first (keyrite run).
-set -u
-T=$(mktemp -d)
-. "$KR_TOP/tests/tui/lib.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
-start=$(date +%s)
-S="$KR_TOP/ceremony-scripts"
+. "$KR_TOP/tests/tui/prelude.sh"
 
 tui_cards 5
 mkdir "$T/media" "$T/m2"

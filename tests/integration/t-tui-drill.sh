@@ -18,13 +18,7 @@
 # verifies against the certificate.  Then a drill where the administrator
 # says after one card that no more will come: the step fails, saying how
 # many are missing, and the Summary says what the drill left (nothing).
-set -u
-T=$(mktemp -d)
-. "$KR_TOP/tests/tui/lib.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
-start=$(date +%s)
-S="$KR_TOP/ceremony-scripts"
+. "$KR_TOP/tests/tui/prelude.sh"
 
 tui_cards 5
 mkdir "$T/media"

@@ -12,13 +12,7 @@
 #     cannot start; the good one shows its images and their total size.
 # The root is made in batch first (keyrite run).  Every wait is for a
 # state of the screen.
-set -u
-T=$(mktemp -d)
-. "$KR_TOP/tests/tui/lib.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
-start=$(date +%s)
-S="$KR_TOP/ceremony-scripts"
+. "$KR_TOP/tests/tui/prelude.sh"
 M="$T/media"
 
 tui_cards 5

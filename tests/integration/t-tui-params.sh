@@ -12,13 +12,7 @@
 #     certificate of another key is refused;
 #   - the previous ceremony is by default the latest sealed transcript on
 #     the media about the package's key, and may be changed (to none).
-set -u
-T=$(mktemp -d)
-. "$KR_TOP/tests/tui/lib.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
-start=$(date +%s)
-S="$KR_TOP/ceremony-scripts"
+. "$KR_TOP/tests/tui/prelude.sh"
 
 tui_cards 5
 # A root and its package, and another root elsewhere, made in batch.

@@ -8,13 +8,7 @@
 # deleted.  Checked afterwards with keyrite verify, keyrite cards --media
 # and pkcs11-tool.  Then a card-check through the TUI: one custodian, one
 # card, sealed by the card.
-set -u
-T=$(mktemp -d)
-. "$KR_TOP/tests/tui/lib.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
-start=$(date +%s)
-S="$KR_TOP/ceremony-scripts"
+. "$KR_TOP/tests/tui/prelude.sh"
 
 tui_cards 7
 M=$KEYRITE_PKCS11_MODULE

@@ -6,13 +6,7 @@
 # with no arguments on a terminal; SIGTERM in the middle of a ceremony
 # (aborted and recorded, the terminal given back, exit 1); a real Home on
 # a machine that is not air-gapped refuses to open a ceremony.
-set -u
-T=$(mktemp -d)
-. "$KR_TOP/tests/tui/lib.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
-start=$(date +%s)
-S="$KR_TOP/ceremony-scripts"
+. "$KR_TOP/tests/tui/prelude.sh"
 
 tui_cards 5
 mkdir "$T/media" "$T/media2" "$T/media3"

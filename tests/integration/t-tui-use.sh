@@ -13,13 +13,7 @@
 # Each ends with the three cards that opened the root co-signing the
 # sealed transcript, and its paper record.
 # The root is made in batch first (keyrite run).
-set -u
-T=$(mktemp -d)
-. "$KR_TOP/tests/tui/lib.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
-start=$(date +%s)
-S="$KR_TOP/ceremony-scripts"
+. "$KR_TOP/tests/tui/prelude.sh"
 
 tui_cards 5
 mkdir "$T/media"
