@@ -206,7 +206,7 @@ Test(crl, plans_refused)
 {
 	struct kr_crl_list *l = NULL;
 	struct kr_crl_plan *p = NULL;
-	struct kr_crl *c1 = NULL;
+	struct kr_crl *c1 = NULL, *c2 = NULL;
 	uint8_t *der = NULL;
 	size_t len = 0;
 	const char *t = "0a unspecified\n0b certificateHold\n"
@@ -233,7 +233,8 @@ Test(crl, plans_refused)
 	cr_assert_not_null(strstr(kr_err_detail(), "serial 0e is revoked "
 	    "already by one.crl (CRL number 1)"));
 	cr_assert_eq(kr_crl_parse((const uint8_t *)"junk", 4, "j.crl", root1,
-	    time(NULL), &c1), KR_ERR_CRL);
+	    time(NULL), &c2), KR_ERR_CRL);
+	cr_assert_null(c2, "a refused CRL is not handed back");
 	kr_crl_list_free(l);
 	kr_crl_free(c1);
 	free(der);

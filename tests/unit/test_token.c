@@ -410,6 +410,7 @@ Test(token, refuses_a_share_that_fails_its_commitment)
 	cr_assert_eq(r, KR_ERR_SHARE_CHECKSUM, "damaged share: %d", r);
 	r = kr_token_read_shares(s, NULL, &sh, &n);
 	cr_assert_eq(r == 0 && n == 0, 1, "nothing written: %zu", n);
+	kr_token_shares_free(sh, n);
 	kr_token_close(s);
 }
 
@@ -551,6 +552,7 @@ faulty_write(const char *mode, const char *want)
 	r = kr_token_read_shares(s, NULL, &sh, &n);
 	cr_assert_eq(r == 0 && n == 0, 1, "%s: %zu objects left behind: %s",
 	    mode, n, kr_err_detail());
+	kr_token_shares_free(sh, n);
 	kr_token_close(s);
 	kr_token_module_close(mod);
 	mod = NULL;
