@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "base/err.h"
+#include "base/text.h"
 #include "paperproc.h"
 #include "printer.h"
 
@@ -24,10 +26,14 @@ extern char **environ;
 struct kr_paperproc {
 	pid_t	pid;
 	int	fd;
+	int	errfd;			/* the helper's stderr: a memfd */
 	int	dead;			/* failed: every call fails */
 	char	path[PATH_MAX];
 	char	why[1024];		/* what went wrong, once dead */
 };
+
+/* How much of the end of the helper's stderr an error quotes. */
+#define PAPERPROC_STDERR_TAIL	300
 
 /* --- messages ------------------------------------------------------------- */
 
@@ -426,19 +432,37 @@ kr_paperproc_start(struct kr_paperproc **pp)
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return kr_err_set(KR_ERR_NOMEM, "%s", KR_PAPERPROC_NAME);
 	p->fd = -1;
+	p->errfd = -1;
 	if ((r = kr_paperproc_find(p->path, sizeof(p->path))) != 0) {
 		free(p);
 		return r;
 	}
+	/*
+	 * The helper's stderr goes to an anonymous in-memory file, never to
+	 * keyrite's: what its libraries print (GLib, fontconfig, a
+	 * sanitizer) would otherwise land on the TUI's terminal and draw
+	 * over the screen a witness reads.  An error quotes its end.
+	 */
+	p->errfd = memfd_create("keyrite-paper stderr", MFD_CLOEXEC);
+	if (p->errfd < 0) {
+		free(p);
+		return kr_err_errno(KR_ERR_SYSTEM, "%s: memfd_create",
+		    KR_PAPERPROC_NAME);
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
+		close(p->errfd);
 		free(p);
 		return kr_err_errno(KR_ERR_SYSTEM, "%s: socketpair",
 		    KR_PAPERPROC_NAME);
 	}
-	/* The helper's standard input and output are sv[1]; nothing else. */
+	/*
+	 * The helper's standard input and output are sv[1], its stderr the
+	 * memfd; nothing else.
+	 */
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 0);
 	posix_spawn_file_actions_adddup2(&fa, sv[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, p->errfd, 2);
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 	posix_spawnattr_init(&at);
 	sigemptyset(&none);
@@ -455,6 +479,7 @@ kr_paperproc_start(struct kr_paperproc **pp)
 	close(sv[1]);
 	if (r != 0) {
 		close(sv[0]);
+		close(p->errfd);
 		errno = r;
 		r = kr_err_errno(KR_ERR_PAPER_HELPER, "%s: cannot start %s; "
 		    "reinstall keyrite", KR_PAPERPROC_NAME, p->path);
@@ -464,6 +489,39 @@ kr_paperproc_start(struct kr_paperproc **pp)
 	p->fd = sv[0];
 	*pp = p;
 	return 0;
+}
+
+/*
+ * The last PAPERPROC_STDERR_TAIL bytes the helper wrote on its stderr,
+ * escaped, as "; it said: ..." into out; empty when it said nothing.
+ */
+static void
+stderr_tail(const struct kr_paperproc *p, char *out, size_t outlen)
+{
+	char raw[PAPERPROC_STDERR_TAIL + 1], safe[4 * sizeof(raw)];
+	struct stat st;
+	off_t from;
+	ssize_t n;
+	char *s;
+
+	out[0] = '\0';
+	if (p->errfd < 0 || fstat(p->errfd, &st) != 0 || st.st_size <= 0)
+		return;
+	from = st.st_size > PAPERPROC_STDERR_TAIL ?
+	    st.st_size - PAPERPROC_STDERR_TAIL : 0;
+	if ((n = pread(p->errfd, raw, sizeof(raw) - 1, from)) <= 0)
+		return;
+	raw[n] = '\0';
+	/* One line: the message it ends on matters, not its layout. */
+	for (s = raw; *s != '\0'; s++)
+		if (*s == '\n' || *s == '\r' || *s == '\t')
+			*s = ' ';
+	while (n > 0 && raw[n - 1] == ' ')
+		raw[--n] = '\0';
+	if (n == 0)
+		return;
+	kr_printable(raw, safe, sizeof(safe));
+	snprintf(out, outlen, "; it said: %s%s", from > 0 ? "..." : "", safe);
 }
 
 /* Waits for the helper; how it ended into p->why.  0 when it exited 0. */
@@ -505,7 +563,7 @@ reap(struct kr_paperproc *p)
 static int
 failed(struct kr_paperproc *p, const char *what, int kill_it)
 {
-	char how[sizeof(p->why)];
+	char how[sizeof(p->why)], said[PAPERPROC_STDERR_TAIL * 4 + 32];
 	int st;
 
 	if (p->fd >= 0)
@@ -519,8 +577,9 @@ failed(struct kr_paperproc *p, const char *what, int kill_it)
 	else if (kill_it && strstr(p->why, "signal 9 ") != NULL)
 		snprintf(p->why, sizeof(p->why), "keyrite stopped it");
 	snprintf(how, sizeof(how), "%s", p->why);
-	snprintf(p->why, sizeof(p->why), "%s (%.300s) %.400s; %.200s",
-	    KR_PAPERPROC_NAME, p->path, what, how);
+	stderr_tail(p, said, sizeof(said));
+	snprintf(p->why, sizeof(p->why), "%s (%.200s) %.300s; %.150s%.330s",
+	    KR_PAPERPROC_NAME, p->path, what, how, said);
 	p->dead = 1;
 	return kr_err_set(KR_ERR_PAPER_HELPER, "%s", p->why);
 }
@@ -567,17 +626,22 @@ kr_paperproc_call(struct kr_paperproc *p, struct kr_buf *b,
 int
 kr_paperproc_end(struct kr_paperproc *p)
 {
+	char said[PAPERPROC_STDERR_TAIL * 4 + 32];
 	int r = 0;
 
 	if (p == NULL)
 		return 0;
 	if (p->dead)
 		r = kr_err_set(KR_ERR_PAPER_HELPER, "%s", p->why);
-	else if (reap(p) != 0)
+	else if (reap(p) != 0) {
+		stderr_tail(p, said, sizeof(said));
 		r = kr_err_set(KR_ERR_PAPER_HELPER, "%s (%.300s) ended badly: "
-		    "%.400s", KR_PAPERPROC_NAME, p->path, p->why);
+		    "%.400s%s", KR_PAPERPROC_NAME, p->path, p->why, said);
+	}
 	if (p->fd >= 0)
 		close(p->fd);
+	if (p->errfd >= 0)
+		close(p->errfd);
 	free(p);
 	return r;
 }

@@ -16,7 +16,9 @@
  * build/keyrite-paper) or at ../lib/keyrite/keyrite-paper from it (an
  * installation: $PREFIX/lib/keyrite/keyrite-paper); nothing in the
  * environment can name another.  It runs with one end of a socket pair
- * as its standard input and output, every other descriptor closed, and
+ * as its standard input and output, its stderr a memfd (quoted when it
+ * fails, never passed to keyrite's terminal), every other descriptor
+ * closed, and
  * the caller's environment (CUPS_SERVER...).
  *
  * Protocol: a session is a sequence of request, reply, request, reply...

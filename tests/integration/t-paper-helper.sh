@@ -132,6 +132,19 @@ EOS
 }
 broken crash '#!/bin/sh
 kill -SEGV $$' "keyrite-paper .*it crashed: killed by signal 11"
+# What the helper writes on stderr never reaches keyrite's terminal (it
+# would draw over the TUI); an error quotes its end, escaped, on one line.
+broken noisy '#!/bin/sh
+printf "(keyrite-paper:1): GLib-WARNING **: one\\n\\033[2Jcleared\\n" >&2
+kill -SEGV $$' "keyrite-paper .*it crashed: killed by signal 11"
+grep -qF "it said: (keyrite-paper:1): GLib-WARNING **: one " "$T/noisy/out" ||
+    { cat "$T/noisy/out"; fail "noisy: its stderr is not quoted"; }
+esc=$(printf '\033')
+if grep -q "$esc" "$T/noisy/out" "$T/noisy/vout"; then
+	fail "noisy: the helper's escape sequence reached keyrite's output"
+fi
+[ "$(grep -c "GLib-WARNING" "$T/noisy/out")" = 1 ] ||
+    { cat "$T/noisy/out"; fail "noisy: stderr passed through as well"; }
 broken garbage "$(answer 'b"garbage!"')" \
     "keyrite-paper .*gave no whole reply.*at most"
 broken short "$(answer 'b"\0\0\0\10ok"')" \
@@ -158,4 +171,4 @@ grep -q "keyrite-paper: the PDF names another SHA-256" "$T/lie/out" ||
 "$H" --help < /dev/null > "$T/o4" 2>&1; rc=$?
 [ $rc = 2 ] && grep -q "not a command" "$T/o4" ||
     { cat "$T/o4"; fail "keyrite-paper by hand: exit $rc"; }
-echo "ok: installed layout, descriptors, missing, crashed, malformed, by hand"
+echo "ok: installed layout, descriptors, missing, crashed, noisy, malformed, by hand"
