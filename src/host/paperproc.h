@@ -18,8 +18,7 @@
  * environment can name another.  It runs with one end of a socket pair
  * as its standard input and output, its stderr a memfd (quoted when it
  * fails, never passed to keyrite's terminal), every other descriptor
- * closed, and
- * the caller's environment (CUPS_SERVER...).
+ * closed, and the caller's environment (CUPS_SERVER...).
  *
  * Protocol: a session is a sequence of request, reply, request, reply...
  * until the caller closes its end; the helper then exits 0.  A message is
