@@ -25,15 +25,9 @@
 #include "ceremony/policy.h"
 #include "ceremony/script.h"
 
+#include "shipped.h"
+
 static char dir[64];
-
-static void
-scripts_path(char *out, size_t outlen)
-{
-	const char *top = getenv("KR_TOP");
-
-	snprintf(out, outlen, "%s/ceremony-scripts", top ? top : ".");
-}
 
 static void
 setup(void)
@@ -293,32 +287,6 @@ Test(lobby, reads_a_transcript_with_its_hash)
 	cr_assert_eq(kr_lobby_transcript(path, &got, &len, h), KR_ERR_IO,
 	    "missing");
 	cr_assert_null(got, "nothing returned");
-}
-
-/* The index of parameter name in s, or fails. */
-static size_t
-param_index(const struct kr_script *s, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->nparams; i++)
-		if (strcmp(s->params[i].name, name) == 0)
-			return i;
-	cr_assert_fail("no parameter %s", name);
-	return 0;
-}
-
-static struct kr_script *
-load_shipped(const char *file)
-{
-	struct kr_script *s = NULL;
-	char path[PATH_MAX];
-
-	scripts_path(path, sizeof(path));
-	strcat(path, "/");
-	strcat(path, file);
-	cr_assert_eq(kr_script_load(path, &s), 0, "%s", kr_err_detail());
-	return s;
 }
 
 Test(lobby, hints_carry_the_policys_limits)

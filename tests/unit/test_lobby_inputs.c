@@ -26,6 +26,8 @@
 #include "base/err.h"
 #include "ceremony/lobby.h"
 #include "ceremony/script.h"
+
+#include "shipped.h"
 #include "crypto/crl.h"
 #include "crypto/key.h"
 #include "crypto/x509.h"
@@ -100,31 +102,6 @@ check(enum kr_lobby_input kind, const char *name,
 
 #define HAS(v, part)	cr_assert(strstr((v), (part)) != NULL, \
 			    "'%s' not in: %s", (part), (v))
-
-static size_t
-param_index(const struct kr_script *s, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < s->nparams; i++)
-		if (strcmp(s->params[i].name, name) == 0)
-			return i;
-	cr_assert_fail("no parameter %s", name);
-	return 0;
-}
-
-static struct kr_script *
-load_shipped(const char *file)
-{
-	const char *top = getenv("KR_TOP");
-	struct kr_script *s = NULL;
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/ceremony-scripts/%s", top ? top : ".",
-	    file);
-	cr_assert_eq(kr_script_load(path, &s), 0, "%s", kr_err_detail());
-	return s;
-}
 
 static void
 want_input(const char *file, const char *param, enum kr_lobby_input kind,
