@@ -20,12 +20,7 @@
 # then openssl and keyrite verify check the outputs, the QR view decodes
 # to the transcript's SHA-256, and leaving keyrite from Home exits 0 with
 # the terminal restored.
-set -u
-T=$(mktemp -d)
-. "$KR_TOP/tests/tui/lib.sh"
-trap 'tui_stop; rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; screen 2>/dev/null | sed 's/^/  |/'; exit 1; }
-start=$(date +%s)
+. "$KR_TOP/tests/tui/prelude.sh"
 
 tui_cards 5
 mkdir "$T/media"
