@@ -183,11 +183,16 @@ media_select() { # media_select REGEX: move the selection to that row
 			send Up
 			_at=$((_at - 1))
 		fi
-		# The move shows before the next key is sent.
+		# The move shows before the next key is sent.  A key can be
+		# lost (a screen drops keys typed before it is ready, and one
+		# run's Up after a pulled stick never arrived): if the
+		# selection has not moved within 10 s, read the screen again
+		# and send again.
 		_next=$(echo "$_rows" | sed -n "${_at}p" | cut -c5-12)
-		wait_for "^  > $_next" || fail "the selection did not move"
+		TUI_WAIT=10 wait_for "^  > $_next" >/dev/null ||
+		    echo "media_select: no move to $_next; sending again"
 		_k=$((_k + 1))
-		[ $_k -lt 8 ] || fail "could not select $1"
+		[ $_k -lt 12 ] || fail "could not select $1"
 	done
 }
 send m
