@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "base/err.h"
+#include "base/text.h"
 #include "base/hex.h"
 #include "card/token.h"
 #include "clean.h"
@@ -693,14 +694,6 @@ verdict_err(struct kr_lobby_input_state *st, const char *fallback)
 	    kr_err_detail() : fallback);
 }
 
-/* A string read from a file, escaped for a terminal, into out. */
-static const char *
-printable(const char *in, char *out, size_t outlen)
-{
-	kr_token_printable(in, out, outlen);
-	return out;
-}
-
 static void
 check_escrow(const char *const *dirs, size_t ndirs, const char *path,
     const char *text, size_t len, struct kr_lobby_input_state *st)
@@ -794,7 +787,7 @@ check_csr(const char *path, const char *text, size_t len,
 	st->ok = 1;
 	snprintf(st->verdict, sizeof(st->verdict), "request of %.200s, %s key, "
 	    "self-signature verified (the requester holds the key)",
-	    printable(c->subject, subj, sizeof(subj)), c->key_text);
+	    kr_printable(c->subject, subj, sizeof(subj)), c->key_text);
 	kr_csr_free(c);
 }
 
@@ -813,9 +806,9 @@ check_subject_cert(const char *path, const char *text, size_t len,
 	st->ok = 1;
 	snprintf(st->verdict, sizeof(st->verdict), "CA certificate of %.160s, "
 	    "%s key, %s%.160s, valid to %s",
-	    printable(sc->subject, subj, sizeof(subj)), sc->key_text,
+	    kr_printable(sc->subject, subj, sizeof(subj)), sc->key_text,
 	    sc->self_signed ? "self-signed (verified)" : "issued by ",
-	    sc->self_signed ? "" : printable(sc->issuer, iss, sizeof(iss)),
+	    sc->self_signed ? "" : kr_printable(sc->issuer, iss, sizeof(iss)),
 	    sc->not_after);
 	kr_subject_cert_free(sc);
 }
@@ -890,7 +883,7 @@ check_crl(const char *const *dirs, size_t ndirs, const char *path,
 	snprintf(st->verdict, sizeof(st->verdict), "CRL number %llu of %.160s, "
 	    "%zu entr%s, issued %s, verified under %.128s; the next is number "
 	    "%llu", (unsigned long long)c->number,
-	    printable(iss, esc, sizeof(esc)), c->n, c->n == 1 ? "y" : "ies",
+	    kr_printable(iss, esc, sizeof(esc)), c->n, c->n == 1 ? "y" : "ies",
 	    c->this_update, issuer, (unsigned long long)c->number + 1);
 	kr_crl_free(c);
 	X509_free(root);
@@ -944,7 +937,7 @@ check_release(const char *path, const char *text, size_t len,
 	snprintf(st->verdict, sizeof(st->verdict), "release manifest of "
 	    "\"%.200s\": %zu image%s, %s in all, each on the media with its "
 	    "size",
-	    printable(rel->name, name, sizeof(name)), rel->n, rel->n == 1 ?
+	    kr_printable(rel->name, name, sizeof(name)), rel->n, rel->n == 1 ?
 	    "" : "s", sz);
  out:
 	kr_release_free(rel);
